@@ -1,0 +1,43 @@
+# Two set-up commands: `make run` and `make test`. Both create .venv when missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/perfboard.duckdb
+PORT ?= 8501
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install seed samples bench chromium clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+seed: install
+	PERFBOARD_DB=$(DB) $(BIN)/python -m perfcore seed --if-empty
+
+run: seed
+	PERFBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "chromium not found and apt-get unavailable" >&2; exit 1; fi; }
+
+test: install chromium
+	$(BIN)/python -m pytest -q
+
+samples: install
+	$(BIN)/python scripts/build_samples.py
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-output

@@ -1,0 +1,5 @@
+import sys
+
+from perfcore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""Errors a user can act on. Messages are Chinese and name the file, sheet and cell."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ReadError(Exception):
+    """A workbook (or one sheet of it) could not be read as a self-evaluation form.
+
+    ``code`` is stable for tests and tools (e.g. ``not_a_workbook``, ``encrypted``,
+    ``formula_no_cache``); ``message`` is what the user reads.
+    """
+
+    code: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+
+    def __str__(self) -> str:
+        where = "".join(
+            part
+            for part in (
+                f"文件“{self.file}”" if self.file else "",
+                f"工作表“{self.sheet}”" if self.sheet else "",
+                f"单元格 {self.cell}" if self.cell else "",
+            )
+        )
+        return f"{where}：{self.message}" if where else self.message
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "code": self.code,
+            "message": str(self),
+            "file": self.file,
+            "sheet": self.sheet,
+            "cell": self.cell,
+        }
+
+
+class StoreLockedError(Exception):
+    """The DuckDB file is held by another process (usually the running app)."""
