@@ -1,0 +1,77 @@
+"""Number formatting as finance staff read it: 6,261,700.00 元, 626.17 万元, 99.25%, 92.01 分.
+
+Why: every page shows amounts, rates and scores; one set of pure functions keeps
+them identical everywhere (and testable without Streamlit). None / NaN → "—".
+"""
+from __future__ import annotations
+
+import math
+
+DASH = "—"
+MONEY_UNITS: dict[str, float] = {"元": 1.0, "万元": 10_000.0}
+
+
+def _missing(value: object) -> bool:
+    """None, NaN, pandas NA or anything that is not a real number."""
+    if value is None or isinstance(value, bool):
+        return True
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+    return not math.isfinite(number)
+
+
+def scale(yuan: float | None, unit: str = "元") -> float | None:
+    """Yuan to the display unit (元 or 万元); None stays None."""
+    if _missing(yuan):
+        return None
+    return float(yuan) / MONEY_UNITS[unit]  # type: ignore[arg-type]
+
+
+def thousands(value: float | None, decimals: int = 2) -> str:
+    """6261700 → '6,261,700.00'; negative keeps its sign; None → '—'."""
+    if _missing(value):
+        return DASH
+    number = float(value)  # type: ignore[arg-type]
+    if round(number, decimals) == 0:
+        number = 0.0  # no "-0.00"
+    return f"{number:,.{decimals}f}"
+
+
+def money(yuan: float | None, unit: str = "元", *, decimals: int = 2, suffix: bool = False) -> str:
+    """An amount held in yuan, shown in 元 or 万元 with thousands separators."""
+    text = thousands(scale(yuan, unit), decimals)
+    return f"{text} {unit}" if suffix and text != DASH else text
+
+
+def percent(fraction: float | None, decimals: int = 2) -> str:
+    """A rate held as a fraction: 0.7525 → '75.25%'."""
+    if _missing(fraction):
+        return DASH
+    return f"{float(fraction) * 100:,.{decimals}f}%"  # type: ignore[arg-type]
+
+
+def score(points: float | None, decimals: int = 2) -> str:
+    """A score: 92.01 → '92.01', 100 → '100', 6.5 → '6.5'; trailing zeros dropped."""
+    if _missing(points):
+        return DASH
+    number = float(points)  # type: ignore[arg-type]
+    if round(number, decimals) == 0:
+        return "0"
+    return f"{number:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def signed(points: float | None, decimals: int = 2) -> str:
+    """A change in points with its sign: +5.99, -0.76, 0; for deltas and differences."""
+    if _missing(points):
+        return DASH
+    rounded = round(float(points), decimals)  # type: ignore[arg-type]
+    if rounded == 0:
+        return "0"
+    return ("+" if rounded > 0 else "") + score(rounded, decimals)
+
+
+def money_label(unit: str) -> str:
+    """Column header suffix for amounts: '（元）' / '（万元）'."""
+    return f"（{unit}）"
