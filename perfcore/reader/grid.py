@@ -1,0 +1,106 @@
+"""One worksheet as a grid of cleaned cells that hands out Num / Text with their A1 refs.
+
+Keeping the sheet name, merged ranges and cell references in one object lets the
+form reader stay position-free and still point every value back at its cell.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from perfcore.model import Num, Text
+from perfcore.text import clean, parse_number
+
+from .labels import label_key
+
+Cell = tuple[int, int]  # zero-based (row, column)
+
+
+def column_letter(col: int) -> str:
+    """Zero-based column index → Excel letters (0 → A, 26 → AA)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    return clean(value)
+
+
+@dataclass
+class Grid:
+    """Cells of one sheet (row-major, zero-based) with merged ranges by their top-left cell."""
+
+    sheet: str
+    values: list[list[object]]
+    spans: dict[Cell, Cell] = field(default_factory=dict)  # top-left → bottom-right of merged ranges
+    blank_reads: set[Cell] = field(default_factory=set)   # value cells read empty (formula check)
+
+    def __post_init__(self) -> None:
+        self.texts = [[_text(v) if v != "" else "" for v in row] for row in self.values]
+        self.keys = [[label_key(t) if t else "" for t in row] for row in self.texts]
+        self.nrows = len(self.values)
+
+    @classmethod
+    def from_rows(
+        cls, sheet: str, rows: list[list[object]], merged: list[tuple[Cell, Cell]] | None = None
+    ) -> Grid:
+        return cls(sheet, rows, {start: end for start, end in (merged or [])})
+
+    @property
+    def empty(self) -> bool:
+        return not any(any(row) for row in self.texts)
+
+    def width(self, row: int) -> int:
+        return len(self.values[row]) if 0 <= row < self.nrows else 0
+
+    def text(self, row: int, col: int | None) -> str:
+        if col is None or not 0 <= row < self.nrows or not 0 <= col < len(self.texts[row]):
+            return ""
+        return self.texts[row][col]
+
+    def key(self, row: int, col: int | None) -> str:
+        if col is None or not 0 <= row < self.nrows or not 0 <= col < len(self.keys[row]):
+            return ""
+        return self.keys[row][col]
+
+    def span_end(self, row: int, col: int) -> int:
+        """Last column covered by the cell at (row, col): itself or the merged range it starts."""
+        return self.spans.get((row, col), (row, col))[1]
+
+    def ref(self, row: int, col: int) -> str:
+        """``Sheet!C12`` (1-based Excel reference)."""
+        return f"{self.sheet}!{column_letter(col)}{row + 1}"
+
+    def raw(self, row: int, col: int) -> str:
+        """The cell as printed: strings stripped, numbers without a trailing ``.0``."""
+        value = self.values[row][col] if 0 <= row < self.nrows and 0 <= col < self.width(row) else ""
+        return value.strip() if isinstance(value, str) else _text(value)
+
+    def num(self, row: int, col: int | None, scale: float = 1.0) -> Num:
+        """The number in a cell (None for blanks, dashes, words), scaled, with raw text and ref."""
+        if col is None:
+            return Num()
+        raw = self.raw(row, col)
+        if not raw:
+            self.blank_reads.add((row, col))
+        value = self.values[row][col] if raw else ""
+        number = parse_number(value)
+        if number is not None and scale != 1.0:
+            number = round(number * scale, 2)
+        return Num(number, raw, self.ref(row, col))
+
+    def text_cell(self, row: int, col: int | None) -> Text:
+        """The cleaned text of a cell with its ref."""
+        if col is None:
+            return Text()
+        if not self.raw(row, col):
+            self.blank_reads.add((row, col))
+        return Text(self.text(row, col), self.ref(row, col))

@@ -1,0 +1,62 @@
+"""Bytes or a path → an open calamine workbook, or a ReadError the user can act on.
+
+The file kind is told from its first bytes so that a renamed, encrypted or
+empty upload gets a precise Chinese message instead of a library error.
+"""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from perfcore.errors import ReadError
+
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")  # stream of a password-protected .xlsx
+
+MESSAGES = {
+    "file_not_found": "找不到文件或无法打开",
+    "not_a_workbook": "不是 Excel 工作簿（支持 .xlsx、.xlsm、.xls、.ods），或文件已损坏",
+    "encrypted": "工作簿设有打开密码，请在 Excel 中取消密码后再上传",
+    "empty_workbook": "工作簿是空的，没有任何内容",
+    "no_form": "没有找到财政项目支出绩效自评表（未找到“项目名称”或“财政项目支出绩效自评表”标题）",
+    "formula_no_cache": "公式没有计算结果，请在 Excel 中打开并保存后再上传",
+    "unreadable": "读取时出错，文件可能已损坏",
+}
+
+
+def read_error(code: str, file: str, sheet: str = "", cell: str = "", detail: str = "") -> ReadError:
+    """A ReadError with the standard Chinese message for ``code``."""
+    message = MESSAGES[code] + (f"（{detail}）" if detail else "")
+    return ReadError(code, message, file=file, sheet=sheet, cell=cell)
+
+
+def load_source(source: bytes | str | os.PathLike, filename: str | None) -> tuple[str, bytes]:
+    """The display name and the bytes of an upload or a path; ReadError when a path cannot be read."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return filename or "上传文件", bytes(source)
+    path = Path(source)
+    name = filename or path.name
+    try:
+        return name, path.read_bytes()
+    except OSError as exc:
+        raise read_error("file_not_found", name, detail=exc.strerror or "") from None
+
+
+def open_book(data: bytes, name: str) -> CalamineWorkbook:
+    """Open the bytes with calamine after a magic-number check."""
+    if not data:
+        raise read_error("not_a_workbook", name, detail="文件大小为 0")
+    if data.startswith(_OLE) and _ENCRYPTION_INFO in data:
+        raise read_error("encrypted", name)
+    if not data.startswith((_ZIP, _OLE)):
+        raise read_error("not_a_workbook", name)
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError:
+        raise read_error("encrypted", name) from None
+    except CalamineError:
+        raise read_error("not_a_workbook", name) from None
