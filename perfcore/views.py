@@ -1,0 +1,205 @@
+"""Page-ready tables built from scorecards and store frames (pandas only, no Streamlit).
+
+Why: the pages stay thin and everything they show can be tested without a browser.
+Column names are the Chinese headers the pages display.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from perfcore import fmt
+from perfcore.model import Finding, Form, Scorecard
+
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+STATUS_LABELS: dict[str, str] = {"met": "达成", "partly": "部分达成", "missed": "未达成", "unknown": "无法评分"}
+EXECUTION_LABEL = "预算执行率"
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
+
+
+def md_escape(text: object) -> str:
+    """Form text made inert for st.markdown / headers: every markdown and HTML character escaped.
+
+    Why: project names, goals and notes come from uploaded workbooks; they must show as
+    typed, never as links, HTML or formatting (issue 5, security).
+    """
+    escaped = _MD_SPECIAL.sub(r"\\\1", str(text or ""))
+    return escaped.replace("\n", "  \n")
+
+
+# --- one form -------------------------------------------------------------------
+
+
+def indicator_frame(sc: Scorecard) -> pd.DataFrame:
+    """One row per indicator, in form order, with rule and declared scores side by side."""
+    rows = []
+    for ind, score in zip(sc.form.indicators, sc.indicators):
+        rule = score.score
+        rows.append({
+            "序号": score.index + 1,
+            "一级指标": ind.level1,
+            "二级指标": ind.level2,
+            "三级指标": ind.name,
+            "年度指标值": ind.target.value,
+            "实际完成值": ind.actual.value,
+            "分值": score.weight,
+            "规则得分": rule,
+            "自评得分": score.declared,
+            "扣分": score.deduction,
+            "得分率": (rule / score.weight) if rule is not None and score.weight else None,
+            "自评得分率": (score.declared / score.weight) if score.declared is not None and score.weight else None,
+            "状态": STATUS_LABELS.get(score.status, score.status),
+            "评分说明": score.explanation,
+            "偏差原因分析": ind.note.value,
+            "单元格": ind.cell,
+        })
+    columns = ["序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分",
+               "自评得分", "扣分", "得分率", "自评得分率", "状态", "评分说明", "偏差原因分析", "单元格"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def level1_summary(sc: Scorecard) -> pd.DataFrame:
+    """Weight, rule score, declared score and deduction per level 1, execution first."""
+    ex = sc.execution
+    head = pd.DataFrame([{
+        "一级指标": EXECUTION_LABEL, "分值": ex.weight, "规则得分": ex.score or 0.0,
+        "自评得分": ex.declared,
+    }])
+    table = indicator_frame(sc)
+    if not table.empty:
+        grouped = (table.groupby("一级指标", sort=False, dropna=False)
+                   .agg(分值=("分值", "sum"), 规则得分=("规则得分", "sum"),
+                        自评得分=("自评得分", lambda s: s.sum(min_count=1)))
+                   .reset_index())
+        head = pd.concat([head, grouped], ignore_index=True)
+    head["扣分"] = (head["分值"] - head["规则得分"]).round(2)
+    return head
+
+
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    """Findings as a table, errors first, then warnings, then remarks."""
+    order = list(SEVERITY_LABELS)
+    rows = sorted(findings, key=lambda f: (order.index(f.severity) if f.severity in order else len(order), f.cell))
+    return pd.DataFrame(
+        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "代码": f.code, "说明": f.message,
+          "单元格": f.cell} for f in rows],
+        columns=["严重程度", "代码", "说明", "单元格"],
+    )
+
+
+def findings_by_severity(findings: list[Finding]) -> list[tuple[str, str, pd.DataFrame]]:
+    """(severity, Chinese label, table of its findings) for each severity present, errors first."""
+    table = findings_frame(findings)
+    groups = []
+    for severity, label in SEVERITY_LABELS.items():
+        part = table[table["严重程度"] == label].drop(columns="严重程度").reset_index(drop=True)
+        if not part.empty:
+            groups.append((severity, label, part))
+    return groups
+
+
+def severity_counts(findings: list[Finding]) -> dict[str, int]:
+    """How many findings of each severity (all three keys always present)."""
+    counts = dict.fromkeys(SEVERITY_LABELS, 0)
+    for f in findings:
+        if f.severity in counts:
+            counts[f.severity] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class FormKpis:
+    """The headline numbers of one scorecard (yuan, fractions, points)."""
+
+    total: float
+    grade: str
+    declared: float | None
+    difference: float | None     # declared − rule
+    rate: float | None           # spent / full-year budget
+    initial: float | None
+    budget: float | None
+    executed: float | None
+    cut: float | None            # (full-year − initial) / initial, negative = cut during the year
+
+
+def budget_change(initial: float | None, budget: float | None) -> float | None:
+    """Relative change from the initial to the full-year budget (−0.25 = cut by a quarter)."""
+    if initial is None or budget is None or not initial:
+        return None
+    return (budget - initial) / initial
+
+
+def form_kpis(sc: Scorecard) -> FormKpis:
+    """KPI tile values of a scorecard, read from the form's 年度资金总额 row."""
+    total = sc.form.fund("total")
+    initial = total.initial.value if total else None
+    budget = total.budget.value if total else None
+    executed = total.executed.value if total else None
+    return FormKpis(total=sc.total, grade=sc.grade, declared=sc.declared_total, difference=sc.difference,
+                    rate=sc.execution.rate, initial=initial, budget=budget, executed=executed,
+                    cut=budget_change(initial, budget))
+
+
+def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
+    """The funds block in the display unit: one row per fund line."""
+    return pd.DataFrame(
+        [{"资金": line.label, f"年初预算数{fmt.money_label(unit)}": fmt.scale(line.initial.value, unit),
+          f"全年预算数{fmt.money_label(unit)}": fmt.scale(line.budget.value, unit),
+          f"全年执行数{fmt.money_label(unit)}": fmt.scale(line.executed.value, unit)}
+         for line in form.funds],
+    )
+
+
+def print_html(sc: Scorecard, unit: str = "元") -> str:
+    """A self-contained, print-friendly HTML page of one scorecard (all form text escaped)."""
+    form, e = sc.form, html.escape
+    k = form_kpis(sc)
+    fund_rows = "".join(
+        f"<tr><td>{e(line.label)}</td><td class=n>{fmt.money(line.initial.value, unit)}</td>"
+        f"<td class=n>{fmt.money(line.budget.value, unit)}</td>"
+        f"<td class=n>{fmt.money(line.executed.value, unit)}</td></tr>"
+        for line in form.funds
+    )
+    ind_rows = "".join(
+        f"<tr{' class=ded' if row['扣分'] > 0 else ''}><td>{e(row['一级指标'])}</td><td>{e(row['二级指标'])}</td>"
+        f"<td>{e(row['三级指标'])}</td><td>{e(row['年度指标值'])}</td><td>{e(row['实际完成值'])}</td>"
+        f"<td class=n>{fmt.score(row['分值'])}</td><td class=n>{fmt.score(row['规则得分'])}</td>"
+        f"<td class=n>{fmt.score(row['自评得分'])}</td><td class=n>{fmt.score(row['扣分'])}</td>"
+        f"<td>{e(row['评分说明'])}</td><td>{e(row['偏差原因分析'])}</td></tr>"
+        for row in indicator_frame(sc).to_dict("records")
+    )
+    finding_rows = "".join(
+        f"<tr><td>{e(r['严重程度'])}</td><td>{e(r['单元格'])}</td><td>{e(r['说明'])}</td></tr>"
+        for r in findings_frame(sc.findings).to_dict("records")
+    ) or "<tr><td colspan=3>无</td></tr>"
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(form.project.value)} 绩效自评评分卡</title>
+<style>
+body{{font-family:"Noto Sans CJK SC","Microsoft YaHei","SimSun",sans-serif;font-size:12px;margin:16px;color:#111}}
+h1{{font-size:18px;text-align:center;margin:0 0 4px}} p.sub{{text-align:center;margin:0 0 12px}}
+table{{border-collapse:collapse;width:100%;margin:8px 0 14px}} th,td{{border:1px solid #444;padding:3px 5px;vertical-align:top}}
+th{{background:#eee}} td.n{{text-align:right;white-space:nowrap}} tr.ded td{{background:#fde8e8}}
+@media print{{body{{margin:0}} tr{{page-break-inside:avoid}}}}
+</style></head><body>
+<h1>财政项目支出绩效自评评分卡</h1>
+<p class="sub">（{e(str(form.year or ''))}年度）　规则：{e(sc.policy)}</p>
+<table><tr><th>项目名称</th><td colspan=3>{e(form.project.value)}</td></tr>
+<tr><th>主管部门</th><td>{e(form.department.value)}</td><th>实施单位</th><td>{e(form.unit.value)}</td></tr>
+<tr><th>规则得分</th><td>{fmt.score(k.total)}（{e(k.grade)}）</td><th>自评得分</th><td>{fmt.score(k.declared)}</td></tr>
+<tr><th>预算执行率</th><td>{fmt.percent(k.rate)}</td><th>预算调整</th><td>{fmt.percent(k.cut)}</td></tr></table>
+<table><tr><th>项目资金{fmt.money_label(unit)}</th><th>年初预算数</th><th>全年预算数</th><th>全年执行数</th></tr>{fund_rows}</table>
+<table><tr><th>预算目标</th><th>实际完成情况</th></tr>
+<tr><td>{e(form.goals.planned.value)}</td><td>{e(form.goals.actual.value)}</td></tr></table>
+<table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>年度指标值</th><th>实际完成值</th><th>分值</th>
+<th>规则得分</th><th>自评得分</th><th>扣分</th><th>评分说明</th><th>偏差原因分析</th></tr>{ind_rows}
+<tr><th colspan=5>预算执行（{e(sc.execution.explanation)}）</th><td class=n>{fmt.score(sc.execution.weight)}</td>
+<td class=n>{fmt.score(sc.execution.score)}</td><td class=n>{fmt.score(sc.execution.declared)}</td><td colspan=3></td></tr>
+<tr><th colspan=5>总分</th><td class=n>100</td><td class=n>{fmt.score(k.total)}</td><td class=n>{fmt.score(k.declared)}</td>
+<td colspan=3></td></tr></table>
+<table><tr><th>严重程度</th><th>单元格</th><th>审核发现</th></tr>{finding_rows}</table>
+</body></html>
+"""
