@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import random
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from perfcore.model import Execution, FundLine, Goals, Indicator, Num, Source, Text, Form
+from perfcore.model import Execution, Form, FundLine, Goals, Indicator, Num, Source, Text
+from perfcore.text import clean
 
 YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
 FORMS_PER_UNIT_YEAR = 10  # consecutive forms share unit and year, like one unit's submission
@@ -101,18 +104,18 @@ _LEVEL1 = (("产出指标", _OUTPUT, 50), ("效益指标", _BENEFIT, 30), ("满�
 
 _PARTIAL = ("部分完成", "基本及时", "部分达成")
 _NEGATIVE = ("未完成", "滞后", "未健全")
-_REASONS = (
+_REASONS = tuple(clean(text) for text in (
     "受疫情影响，部分活动延期举办，下一年度将提前谋划。",
     "年中预算调整，部分采购未实施，已纳入下年度计划。",
     "服务需求低于预期，后续将加强宣传。",
     "供应商交付延迟，已督促整改并完善合同约束。",
     "指标设置偏高，下一年度将结合实际合理设定。",
-)
-_GOALS = (
+))
+_GOALS = tuple(clean(text) for text in (
     "完成年度各项工作任务，提升服务效能和群众满意度。",
     "保障系统稳定运行，推进数据共享和业务协同。",
     "按计划完成采购和维护工作，确保资金使用规范高效。",
-)
+))  # clean(): the texts as perfcore.reader returns them, so synthetic forms equal read ones
 
 
 def _fmt(x: float) -> str:
@@ -121,10 +124,10 @@ def _fmt(x: float) -> str:
 
 
 def _money(value: float | None, cell: str, wan: bool) -> Num:
-    """An amount in yuan with the raw text as printed (in 万元 when the form uses 万元)."""
+    """An amount in yuan; raw is the cell as the reader sees it (in 万元 when the form uses 万元)."""
     if value is None:
         return Num(None, "", cell)
-    return Num(value, _fmt(round(value / 10000, 6)) if wan else f"{value:.2f}", cell)
+    return Num(value, clean(round(value / 10000, 6) if wan else value), cell)
 
 
 def _op_text(op: str, rng: random.Random) -> str:
@@ -234,7 +237,7 @@ def make_form(i: int, seed: int = 0, *, n_indicators: int | None = None, file: s
     carry = round(budget * 0.1, 2) if rng.random() < 0.15 else 0.0
     appropriation = (initial, round(budget - carry, 2), round(executed - carry, 2))
     rows = (("total", "年度资金总额", (initial, budget, executed)),
-            ("appropriation", "其中：当年财政拨款", appropriation),
+            ("appropriation", "当年财政拨款", appropriation),
             ("carryover", "上年结转资金", (0.0, carry, carry if carry else None)),
             ("other", "其他资金", (0.0, 0.0, None)))
     wan = rng.random() < 0.2  # some units print 万元
@@ -242,7 +245,7 @@ def make_form(i: int, seed: int = 0, *, n_indicators: int | None = None, file: s
              for r, (kind, label, values) in enumerate(rows, start=6)]
     rate = executed / budget
     exec_score = round(10 * min(rate, 1.0), 2)
-    execution = Execution(Num(10.0, "10", f"{at}F6"), Num(rate, f"{rate:.2%}", f"{at}G6"),
+    execution = Execution(Num(10.0, "10", f"{at}F6"), Num(rate, clean(rate), f"{at}G6"),
                           Num(exec_score, _fmt(exec_score), f"{at}H6"))
 
     indicators: list[Indicator] = []
@@ -281,46 +284,83 @@ def workbook_name(w: int) -> str:
     return f"synth_{w:05d}.xlsx"
 
 
-def write_workbooks(n_forms: int, n_workbooks: int, out_dir: str | os.PathLike, seed: int = 0) -> list[Path]:
-    """Write ``n_forms`` forms over ``n_workbooks`` workbooks (standard layout, one form per sheet).
-
-    Consecutive forms share a workbook, so a workbook is mostly one unit's submission for a year.
-    """
-    from perfcore.writer import write_forms  # only this path needs openpyxl
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
+def _plan(n_forms: int, n_workbooks: int) -> list[tuple[int, int, int]]:
+    """(workbook number, first form, form count): consecutive forms, sizes differing by at most one."""
     base, extra = divmod(n_forms, n_workbooks)
-    start = 0
+    plan, start = [], 0
     for w in range(n_workbooks):
         size = base + (1 if w < extra else 0)
-        path = out / workbook_name(w)
-        forms = [make_form(i, seed, file=path.name) for i in range(start, start + size)]
-        write_forms(forms, path, layout="sheets")
-        paths.append(path)
+        plan.append((w, start, size))
         start += size
+    return plan
+
+
+def _write_part(out: Path, seed: int, part: list[tuple[int, int, int]]) -> list[Path]:
+    from perfcore.writer import write_forms  # only this path needs openpyxl
+
+    paths = []
+    for w, start, size in part:
+        path = out / workbook_name(w)
+        write_forms([make_form(i, seed, file=path.name) for i in range(start, start + size)], path, layout="sheets")
+        paths.append(path)
     return paths
 
 
-def store_forms(store, n_forms: int, seed: int = 0, *, batch: int = 5000,
-                score: Callable[[Form], object] | None = None,
+def write_workbooks(n_forms: int, n_workbooks: int, out_dir: str | os.PathLike, seed: int = 0,
+                    *, workers: int = 1) -> list[Path]:
+    """Write ``n_forms`` forms over ``n_workbooks`` workbooks (standard layout, one form per sheet).
+
+    Consecutive forms share a workbook, so a workbook is mostly one unit's submission for a year.
+    ``workers`` > 1 writes in that many processes (openpyxl is the slow part).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    plan = _plan(n_forms, n_workbooks)
+    if workers <= 1 or len(plan) < 2:
+        return _write_part(out, seed, plan)
+    parts = [plan[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_write_part, [out] * workers, [seed] * workers, parts))
+    return [out / workbook_name(w) for w, _, _ in plan]
+
+
+def _scored(seed: int, start: int, size: int, name: str) -> tuple[list[Form], list]:
+    """Forms ``start``.. of a bulk batch with their scorecards (runs in a worker process)."""
+    from perfcore.scoring import score_form
+
+    forms = [make_form(i, seed, file=name) for i in range(start, start + size)]
+    return forms, [score_form(f) for f in forms]
+
+
+def store_forms(store, n_forms: int, seed: int = 0, *, batch: int = 5000, workers: int = 1,
                 progress: Callable[[int], None] | None = None) -> int:
     """Put ``n_forms`` synthetic forms into ``store`` through its public bulk import, ``batch`` at a time.
 
-    Why not the workbook path: 100,000 forms as workbooks would take an hour to write; the
-    store is filled the same way an import does, with scorecards from ``perfcore.scoring``.
+    Why not the workbook path: 100,000 forms as workbooks take an hour to write; the store is
+    filled the way an import fills it, with scorecards from ``perfcore.scoring``. With
+    ``workers`` > 1, forms are generated and scored in worker processes while the store writes.
     """
-    if score is None:
-        from perfcore.scoring import score_form as score
-    done = 0
-    while done < n_forms:
-        size = min(batch, n_forms - done)
-        name = f"synth-bulk-{seed}-{done:07d}.xlsx"
-        forms = [make_form(i, seed, file=name) for i in range(done, done + size)]
-        cards = [score(f) for f in forms]
-        store.import_forms(name, f"perfcore.synth seed={seed} forms {done}..{done + size}".encode(), forms, cards)
-        done += size
+    jobs = [(start, min(batch, n_forms - start), f"synth-bulk-{seed}-{start:07d}.xlsx")
+            for start in range(0, n_forms, batch)]
+
+    def put(start: int, size: int, name: str, forms: list[Form], cards: list) -> None:
+        content = f"perfcore.synth seed={seed} forms {start}..{start + size}".encode()
+        store.import_forms(name, content, forms, cards)
         if progress:
-            progress(done)
-    return done
+            progress(start + size)
+
+    if workers <= 1:
+        for start, size, name in jobs:
+            put(start, size, name, *_scored(seed, start, size, name))
+        return n_forms
+    with ProcessPoolExecutor(workers) as pool:
+        pending: deque = deque()
+        for job in jobs:
+            pending.append((job, pool.submit(_scored, seed, *job)))
+            if len(pending) > workers:  # bounded: at most workers + 1 batches in memory
+                done, future = pending.popleft()
+                put(*done, *future.result())
+        while pending:
+            done, future = pending.popleft()
+            put(*done, *future.result())
+    return n_forms
