@@ -41,3 +41,7 @@ class ReadError(Exception):
 
 class StoreLockedError(Exception):
     """The DuckDB file is held by another process (usually the running app)."""
+
+
+class StoreError(Exception):
+    """The database could not do what was asked (file unreadable, unknown version id, ...)."""
