@@ -28,10 +28,12 @@ _BUREAUS = (
 _UNIT_SUFFIXES = ("事务管理中心", "信息中心", "综合保障中心", "服务指导中心", "监测站")
 
 DEPARTMENTS: tuple[str, ...] = tuple(f"上海市{d}{b}" for d in _DISTRICTS for b in _BUREAUS)
+# (department, unit): the department itself and five units under it, interleaved so that even
+# a small sample of forms spans many departments.
 UNITS: tuple[tuple[str, str], ...] = tuple(
-    (dept, unit)
+    (dept, dept if suffix is None else dept.removesuffix("局").removesuffix("委员会") + suffix)
+    for suffix in (None, *_UNIT_SUFFIXES)
     for dept in DEPARTMENTS
-    for unit in (dept, *(dept.removesuffix("局").removesuffix("委员会") + s for s in _UNIT_SUFFIXES))
 )
 
 _TOPICS = (
