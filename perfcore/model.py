@@ -139,6 +139,7 @@ class IndicatorScore:
     status: str                  # met / partly / missed / unknown
     explanation: str             # e.g. "7 × 3146 ÷ 29000 = 0.76"
     declared: float | None = None
+    rule: str = ""               # forward / reverse / zero / exact / qualitative ("" = no usable target)
 
     @property
     def deduction(self) -> float:
