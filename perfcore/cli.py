@@ -1,0 +1,320 @@
+"""Command line: ``python -m perfcore parse|score|check|import|template|seed`` (help in Chinese).
+
+Exit codes: 0 done; 1 some file could not be read / stored, or ``check`` found an
+error-level finding; 2 the database is locked or unusable (or the arguments are wrong).
+Heavy modules are imported inside the commands so that start-up stays short.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from perfcore.errors import ReadError, StoreError, StoreLockedError
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SEED_USER = "示例数据"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese section titles and error line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示帮助并退出")
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"参数错误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="perfcore", description="财政项目支出绩效自评表：读取、评分、审核、入库。")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令", parser_class=_Parser)
+
+    def paths(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="+", metavar="PATH", help="工作簿文件（.xlsx/.xlsm/.xls/.ods）或其所在文件夹")
+
+    def policy(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--policy", metavar="NAME", help="评分规则名称（默认：财预〔2020〕10号，上海两位小数）")
+
+    def db(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", metavar="FILE", help="数据库文件（默认：环境变量 PERFBOARD_DB 或 data/perfboard.duckdb）")
+
+    p = sub.add_parser("parse", help="读取自评表并输出识别结果", description="读取自评表并输出识别结果。")
+    paths(p)
+    p.add_argument("--json", action="store_true", help='输出 JSON：{"forms": [...], "errors": [...]}')
+    p.add_argument("--include-hidden", action="store_true", help="也读取隐藏的工作表")
+
+    p = sub.add_parser("score", help="按规则重新评分", description="按评分规则重新计算每项得分并给出审核意见。")
+    paths(p)
+    p.add_argument("--json", action="store_true", help="输出 JSON（识别结果加得分、说明、等级和审核意见）")
+    policy(p)
+
+    p = sub.add_parser("check", help="审核自评表，输出审核报告", description="审核自评表；发现“错误”级问题时退出码为 1。")
+    paths(p)
+    policy(p)
+
+    p = sub.add_parser("import", help="导入数据库", description="读取、评分并导入数据库；同一文件重复导入不会改变数据。")
+    paths(p)
+    db(p)
+    p.add_argument("--user", default="", metavar="NAME", help="操作人姓名（记入审计日志）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果")
+    policy(p)
+
+    p = sub.add_parser("template", help="生成空白自评表模板", description="按标准格式生成空白自评表模板。")
+    p.add_argument("out", metavar="OUT.xlsx", help="输出文件")
+
+    p = sub.add_parser("seed", help="导入示例数据", description="把 data/samples 中的示例自评表导入数据库。")
+    db(p)
+    p.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何自评表时导入")
+    return parser
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def expand_paths(paths: Sequence[str]) -> list[str]:
+    """Folders become the workbooks inside them (sorted); anything else is kept as given."""
+    out: list[str] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out += sorted(str(p) for p in path.iterdir() if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file())
+        else:
+            out.append(raw)
+    return out
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _open_store(db: str | None) -> Any:
+    from perfcore.store import Store, default_db_path
+
+    return Store(Path(db) if db else default_db_path())
+
+
+def _read(paths: Sequence[str], include_hidden: bool = False) -> list[Any]:
+    from perfcore.reader import read_workbook
+
+    return [read_workbook(path, include_hidden=include_hidden) for path in expand_paths(paths)]
+
+
+def _errors(results: Sequence[Any]) -> list[ReadError]:
+    return [r.error for r in results if r.error is not None]
+
+
+def _where(form: Any) -> str:
+    year = f"{form.year}年" if form.year else "年度不详"
+    return f"{year} {form.unit.value or '（未填实施单位）'} · {form.project.value or '（未填项目名称）'}"
+
+
+def _print_file_header(result: Any) -> None:
+    print(f"文件“{result.file}”：{len(result.forms)} 张自评表")
+    for note in result.notes:
+        print(f"  说明：{note}")
+
+
+def _print_errors(errors: Sequence[ReadError]) -> None:
+    for error in errors:
+        print(f"错误：{error}", file=sys.stderr)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from perfcore import fmt
+    from perfcore.serialize import form_to_dict
+
+    results = _read(args.paths, args.include_hidden)
+    errors = _errors(results)
+    if args.json:
+        _print_json(
+            {
+                "forms": [form_to_dict(f) for r in results for f in r.forms],
+                "errors": [e.to_dict() for e in errors],
+                "notes": [{"file": r.file, "note": n} for r in results for n in r.notes],
+            }
+        )
+    else:
+        for r in results:
+            if r.error is not None:
+                continue
+            _print_file_header(r)
+            for f in r.forms:
+                total = f.fund("total")
+                budget = fmt.money(total.budget.value if total else None, suffix=True)
+                executed = fmt.money(total.executed.value if total else None, suffix=True)
+                print(
+                    f"  · {_where(f)}（工作表“{f.source.sheet}”第 {f.source.first_row} 行）："
+                    f"全年预算数 {budget}，全年执行数 {executed}，"
+                    f"指标 {len(f.indicators)} 项，自评总分 {fmt.score(f.total_declared.value)}"
+                )
+        _print_errors(errors)
+    return 1 if errors else 0
+
+
+def _score(results: Sequence[Any], policy_name: str | None) -> list[Any]:
+    from perfcore.policy import get_policy
+    from perfcore.scoring import score_form
+
+    policy = get_policy(policy_name)
+    return [score_form(f, policy) for r in results for f in r.forms]
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from perfcore import fmt
+    from perfcore.serialize import scorecard_to_dict
+
+    results = _read(args.paths)
+    cards = _score(results, args.policy)
+    errors = _errors(results)
+    if args.json:
+        _print_json({"forms": [scorecard_to_dict(sc) for sc in cards], "errors": [e.to_dict() for e in errors]})
+    else:
+        for sc in cards:
+            print(
+                f"{_where(sc.form)}：规则总分 {fmt.score(sc.total)}（{sc.grade}），"
+                f"自评总分 {fmt.score(sc.declared_total)}，差额 {fmt.signed(sc.difference)}，"
+                f"审核意见 {len(sc.findings)} 条"
+            )
+        _print_errors(errors)
+    return 1 if errors else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from perfcore.report import scorecard_report
+
+    results = _read(args.paths)
+    cards = _score(results, args.policy)
+    for sc in cards:
+        print(scorecard_report(sc))
+        print()
+    errors = _errors(results)
+    _print_errors(errors)
+    has_error = any(f.severity == "error" for sc in cards for f in sc.findings)
+    return 1 if errors or has_error else 0
+
+
+def _print_report(done: Any) -> None:
+    if done.error is not None:
+        print(f"错误：{done.error}（未导入）", file=sys.stderr)
+        return
+    rep = done.report
+    line = f"文件“{done.name}”：新增 {len(rep.stored)} 张，替换 {len(rep.replaced)} 张，跳过 {len(rep.skipped)} 张"
+    if rep.duplicate_of is not None:
+        line += f"（此文件已于第 {rep.duplicate_of} 次导入中导入过，未作任何改动）"
+    print(line)
+    for label, items in (("新增", rep.stored), ("替换", rep.replaced), ("跳过（内容未变）", rep.skipped)):
+        for it in items:
+            print(f"  {label}：{it['year'] or '年度不详'}年 {it['unit']} · {it['project']}（版本 {it['version_id']}）")
+    for note in done.notes:
+        print(f"  说明：{note}")
+
+
+def _ingest(paths: Sequence[str], db: str | None, user: str, policy: str | None) -> Any:
+    from perfcore.ingest import ingest_files
+
+    with _open_store(db) as store:
+        return ingest_files(expand_paths(paths), store, user=user, policy=policy)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    result = _ingest(args.paths, args.db, args.user, args.policy)
+    if args.json:
+        _print_json(
+            {
+                "files": [
+                    {
+                        "file": f.name,
+                        "status": f.report.status if f.report and not f.error else "failed",
+                        "import_id": f.report.import_id if f.report else None,
+                        "stored": f.report.stored if f.report else [],
+                        "replaced": f.report.replaced if f.report else [],
+                        "skipped": f.report.skipped if f.report else [],
+                        "notes": f.notes,
+                    }
+                    for f in result.files
+                ],
+                "errors": [e.to_dict() for e in result.errors],
+            }
+        )
+    else:
+        for done in result.files:
+            _print_report(done)
+    return 0 if result.ok else 1
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from perfcore.writer import write_template
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_template(out)
+    print(f"已生成模板：{out}")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from perfcore.ingest import ingest_files
+    from perfcore.samples import sample_paths
+
+    with _open_store(args.db) as store:
+        if args.if_empty and store.count_forms() > 0:
+            print(f"数据库中已有 {store.count_forms()} 张自评表，未导入示例数据。")
+            return 0
+        result = ingest_files(sample_paths(), store, user=SEED_USER)
+    for done in result.files:
+        _print_report(done)
+    return 0 if result.ok else 1
+
+
+COMMANDS = {
+    "parse": cmd_parse,
+    "score": cmd_score,
+    "check": cmd_check,
+    "import": cmd_import,
+    "template": cmd_template,
+    "seed": cmd_seed,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "policy", None):
+        from perfcore.policy import get_policy
+
+        try:
+            get_policy(args.policy)
+        except KeyError as exc:  # message already Chinese, lists the known names
+            print(exc.args[0], file=sys.stderr)
+            return 2
+    try:
+        return COMMANDS[args.command](args)
+    except StoreLockedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"数据库错误：{exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head & co.: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        print(f"文件操作失败：{exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # never a traceback for users; PERFCORE_DEBUG=1 shows it
+        if os.environ.get("PERFCORE_DEBUG"):
+            raise
+        print(f"出现意外错误（{type(exc).__name__}）：{exc}", file=sys.stderr)
+        return 3
