@@ -40,6 +40,8 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     form = Form(source=Source(file=file, sheet=grid.sheet, first_row=block.start + 1))
     _read_header(grid, rows, form)
     form.year = _year(grid, block)
+    if form.year is None:
+        form.notes.append(f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表：未找到年度（如“（2021年度）”）")
     funds_end = _read_funds(grid, rows, form)
     table = find_cell(grid, lambda key: key in INDICATOR_COLUMNS["name"], rows)
     table_row = table[0] if table else block.end

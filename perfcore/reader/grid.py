@@ -6,6 +6,7 @@ form reader stay position-free and still point every value back at its cell.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from perfcore.model import Num, Text
@@ -26,12 +27,20 @@ def column_letter(col: int) -> str:
     return letters
 
 
-def _text(value: object) -> str:
+_WS = re.compile(r"\s+")
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff（）()、，：；])\s+(?=[\u3400-\u9fff（）()、，：；])")
+
+
+def printed(value: object) -> str:
+    """A cell as the user printed it: Chinese punctuation and full-width kept, one line,
+    no stray spaces between CJK characters (``匹 配率``); labels are matched on ``label_key``."""
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date().isoformat()
     if isinstance(value, (dt.date, dt.time, dt.datetime)):
         return value.isoformat()
-    return clean(value)
+    if not isinstance(value, str):
+        return clean(value)
+    return _CJK_GAP.sub("", _WS.sub(" ", value).strip())
 
 
 @dataclass
@@ -44,7 +53,7 @@ class Grid:
     blank_reads: set[Cell] = field(default_factory=set)   # value cells read empty (formula check)
 
     def __post_init__(self) -> None:
-        self.texts = [[_text(v) if v != "" else "" for v in row] for row in self.values]
+        self.texts = [[printed(v) if v != "" else "" for v in row] for row in self.values]
         self.keys = [[label_key(t) if t else "" for t in row] for row in self.texts]
         self.nrows = len(self.values)
 
@@ -82,7 +91,7 @@ class Grid:
     def raw(self, row: int, col: int) -> str:
         """The cell as printed: strings stripped, numbers without a trailing ``.0``."""
         value = self.values[row][col] if 0 <= row < self.nrows and 0 <= col < self.width(row) else ""
-        return value.strip() if isinstance(value, str) else _text(value)
+        return value.strip() if isinstance(value, str) else printed(value)
 
     def num(self, row: int, col: int | None, scale: float = 1.0) -> Num:
         """The number in a cell (None for blanks, dashes, words), scaled, with raw text and ref."""

@@ -5,6 +5,7 @@ A sheet may hold one form or several stacked; a form starts at its title row
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ def _has_body(grid: Grid, block: Block) -> bool:
 def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
     """The value printed for a header label: right of it (past its merge), or inline after a colon."""
     if ":" in grid.key(row, col):
-        return grid.text(row, col).split(":", 1)[1].strip(), col
+        return re.split("[:：]", grid.text(row, col), maxsplit=1)[-1].strip(), col
     for right in range(grid.span_end(row, col) + 1, grid.width(row)):
         if grid.text(row, right):
             if is_header_label(grid.key(row, right)):
