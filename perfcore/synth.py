@@ -106,18 +106,18 @@ _LEVEL1 = (("产出指标", _OUTPUT, 50), ("效益指标", _BENEFIT, 30), ("满�
 
 _PARTIAL = ("部分完成", "基本及时", "部分达成")
 _NEGATIVE = ("未完成", "滞后", "未健全")
-_REASONS = tuple(clean(text) for text in (
+_REASONS = (
     "受疫情影响，部分活动延期举办，下一年度将提前谋划。",
     "年中预算调整，部分采购未实施，已纳入下年度计划。",
     "服务需求低于预期，后续将加强宣传。",
     "供应商交付延迟，已督促整改并完善合同约束。",
     "指标设置偏高，下一年度将结合实际合理设定。",
-))
-_GOALS = tuple(clean(text) for text in (
+)
+_GOALS = (
     "完成年度各项工作任务，提升服务效能和群众满意度。",
     "保障系统稳定运行，推进数据共享和业务协同。",
     "按计划完成采购和维护工作，确保资金使用规范高效。",
-))  # clean(): the texts as perfcore.reader returns them, so synthetic forms equal read ones
+)
 
 
 def _fmt(x: float) -> str:
