@@ -296,7 +296,7 @@ def funds_sum(ctx: Context) -> Iterable[Hit]:
             continue  # a zero or blank total is C06B's case
         if all(_off(s, printed, ctx.policy.money_tolerance) for s in sums):
             cell = getattr(total, column).cell
-            yield Hit(f"{ctx.place(cell)} 年度资金总额{label} {fmt.thousands(printed)} 不等于各资金来源之和 "
+            yield Hit(f"{ctx.place(cell)} 年度资金总额的{label} {fmt.thousands(printed)} 不等于各资金来源之和 "
                       f"{fmt.thousands(sums[0])}".lstrip(), cell)
 
 
@@ -309,7 +309,7 @@ def funds_total_zero(ctx: Context) -> Iterable[Hit]:
         printed = getattr(total, column).value if total is not None else None
         if not printed and abs(summed) > ctx.policy.money_tolerance:
             cell = getattr(total, column).cell if total is not None else ""
-            yield Hit(f"{ctx.place(cell)} 年度资金总额{label}为 {'空' if printed is None else '0'}，"
+            yield Hit(f"{ctx.place(cell)} 年度资金总额的{label}为 {'空' if printed is None else '0'}，"
                       f"但各资金来源合计 {fmt.thousands(summed)}".lstrip(), cell)
 
 
