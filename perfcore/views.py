@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from perfcore import fmt
+from perfcore.errors import ReadError
 from perfcore.model import Finding, Form, Scorecard
+from perfcore.reader import read_workbook
+from perfcore.scoring import score_form
 
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS: dict[str, str] = {"met": "达成", "partly": "部分达成", "missed": "未达成", "unknown": "无法评分"}
@@ -203,3 +206,76 @@ th{{background:#eee}} td.n{{text-align:right;white-space:nowrap}} tr.ded td{{bac
 <table><tr><th>严重程度</th><th>单元格</th><th>审核发现</th></tr>{finding_rows}</table>
 </body></html>
 """
+
+
+# --- upload preview --------------------------------------------------------------------
+
+
+@dataclass
+class CheckedFile:
+    """One uploaded file read and scored: its forms' scorecards, remarks, or the error that stopped it."""
+
+    name: str
+    content: bytes
+    error: ReadError | None = None
+    notes: list[str] = field(default_factory=list)
+    cards: list[Scorecard] = field(default_factory=list)
+
+
+def check_file(name: str, content: bytes) -> CheckedFile:
+    """Read a workbook and score every form in it (never raises for bad input)."""
+    result = read_workbook(content, name)
+    return CheckedFile(name, content, result.error, result.notes, [score_form(f) for f in result.forms])
+
+
+FORM_STATUS_LABELS: dict[str, str] = {
+    "new": "新表",
+    "same": "已导入（内容相同）",
+    "changed": "新版本（导入后替换当前版本）",
+}
+DUPLICATE_LABEL = "本次上传中重复（只导入第一张）"
+
+
+@dataclass(frozen=True)
+class PreviewItem:
+    """One form of an uploaded file, scored, with its status against the database."""
+
+    file: str
+    scorecard: Scorecard
+    status: str  # new / same / changed (Store.form_status)
+
+
+def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
+    """The upload overview: one row per form; 导入 preselected for new and changed forms.
+
+    A form whose year + unit + project already appeared earlier in the same upload is
+    marked and not preselected, so one import never stores two versions of a form at once.
+    """
+    seen: set[tuple] = set()
+    rows = []
+    for item in items:
+        form, sc = item.scorecard.form, item.scorecard
+        duplicate = form.key in seen
+        seen.add(form.key)
+        counts = severity_counts(sc.findings)
+        rows.append({
+            "导入": item.status != "same" and not duplicate,
+            "文件": item.file,
+            "工作表": form.source.sheet,
+            "项目": form.project.value,
+            "实施单位": form.unit.value,
+            "年度": form.year,
+            "自评总分": sc.declared_total,
+            "规则总分": sc.total,
+            "等级": sc.grade,
+            "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(item.status, item.status),
+            "错误": counts["error"],
+            "警告": counts["warning"],
+        })
+    columns = ["导入", "文件", "工作表", "项目", "实施单位", "年度", "自评总分", "规则总分", "等级", "状态", "错误", "警告"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def import_summary(file: str, stored: int, replaced: int, skipped: int) -> str:
+    """One line per imported file, e.g. “文件“a.xlsx”：新增 4 张，替换 1 张，未变 0 张”."""
+    return f"文件“{file}”：新增 {stored} 张，替换 {replaced} 张，内容未变跳过 {skipped} 张"

@@ -1,0 +1,49 @@
+"""Helpers for the AppTest suites: run the app, switch pages, seed a database with real workbooks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from perfcore.reader import read_workbook
+from perfcore.samples import SHEETS_WORKBOOK
+from perfcore.scoring import score_form
+from perfcore.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 60  # seconds per script run: the machine is shared, reading and scoring take a moment
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def seed(db: Path, workbook: Path = SHEETS_WORKBOOK, user: str = "测试") -> None:
+    """Import a workbook the way the app does (read, score, one transaction), then close the file."""
+    result = read_workbook(workbook)
+    assert result.error is None, result.error
+    store = Store(db)
+    try:
+        store.import_forms(workbook.name, workbook.read_bytes(), result.forms,
+                           [score_form(f) for f in result.forms], user=user)
+    finally:
+        store.close()
+
+
+def open_page(page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """The app run once, then switched to ``pages/<page>.py`` (the default page when None)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every markdown, caption, heading, alert and metric text on the page, joined (for assertions)."""
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
+                                  "warning", "error") for e in at.get(kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.label for e in at.expander]
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))  # markdown escapes removed

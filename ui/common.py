@@ -1,0 +1,184 @@
+"""Helpers every page shares: the one Store, cached reads, the 元/万元 switch, the form picker.
+
+Why: pages stay thin and never copy each other; one Store per process (DuckDB allows
+one writer), read caches that an import clears so every page shows new data at once.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from perfcore import fmt
+from perfcore.errors import StoreLockedError
+from perfcore.model import Form, Scorecard
+from perfcore.scoring import score_form
+from perfcore.store import Filters, Store, default_db_path
+from perfcore.views import md_escape
+
+UPLOAD_PAGE = "pages/upload.py"
+SCORECARD_PAGE = "pages/scorecard.py"
+WHATIF_PAGE = "pages/whatif.py"
+MONEY_UNIT_KEY = "money_unit"
+PIN_KEY = "_pinned_version"
+
+
+# --- the store and cached reads ------------------------------------------------------
+
+
+def db_path() -> str:
+    """The database file of this process (env PERFBOARD_DB or data/perfboard.duckdb)."""
+    return str(default_db_path())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str) -> Store:
+    return Store(path)
+
+
+def get_store() -> Store:
+    """The process-wide Store; a locked database stops the page with a Chinese explanation."""
+    try:
+        return _open_store(db_path())
+    except StoreLockedError as exc:
+        st.error(f"数据库文件正被其他程序占用，暂时无法打开：{exc}")
+        st.info("请先停止命令行导入或另一个正在运行的看板，然后刷新本页面。")
+        st.stop()
+        raise  # st.stop() raises; this line keeps type checkers calm
+
+
+def clear_caches() -> None:
+    """After any write (import, delete, restore): every page must show the new state."""
+    st.cache_data.clear()
+
+
+@st.cache_data(show_spinner=False)
+def _forms(db: str, year: int | None, department: str | None, unit: str | None, grade: str | None) -> pd.DataFrame:
+    del db  # part of the cache key only: each database file has its own entries
+    return get_store().forms_table(Filters(year=year, department=department, unit=unit, grade=grade))
+
+
+def forms(filters: Filters | None = None) -> pd.DataFrame:
+    """Current form versions matching the filters (cached until the next write)."""
+    f = filters or Filters()
+    return _forms(db_path(), f.year, f.department, f.unit, f.grade)
+
+
+@st.cache_data(show_spinner=False)
+def _scorecard(db: str, version_id: int) -> Scorecard:
+    del db
+    return score_form(get_store().load_form(version_id))
+
+
+def scorecard(version_id: int) -> Scorecard:
+    """The stored form of a version scored under the default policy (cached)."""
+    return _scorecard(db_path(), int(version_id))
+
+
+def load_form(version_id: int) -> Form:
+    """The stored form of a version, read from the cached scorecard."""
+    return scorecard(version_id).form
+
+
+# --- sidebar and small widgets --------------------------------------------------------
+
+
+def sidebar() -> None:
+    """The global 元/万元 switch (its value lives in session state for every page)."""
+    with st.sidebar:
+        st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
+                             key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
+        st.caption(f"数据库：{md_escape(db_path())}")
+
+
+def money_unit() -> str:
+    """The display unit chosen in the sidebar (元 until the user switches)."""
+    unit = st.session_state.get(MONEY_UNIT_KEY) or "元"
+    return unit if unit in fmt.MONEY_UNITS else "元"
+
+
+def empty_state(what: str) -> None:
+    """An empty database: say what to do and link to the upload page."""
+    st.info(f"数据库里还没有自评表，{what}需要先导入数据。")
+    st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
+
+
+def show_text(label: str, value: str) -> None:
+    """A labelled piece of form text shown literally (escaped, never HTML or markdown)."""
+    st.markdown(f"**{label}**")
+    st.markdown(md_escape(value) if value.strip() else "（未填写）")
+
+
+def safe_table(frame: pd.DataFrame) -> None:
+    """A small static table; st.table renders markdown in cells, so form text is escaped first."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if not pd.api.types.is_numeric_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else v)
+    st.table(shown, hide_index=True)
+
+
+def year_label(year: object) -> str:
+    return "未填年度" if year is None or pd.isna(year) else f"{int(year)}年"
+
+
+# --- the form picker (scorecard and what-if) ------------------------------------------
+
+
+def _apply_version_link(table: pd.DataFrame) -> None:
+    """A deep link ?v=<version id>: preselect its year / unit / project and pin that version."""
+    raw = st.query_params.get("v")
+    if raw is None:
+        return
+    del st.query_params["v"]
+    try:
+        version_id = int(raw)
+        form = load_form(version_id)
+    except Exception:  # unknown or malformed id: fall back to the normal picker
+        st.warning(f"链接中的版本号“{md_escape(raw)}”不存在，请在下方重新选择项目。")
+        return
+    year, unit, project = form.key
+    st.session_state["year"], st.session_state["unit"], st.session_state["project"] = year, unit, project
+    st.session_state[PIN_KEY] = (version_id, form.key)
+
+
+def _choices(values: pd.Series) -> list:
+    return sorted({None if pd.isna(v) else (int(v) if isinstance(v, float) else v) for v in values},
+                  key=lambda v: (v is None, v if v is not None else 0))
+
+
+def pick_form() -> int | None:
+    """Year / unit / project selectors bound to the URL (?year=&unit=&project=); the version id.
+
+    Returns the current version of the chosen project, or the version pinned by ?v=.
+    """
+    table = forms()
+    if table.empty:
+        return None
+    _apply_version_link(table)
+    years = sorted(_choices(table["year"]), key=lambda y: (y is None, -(y or 0)))
+    c1, c2, c3 = st.columns([1, 2, 3])
+    year = c1.selectbox("年度", years, format_func=year_label, key="year", bind="query-params")
+    in_year = table[table["year"].isna()] if year is None else table[table["year"] == year]
+    unit = c2.selectbox("实施单位", sorted(in_year["unit"].unique()), key="unit", bind="query-params")
+    in_unit = in_year[in_year["unit"] == unit]
+    project = c3.selectbox("项目", sorted(in_unit["project"].unique()), key="project", bind="query-params")
+    row = in_unit[in_unit["project"] == project]
+    if row.empty:
+        return None
+    current = int(row["version_id"].iloc[0])
+    pinned = st.session_state.get(PIN_KEY)
+    if pinned and pinned[1] == (year, unit, project):
+        if pinned[0] != current:
+            st.warning("正在查看该项目的历史版本（非当前版本）。在下方“版本历史”中可查看当前版本。")
+        return pinned[0]
+    st.session_state.pop(PIN_KEY, None)
+    return current
+
+
+def link_params(form: Form) -> dict[str, str]:
+    """Query parameters that open this form's project on the scorecard or what-if page."""
+    year, unit, project = form.key
+    params = {"unit": unit, "project": project}
+    if year is not None:
+        params["year"] = str(year)
+    return params
