@@ -1,0 +1,127 @@
+"""perfcore.reader on inputs that are not (only) forms: documented error codes, notes per sheet,
+hidden sheets, formulas without cached values. Bad input never raises."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from helpers.workbook_builder import FormSpec, one_form, workbook_bytes, write_form
+
+from perfcore.reader import WorkbookResult, read_paths, read_workbook
+
+
+def _saved(wb: openpyxl.Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip(member: str, content: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(member, content)
+    return buffer.getvalue()
+
+
+def assert_error(result: WorkbookResult, code: str, file: str) -> None:
+    assert result.error is not None and result.error.code == code
+    assert result.forms == []
+    assert result.error.file == file == result.file
+    assert f"文件“{file}”" in str(result.error)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"project,unit\n1,2\n", _zip("word/document.xml", b"<w/>"), one_form()[:2000]],
+    ids=["zero-bytes", "csv", "zip-not-workbook", "truncated-xlsx"],
+)
+def test_not_a_workbook(data):
+    result = read_workbook(data, "报表.xlsx")
+    assert_error(result, "not_a_workbook", "报表.xlsx")
+    assert "不是 Excel 工作簿" in result.error.message
+
+
+def test_password_protected_ooxml_is_reported_as_encrypted():
+    # an encrypted .xlsx is an OLE compound file holding an EncryptionInfo stream
+    data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(64)
+    result = read_workbook(data, "加密.xlsx")
+    assert_error(result, "encrypted", "加密.xlsx")
+    assert "密码" in result.error.message
+
+
+def test_empty_workbook():
+    assert_error(read_workbook(_saved(openpyxl.Workbook()), "空.xlsx"), "empty_workbook", "空.xlsx")
+
+
+def test_workbook_without_any_form():
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "填表说明：金额单位为元"
+    wb.create_sheet("汇总")["B2"] = "项目名称"  # a label alone is no form
+    result = read_workbook(_saved(wb), "说明.xlsx")
+    assert_error(result, "no_form", "说明.xlsx")
+    assert result.notes == ["工作表“说明”不是绩效自评表，已跳过", "工作表“汇总”不是绩效自评表，已跳过"]
+
+
+def test_non_form_sheet_is_skipped_with_a_note_and_the_form_read():
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "请按模板填写"
+    write_form(wb.create_sheet("自评表"), FormSpec(project="业务培训"))
+    wb.create_sheet("Sheet3")  # empty sheets pass silently
+    result = read_workbook(_saved(wb), "混合.xlsx")
+    assert result.error is None
+    assert [f.project.value for f in result.forms] == ["业务培训"]
+    assert result.notes == ["工作表“说明”不是绩效自评表，已跳过"]
+
+
+def test_hidden_sheets_are_ignored_unless_asked_for():
+    data = workbook_bytes(
+        {"自评表": [FormSpec(project="可见项目")], "旧版": [FormSpec(project="隐藏项目")]}, hidden=("旧版",)
+    )
+    result = read_workbook(data, "隐藏.xlsx")
+    assert [f.project.value for f in result.forms] == ["可见项目"]
+    assert result.notes == ["工作表“旧版”是隐藏的，已跳过"]
+    everything = read_workbook(data, "隐藏.xlsx", include_hidden=True)
+    assert [f.project.value for f in everything.forms] == ["可见项目", "隐藏项目"]
+    assert everything.notes == []
+
+
+def test_formulas_without_cached_values_are_reported_with_their_cells():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    write_form(ws, FormSpec())
+    ws["C6"] = "=C7+C8+C9"  # openpyxl stores the formula, no value: calamine reads ''
+    ws["H21"] = "=SUM(H13:H20)+H6"
+    result = read_workbook(_saved(wb), "公式.xlsx")
+    assert_error(result, "formula_no_cache", "公式.xlsx")
+    assert (result.error.sheet, result.error.cell) == ("自评表", "C6")
+    assert "C6、H21" in result.error.message
+    assert "在 Excel 中打开并保存" in result.error.message
+
+
+def test_formulas_in_cells_the_form_does_not_use_are_harmless():
+    wb = openpyxl.Workbook()
+    write_form(wb.active, FormSpec())
+    wb.active["M30"] = "=1+1"
+    result = read_workbook(_saved(wb), "旁注.xlsx")
+    assert result.error is None and len(result.forms) == 1
+
+
+def test_paths_name_the_file_and_a_missing_path_is_an_error(tmp_path):
+    good = tmp_path / "单位A.xlsx"
+    good.write_bytes(one_form(FormSpec(project="甲")))
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_bytes(b"not a workbook")
+    results = read_paths([good, str(bad), tmp_path / "不存在.xlsx"])
+    assert [r.file for r in results] == ["单位A.xlsx", "坏文件.xlsx", "不存在.xlsx"]
+    assert results[0].forms[0].source.file == "单位A.xlsx"
+    assert results[0].forms[0].project.value == "甲"
+    assert [r.error.code if r.error else None for r in results] == [None, "not_a_workbook", "file_not_found"]
+
+
+def test_bytes_without_a_name_get_a_chinese_placeholder():
+    assert read_workbook(b"junk").file == "上传文件"
