@@ -279,3 +279,21 @@ def test_committed_samples_read_back_as_the_transcription():
         result = reader.read_workbook(path)
         assert result.error is None, result.error
         assert [_plain(f) for f in result.forms] == [_plain(f) for f in SEED], path.name
+
+
+def test_scorecard_export_with_real_scores_still_reads_as_the_form(tmp_path):
+    """The scorecard page's export: rule scores beside the official layout, which stays readable."""
+    reader = _reader()
+    from perfcore.scoring import score_form
+
+    cards = [score_form(f) for f in SEED]
+    path = tmp_path / "scored.xlsx"
+    write_forms(SEED, path, scorecards=cards)
+    ws = openpyxl.load_workbook(path)["窗口业务管理"]
+    row = next(r for r in range(13, 40) if ws[f"D{r}"].value == "服务新开办企业数量")
+    assert ws[f"J{row}"].value == pytest.approx(0.76) and "3146" in ws[f"K{row}"].value
+    total = next(r for r in range(13, 40) if ws[f"A{r}"].value == "总分")
+    assert ws[f"J{total}"].value == pytest.approx(92.01) and ws[f"H{total}"].value == 98
+    result = reader.read_workbook(path)
+    assert result.error is None, result.error
+    assert [_plain(f) for f in result.forms] == [_plain(f) for f in SEED]
