@@ -89,6 +89,12 @@ def test_hidden_sheets_are_ignored_unless_asked_for():
     assert everything.notes == []
 
 
+def test_a_workbook_whose_only_form_is_hidden_has_no_form():
+    result = read_workbook(workbook_bytes({"Sheet1": [], "旧版": [FormSpec()]}, hidden=("旧版",)), "全隐藏.xlsx")
+    assert_error(result, "no_form", "全隐藏.xlsx")
+    assert result.notes == ["工作表“旧版”是隐藏的，已跳过"]
+
+
 def test_formulas_without_cached_values_are_reported_with_their_cells():
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -47,7 +47,7 @@ def read_workbook(
     source: bytes | str | os.PathLike, filename: str | None = None, *, include_hidden: bool = False
 ) -> WorkbookResult:
     """Read every form of a workbook (.xlsx/.xlsm/.xls/.ods); hidden sheets only on request."""
-    name = filename or ("上传文件" if isinstance(source, (bytes, bytearray)) else os.path.basename(source))
+    name = filename or (os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "上传文件")
     try:
         name, data = load_source(source, filename)
         book = open_book(data, name)
@@ -72,6 +72,7 @@ def _read_book(book: CalamineWorkbook, data: bytes, name: str, include_hidden: b
             continue
         if meta.visible != SheetVisibleEnum.Visible and not include_hidden:
             result.notes.append(f"工作表“{meta.name}”是隐藏的，已跳过")
+            any_cells = True  # "no form" with this note, not "empty workbook"
             continue
         try:
             sheet = book.get_sheet_by_name(meta.name)

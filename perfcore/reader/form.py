@@ -46,7 +46,7 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     table = find_cell(grid, lambda key: key in INDICATOR_COLUMNS["name"], rows)
     table_row = table[0] if table else block.end
     _read_goals(grid, range(funds_end, table_row), form)
-    read_indicators(grid, range(table_row if table else block.start, block.end), form)
+    read_indicators(grid, range(table_row, block.end) if table else range(block.start, block.end), form)
     return form
 
 

@@ -23,27 +23,24 @@ class Block:
     end: int
 
 
-def find_cells(
-    grid: Grid, match: Callable[[str], bool], rows: Iterable[int], cols: range | None = None
-) -> list[Cell]:
+def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> list[Cell]:
     """Cells whose label key satisfies ``match``, in reading order."""
-    found = []
-    for row in rows:
-        width = grid.width(row)
-        for col in cols if cols is not None else range(width):
-            key = grid.key(row, col)
-            if key and match(key):
-                found.append((row, col))
-    return found
+    return [
+        (row, col)
+        for row in rows
+        if 0 <= row < grid.nrows
+        for col, key in enumerate(grid.keys[row])
+        if key and match(key)
+    ]
 
 
 def find_cell(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> Cell | None:
     """The first cell in ``rows`` whose label key satisfies ``match``."""
     for row in rows:
-        for col in range(grid.width(row)):
-            key = grid.key(row, col)
-            if key and match(key):
-                return row, col
+        if 0 <= row < grid.nrows:
+            for col, key in enumerate(grid.keys[row]):
+                if key and match(key):
+                    return row, col
     return None
 
 
