@@ -360,7 +360,7 @@ def write_forms(forms: Sequence[Form], out: Out, *, layout: Layout = "sheets",
         raise ValueError(f"layout must be 'sheets' or 'stacked', not {layout!r}")
     cards = _check_scorecards(forms, scorecards)
     columns = LAST + (len(SCORE_HEADER) if scorecards is not None else 0)
-    wb = Workbook()
+    wb = _workbook()
     wb.remove(wb.active)
     if layout == "stacked":
         ws = wb.create_sheet(STACKED_SHEET)
@@ -381,6 +381,13 @@ def write_forms(forms: Sequence[Form], out: Out, *, layout: Layout = "sheets",
     wb.save(out)
 
 
+def _workbook() -> Workbook:
+    """A new workbook whose author (shown in Excel's file properties) is the app, not openpyxl."""
+    wb = Workbook()
+    wb.properties.creator = "perfboard"
+    return wb
+
+
 def blank_form() -> Form:
     """The template's form: execution weight 10, total 100, placeholder indicator rows."""
     indicators = [Indicator(level1=l1, level2=l2, name="") for l1, l2 in TEMPLATE_BLOCKS]
@@ -390,7 +397,7 @@ def blank_form() -> Form:
 
 def write_template(out: Out) -> None:
     """A blank form in the standard layout plus the instructions sheet 填表说明."""
-    wb = Workbook()
+    wb = _workbook()
     ws = wb.active
     ws.title = TEMPLATE_SHEET
     _write_form(ws, blank_form(), 1, None)
