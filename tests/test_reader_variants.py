@@ -274,55 +274,45 @@ def test_unmerged_level_labels_fill_down_like_merged_ones():
     assert levels(form) == STANDARD_LEVELS
 
 
-def test_level1_with_points_is_normalised():
-    inds = [Ind("产出指标(50分)", "数量指标", "培训场次", ">=3次", "3次", 50, 50),
-            Ind("效益指标（30分）", "社会效益", "覆盖率", ">=90%", "90%", 30, 30),
-            Ind("满意度指标10分", "服务对象满意度指标", "满意度", ">=90%", "90%", 10, 10)]
+OUTPUT, BENEFIT, SATISFACTION = "产出指标", "效益指标", "满意度指标"
+LEVEL_CASES = {
+    "points in level 1": (
+        [("产出指标(50分)", "数量指标"), ("效益指标（30分）", "社会效益"), ("满意度指标10分", "服务对象满意度指标")],
+        [(OUTPUT, "数量指标"), (BENEFIT, "社会效益指标"), (SATISFACTION, "服务对象满意度指标")],
+    ),
+    "level 1 missing, inferred from level 2": (
+        [("", "数量"), ("", "成本指标"), ("", "经济效益指标"), ("", "生态效益指标"), ("", "服务对象满意度指标")],
+        [(OUTPUT, "数量指标"), (OUTPUT, "成本指标"), (BENEFIT, "经济效益指标"), (BENEFIT, "生态效益指标"),
+         (SATISFACTION, "服务对象满意度指标")],
+    ),
+    "labels one column off as pasted from PDF": (
+        [("数量指标", ""), ("效益指标", "社会效益指标"), ("", "满意度指标")],
+        [(OUTPUT, "数量指标"), (BENEFIT, "社会效益指标"), (SATISFACTION, "")],
+    ),
+    "成本指标 as its own level 1": (
+        [("产出指标", "数量指标"), ("成本指标", "经济成本指标"), ("效益指标", "社会效益指标")],
+        [(OUTPUT, "数量指标"), ("成本指标", "经济成本指标"), (BENEFIT, "社会效益指标")],
+    ),
+}
+
+
+@pytest.mark.parametrize("printed, expected", LEVEL_CASES.values(), ids=LEVEL_CASES.keys())
+def test_level_labels_are_read_by_what_they_say(printed, expected):
+    inds = [Ind(level1, level2, f"考核项{i}", "=100%", "100%", 10, 10) for i, (level1, level2) in enumerate(printed)]
     form = read_one(one_form(FormSpec(indicators=inds)))
-    assert levels(form) == [("产出指标", "数量指标"), ("效益指标", "社会效益指标"),
-                            ("满意度指标", "服务对象满意度指标")]
+    assert names(form) == [f"考核项{i}" for i in range(len(printed))]
+    assert levels(form) == expected
 
 
 def test_page_break_labels_and_missing_level1_on_continuation_rows():
-    inds = [Ind("产出指标", "数量指标", "培训场次", ">=3次", "3次", 25, 25),
-            Ind("产出指标", "时效指标", "培训及时性", "及时", "及时", 25, 25),
-            # next page: vertical label fragment, level 1 not repeated
-            Ind("", "社会效益指标", "覆盖率", ">=90%", "90%", 15, 15),
-            Ind("", "可持续影响指标", "制度健全性", "健全", "健全", 15, 15),
-            Ind("", "服务对象满意度指标", "满意度", ">=90%", "90%", 10, 10)]
+    printed = [("产出指标", "数量指标"), ("产出指标", "时效指标"),
+               ("", "社会效益指标"), ("", "可持续影响指标"), ("", "服务对象满意度指标")]  # next page: no level 1
+    inds = [Ind(level1, level2, f"考核项{i}") for i, (level1, level2) in enumerate(printed)]
     spec = FormSpec(indicators=inds, vertical_labels={0: "绩效", 3: "指标"}, merge_levels=False)
     form = read_one(one_form(spec))
-    assert names(form) == ["培训场次", "培训及时性", "覆盖率", "制度健全性", "满意度"]
-    assert levels(form) == [("产出指标", "数量指标"), ("产出指标", "时效指标"), ("效益指标", "社会效益指标"),
-                            ("效益指标", "可持续影响指标"), ("满意度指标", "服务对象满意度指标")]
-
-
-def test_level1_inferred_when_the_column_is_empty():
-    inds = [Ind("", "数量", "培训场次", ">=3次", "3次", 20, 20),
-            Ind("", "成本指标", "资金使用率", ">=90%", "≥90%", 30, 30),
-            Ind("", "经济效益指标", "节约成本", "=0", "0", 15, 15),
-            Ind("", "生态效益指标", "能耗下降", "下降", "下降", 15, 15),
-            Ind("", "服务对象满意度指标", "满意度", ">=90%", "90%", 10, 10)]
-    form = read_one(one_form(FormSpec(indicators=inds)))
-    assert levels(form) == [("产出指标", "数量指标"), ("产出指标", "成本指标"), ("效益指标", "经济效益指标"),
-                            ("效益指标", "生态效益指标"), ("满意度指标", "服务对象满意度指标")]
-
-
-def test_labels_one_column_off_as_pasted_from_pdf():
-    inds = [Ind("数量指标", "", "项目计划完成率", "=100%", "=100%", 50, 50),  # level 2 in the level-1 column
-            Ind("效益指标", "社会效益指标", "信息丢失率", "=0%", "=0%", 30, 30),
-            Ind("", "满意度指标", "使用者满意度", ">=90%", "≥90%", 10, 10)]  # level 1 in the level-2 column
-    form = read_one(one_form(FormSpec(indicators=inds)))
-    assert levels(form) == [("产出指标", "数量指标"), ("效益指标", "社会效益指标"), ("满意度指标", "")]
-
-
-def test_cost_as_its_own_level1_keeps_its_level2():
-    inds = [Ind("产出指标", "数量指标", "场次", ">=3次", "3次", 40, 40),
-            Ind("成本指标", "经济成本指标", "单位成本", "<=100元", "95元", 10, 10),
-            Ind("效益指标", "社会效益指标", "覆盖率", ">=90%", "90%", 30, 30),
-            Ind("满意度指标", "服务对象满意度指标", "满意度", ">=90%", "90%", 10, 10)]
-    form = read_one(one_form(FormSpec(indicators=inds)))
-    assert levels(form)[1] == ("成本指标", "经济成本指标")
+    assert len(form.indicators) == 5
+    assert levels(form) == [(OUTPUT, "数量指标"), (OUTPUT, "时效指标"), (BENEFIT, "社会效益指标"),
+                            (BENEFIT, "可持续影响指标"), (SATISFACTION, "服务对象满意度指标")]
 
 
 def test_placeholder_rows_and_empty_level2_blocks_give_no_indicator():
