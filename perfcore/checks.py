@@ -67,6 +67,20 @@ class Hit:
     indicator: int | None = None
 
 
+def place(cell: str, form: Form) -> str:
+    """``Sheet!D17`` → ``D17`` when the sheet is named after the project, else kept whole."""
+    sheet, _, ref = cell.rpartition("!")
+    if sheet.strip("'") in ("", form.project.value.strip()):
+        return ref
+    return cell
+
+
+def indicator_label(form: Form, index: int) -> str:
+    """``D17 服务新开办企业数量``: where an indicator sits and what it is called."""
+    ind = form.indicators[index]
+    return " ".join(p for p in (place(ind.cell, form), ind.name or f"第 {index + 1} 个指标") if p)
+
+
 @dataclass
 class Context:
     """One form under review, with its scorecard, policy and each indicator's assessment."""
@@ -85,16 +99,10 @@ class Context:
         return zip(range(len(self.form.indicators)), self.form.indicators, self.assessments)
 
     def place(self, cell: str) -> str:
-        """``Sheet!D17`` → ``D17`` when the sheet is named after the project, else kept whole."""
-        sheet, _, ref = cell.rpartition("!")
-        if sheet.strip("'") in ("", self.form.project.value.strip()):
-            return ref
-        return cell
+        return place(cell, self.form)
 
     def about(self, index: int) -> str:
-        """``D17 服务新开办企业数量``: where an indicator sits and what it is called."""
-        ind = self.form.indicators[index]
-        return " ".join(p for p in (self.place(ind.cell), ind.name or f"第 {index + 1} 个指标") if p)
+        return indicator_label(self.form, index)
 
 
 @dataclass(frozen=True)
