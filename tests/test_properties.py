@@ -41,22 +41,24 @@ def test_score_between_zero_and_weight(target: str, actual: str, weight: float) 
         assert (s.score is None) == (s.status == "unknown")
 
 
+def _scores_low_high(target: str, unit: str, a1: str, a2: str, weight: float) -> tuple[float, float]:
+    """Rule scores for the smaller and the larger of two actuals against one target."""
+    scores = [score_indicator(0, one(Row("x", target, f"{a:g}{unit}", weight))).score
+              for a in sorted((float(a1), float(a2)))]
+    assert None not in scores
+    return scores[0], scores[1]
+
+
 @given(st.sampled_from(FORWARD_OPS), positive, st.sampled_from(UNITS), numbers, numbers, weights)
 def test_forward_never_falls_as_actual_rises(op: str, t: float, unit: str, a1: str, a2: str, w: float) -> None:
-    low, high = sorted((float(a1), float(a2)))
-    target = f"{op}{t:g}{unit}"
-    s1 = score_indicator(0, one(Row("x", target, f"{low:g}{unit}", w))).score
-    s2 = score_indicator(0, one(Row("x", target, f"{high:g}{unit}", w))).score
-    assert s1 is not None and s2 is not None and s1 <= s2
+    low, high = _scores_low_high(f"{op}{t:g}{unit}", unit, a1, a2, w)
+    assert low <= high
 
 
 @given(st.sampled_from(REVERSE_OPS), positive, st.sampled_from(UNITS), numbers, numbers, weights)
 def test_reverse_never_rises_as_actual_rises(op: str, t: float, unit: str, a1: str, a2: str, w: float) -> None:
-    low, high = sorted((float(a1), float(a2)))
-    target = f"{op}{t:g}{unit}"
-    s1 = score_indicator(0, one(Row("x", target, f"{low:g}{unit}", w))).score
-    s2 = score_indicator(0, one(Row("x", target, f"{high:g}{unit}", w))).score
-    assert s1 is not None and s2 is not None and s1 >= s2
+    low, high = _scores_low_high(f"{op}{t:g}{unit}", unit, a1, a2, w)
+    assert low >= high
 
 
 @given(positive, st.integers(0, 20_000_000).map(lambda n: n / 100), st.sampled_from([10.0, 20.0]))
