@@ -1,4 +1,149 @@
-"""placeholder"""
+"""项目评分卡: one project's rule scores, deductions, goals, findings, history and downloads.
+
+Deep links: ?year=2021&unit=…&project=… or ?v=<version id>.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
 import streamlit as st
 
-st.title("scorecard")
+from perfcore import fmt, views
+from perfcore.model import Scorecard
+from perfcore.views import md_escape
+from perfcore.writer import write_forms
+from ui import charts, common
+
+INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "得分率", "自评得分",
+                     "自评得分率", "扣分", "状态", "评分说明", "偏差原因分析", "单元格"]
+HISTORY_LABELS = {"version_no": "版本", "is_current": "当前版本", "deleted": "已删除", "imported_at": "导入时间",
+                  "file_name": "文件", "sheet": "工作表", "user": "导入人", "declared_total": "自评总分",
+                  "rule_total": "规则总分", "grade": "等级"}
+
+
+@st.cache_data(show_spinner=False)
+def workbook_bytes(_card: Scorecard, version_id: int) -> bytes:
+    """The form in the official layout with rule scores (columns J/K); cached per version."""
+    del version_id  # cache key only
+    out = io.BytesIO()
+    write_forms([_card.form], out, layout="sheets", scorecards=[_card])
+    return out.getvalue()
+
+
+def kpi_tiles(card: Scorecard, unit: str) -> None:
+    k = views.form_kpis(card)
+    tiles = st.columns(5)
+    tiles[0].metric("规则得分", fmt.score(k.total), border=True, help="按评分规则重新计算的总分（满分 100）")
+    tiles[1].metric("等级", k.grade, border=True, help="优 ≥ 90，良 ≥ 80，中 ≥ 60，差 < 60")
+    tiles[2].metric("自评得分", fmt.score(k.declared), border=True,
+                    delta=f"{fmt.signed(k.difference)} 分（自评 − 规则）" if k.difference else None,
+                    delta_color="inverse", help="表上填报的总分；高于规则得分说明可能自评偏高")
+    tiles[3].metric("预算执行率", fmt.percent(k.rate), border=True,
+                    help=f"全年执行数 {fmt.money(k.executed, unit, suffix=True)} ÷ "
+                         f"全年预算数 {fmt.money(k.budget, unit, suffix=True)}")
+    tiles[4].metric("年中预算调整", fmt.percent(k.cut), border=True,
+                    help=f"年初预算数 {fmt.money(k.initial, unit, suffix=True)} → "
+                         f"全年预算数 {fmt.money(k.budget, unit, suffix=True)}")
+
+
+def _highlight_deductions(row: pd.Series) -> list[str]:
+    return ["background-color: #fdecea" if (row["扣分"] or 0) > 0 else ""] * len(row)
+
+
+def indicator_tables(card: Scorecard) -> None:
+    """The indicator table grouped by level 1; rows that lost points highlighted."""
+    table = views.indicator_frame(card)
+    summary = views.level1_summary(card)
+    ex = card.execution
+    st.markdown(f"**{views.EXECUTION_LABEL}**　分值 {fmt.score(ex.weight)} · 规则得分 {fmt.score(ex.score)} · "
+                f"自评得分 {fmt.score(ex.declared)}　（{md_escape(ex.explanation)}）")
+    config = {
+        "分值": st.column_config.NumberColumn(format="%.2f", width="small"),
+        "规则得分": st.column_config.NumberColumn(format="%.2f", width="small"),
+        "自评得分": st.column_config.NumberColumn(format="%.2f", width="small"),
+        "扣分": st.column_config.NumberColumn(format="%.2f", width="small"),
+        "得分率": st.column_config.ProgressColumn("规则得分率", format="percent", min_value=0, max_value=1),
+        "自评得分率": st.column_config.ProgressColumn("自评得分率", format="percent", min_value=0, max_value=1),
+        "评分说明": st.column_config.TextColumn(width="medium"),
+        "偏差原因分析": st.column_config.TextColumn(width="medium"),
+    }
+    for level1, part in table.groupby("一级指标", sort=False):
+        line = summary[summary["一级指标"] == level1].iloc[0]
+        st.markdown(f"**{md_escape(level1) or '（未填一级指标）'}**　分值 {fmt.score(line['分值'])} · "
+                    f"规则得分 {fmt.score(line['规则得分'])} · 自评得分 {fmt.score(line['自评得分'])} · "
+                    f"扣分 {fmt.score(line['扣分'])}")
+        shown = part[INDICATOR_COLUMNS].reset_index(drop=True)
+        st.dataframe(shown.style.apply(_highlight_deductions, axis=1), hide_index=True, column_config=config)
+    st.altair_chart(charts.level1_scores(summary), width="stretch")
+
+
+def findings(card: Scorecard) -> None:
+    if not card.findings:
+        st.success("未发现问题。")
+    for severity, title, table in views.findings_by_severity(card.findings):
+        with st.expander(f"{title}（{len(table)}）", expanded=severity == "error"):
+            common.safe_table(table)
+
+
+def history(store, card: Scorecard, version_id: int) -> None:
+    year, unit, project = card.form.key
+    table = store.history(year, unit, project)
+    if table.empty:
+        return
+    shown = table.assign(查看=[f"scorecard?v={v}" for v in table["version_id"]])
+    shown = shown.rename(columns=HISTORY_LABELS)[[*HISTORY_LABELS.values(), "查看"]]
+    st.dataframe(shown, hide_index=True, column_config={
+        "查看": st.column_config.LinkColumn("查看", display_text="打开此版本"),
+        "自评总分": st.column_config.NumberColumn(format="%.2f"),
+        "规则总分": st.column_config.NumberColumn(format="%.2f"),
+        "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+    })
+    st.caption(f"共 {len(table)} 个版本；当前查看版本编号 {version_id}。删除与恢复版本请到“数据管理”页面。")
+
+
+st.title("项目评分卡")
+store = common.get_store()
+if common.forms().empty:
+    common.empty_state("查看项目评分卡")
+    st.stop()
+
+version_id = common.pick_form()
+if version_id is None:
+    st.stop()
+card = common.scorecard(version_id)
+form, unit = card.form, common.money_unit()
+
+st.header(md_escape(form.project.value) or "（未填项目名称）", divider="gray")
+st.caption(f"主管部门：{md_escape(form.department.value) or '—'}　实施单位：{md_escape(form.unit.value) or '—'}　"
+           f"年度：{common.year_label(form.year)}　来源：{md_escape(form.source.file)} / "
+           f"{md_escape(form.source.sheet)}　评分规则：{md_escape(card.policy)}")
+kpi_tiles(card, unit)
+
+d1, d2, d3 = st.columns([1, 1, 2])
+d1.download_button("下载评分表（Excel）", data=workbook_bytes(card, version_id),
+                   file_name=f"{form.project.value or '自评表'}-评分.xlsx", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+d2.download_button("打印版（HTML）", data=views.print_html(card, unit), file_name=f"{form.project.value or '自评表'}-评分卡.html",
+                   mime="text/html", icon=":material/print:", help="用浏览器打开后按 Ctrl+P 打印")
+d3.page_link(common.WHATIF_PAGE, label="用此表做模拟测算", icon=":material/calculate:",
+             query_params=common.link_params(form))
+
+st.subheader(f"项目资金{fmt.money_label(unit)}")
+common.safe_table(views.funds_frame(form, unit))
+
+st.subheader("绩效指标")
+indicator_tables(card)
+
+st.subheader("年度总体目标")
+g1, g2 = st.columns(2)
+with g1:
+    common.show_text("预算目标", form.goals.planned.value)
+with g2:
+    common.show_text("实际完成情况", form.goals.actual.value)
+
+st.subheader("审核发现")
+findings(card)
+
+st.subheader("版本历史")
+history(store, card, version_id)

@@ -148,12 +148,12 @@ def form_kpis(sc: Scorecard) -> FormKpis:
 
 
 def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
-    """The funds block in the display unit: one row per fund line."""
+    """The funds block as finance staff read it: one row per fund line, amounts formatted in the unit."""
     return pd.DataFrame(
-        [{"资金": line.label, f"年初预算数{fmt.money_label(unit)}": fmt.scale(line.initial.value, unit),
-          f"全年预算数{fmt.money_label(unit)}": fmt.scale(line.budget.value, unit),
-          f"全年执行数{fmt.money_label(unit)}": fmt.scale(line.executed.value, unit)}
+        [{"资金": line.label, "年初预算数": fmt.money(line.initial.value, unit),
+          "全年预算数": fmt.money(line.budget.value, unit), "全年执行数": fmt.money(line.executed.value, unit)}
          for line in form.funds],
+        columns=["资金", "年初预算数", "全年预算数", "全年执行数"],
     )
 
 
@@ -162,10 +162,9 @@ def print_html(sc: Scorecard, unit: str = "元") -> str:
     form, e = sc.form, html.escape
     k = form_kpis(sc)
     fund_rows = "".join(
-        f"<tr><td>{e(line.label)}</td><td class=n>{fmt.money(line.initial.value, unit)}</td>"
-        f"<td class=n>{fmt.money(line.budget.value, unit)}</td>"
-        f"<td class=n>{fmt.money(line.executed.value, unit)}</td></tr>"
-        for line in form.funds
+        f"<tr><td>{e(r['资金'])}</td><td class=n>{r['年初预算数']}</td><td class=n>{r['全年预算数']}</td>"
+        f"<td class=n>{r['全年执行数']}</td></tr>"
+        for r in funds_frame(form, unit).to_dict("records")
     )
     ind_rows = "".join(
         f"<tr{' class=ded' if row['扣分'] > 0 else ''}><td>{e(row['一级指标'])}</td><td>{e(row['二级指标'])}</td>"

@@ -46,4 +46,9 @@ def texts(at: AppTest) -> str:
                                   "warning", "error") for e in at.get(kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     parts += [e.label for e in at.expander]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))  # markdown escapes removed
+    return unescape("\n".join(str(p) for p in parts))
+
+
+def unescape(text: str) -> str:
+    """Markdown text as the reader sees it (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)

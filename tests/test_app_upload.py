@@ -59,3 +59,9 @@ def test_reupload_marks_stored_forms_and_bad_file_blocks_nothing(app_db):
     preview = at.dataframe[0].value
     assert set(preview["状态"]) == {"已导入（内容相同）"}
     assert not preview["导入"].any()
+
+
+def test_sidebar_has_money_unit_switch(app_db):
+    at = open_page()
+    switch = at.sidebar.get("button_group")[0]
+    assert switch.options == ["元", "万元"] and switch.value == "元"

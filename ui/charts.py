@@ -1,0 +1,182 @@
+"""Altair charts of the pages (pure functions: DataFrame in, chart out; no Streamlit).
+
+Why here and not in perfcore: charts are presentation; keeping them out of the page
+scripts lets tests read their Vega-Lite specs and keeps the pages short.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+RULE_COLOR = "#1f5fa8"
+DECLARED_COLOR = "#e08a1e"
+LOSS_COLOR = "#c0392b"
+GRADE_COLORS = {"优": "#2e7d32", "良": "#1f5fa8", "中": "#e08a1e", "差": "#c0392b"}
+_HEIGHT_PER_ROW = 26
+
+
+def _height(n: int) -> int:
+    return max(120, n * _HEIGHT_PER_ROW)
+
+
+def level1_scores(summary: pd.DataFrame) -> alt.Chart:
+    """Per level 1: rule score and points lost stacked to the weight (table of views.level1_summary)."""
+    long = summary.melt(id_vars="一级指标", value_vars=["规则得分", "扣分"], var_name="类别", value_name="分")
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
+            x=alt.X("分:Q", title="分", stack="zero"),
+            color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[RULE_COLOR, LOSS_COLOR]),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            order=alt.Order("类别:N", sort="descending"),
+            tooltip=["一级指标:N", "类别:N", alt.Tooltip("分:Q", format=".2f")],
+        )
+        .properties(height=_height(len(summary)), title="各一级指标得分与扣分")
+    )
+
+
+def rate_by_project(table: pd.DataFrame) -> alt.Chart:
+    """Execution rate (spent / full-year budget) per project, with the 90% line staff must explain."""
+    data = table.assign(执行率=table["rate"].astype(float))
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color=RULE_COLOR)
+        .encode(
+            y=alt.Y("project:N", sort="x", title=None),
+            x=alt.X("执行率:Q", axis=alt.Axis(format="%"), title="预算执行率（全年执行数 ÷ 全年预算数）"),
+            tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
+                     alt.Tooltip("执行率:Q", format=".2%")],
+        )
+    )
+    line = alt.Chart(pd.DataFrame({"x": [0.9]})).mark_rule(color=LOSS_COLOR, strokeDash=[4, 3]).encode(x="x:Q")
+    return (bars + line).properties(height=_height(len(data)), title="各项目预算执行率（虚线 = 90%）")
+
+
+def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart:
+    """年初预算数 / 全年预算数 / 全年执行数 side by side per project, in the display unit."""
+    names = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
+    long = table.melt(id_vars=["project"], value_vars=list(names), var_name="k", value_name="yuan")
+    long = long.assign(口径=long["k"].map(names), 金额=long["yuan"].astype(float) / scale)
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("project:N", title=None),
+            yOffset=alt.YOffset("口径:N", sort=list(names.values())),
+            x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("口径:N", sort=list(names.values()),
+                            scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),
+                            legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=[alt.Tooltip("project:N", title="项目"), "口径:N", alt.Tooltip("金额:Q", format=",.2f")],
+        )
+        .properties(height=_height(len(table) * 3), title=f"年初预算、全年预算与执行（{unit}）")
+    )
+
+
+def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
+    """Points lost per level 1, stacked by level 2 (Store.deductions(by="level2"))."""
+    data = frame[frame["deduction"].fillna(0) > 0].assign(扣分=lambda d: d["deduction"].astype(float))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("level1:N", title="一级指标", sort="-y"),
+            y=alt.Y("扣分:Q", title="扣分合计"),
+            color=alt.Color("level2:N", title="二级指标", legend=alt.Legend(orient="right")),
+            tooltip=[alt.Tooltip("level1:N", title="一级指标"), alt.Tooltip("level2:N", title="二级指标"),
+                     alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
+        )
+        .properties(height=280, title="扣分构成（按一级 / 二级指标）")
+    )
+
+
+def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
+    """The indicators that lost the most points (Store.deductions(by="indicator"))."""
+    data = frame[frame["deduction"].fillna(0) > 0].nlargest(n, "deduction")
+    data = data.assign(扣分=data["deduction"].astype(float))
+    return (
+        alt.Chart(data)
+        .mark_bar(color=LOSS_COLOR)
+        .encode(
+            y=alt.Y("name:N", sort="-x", title=None),
+            x=alt.X("扣分:Q", title="扣分合计"),
+            tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
+                     alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
+        )
+        .properties(height=_height(len(data)), title=f"扣分最多的指标（前 {n} 个）")
+    )
+
+
+def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
+    """Declared and rule total per project on one axis: a gap to the right is self-score inflation."""
+    data = frame.dropna(subset=["rule_total"]).assign(
+        自评=lambda d: d["declared_total"].astype(float), 规则=lambda d: d["rule_total"].astype(float))
+    order = list(data.sort_values("difference", ascending=False)["project"])
+    base = alt.Chart(data).encode(y=alt.Y("project:N", sort=order, title=None))
+    tooltip = [alt.Tooltip("project:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
+               alt.Tooltip("规则:Q", format=".2f"), alt.Tooltip("difference:Q", title="差额", format="+.2f")]
+    gap = base.mark_rule(color="#888", strokeWidth=2).encode(x=alt.X("规则:Q", title="总分",
+                                                                        scale=alt.Scale(zero=False)), x2="自评:Q")
+    rule = base.mark_point(filled=True, size=90, color=RULE_COLOR).encode(x="规则:Q", tooltip=tooltip)
+    declared = base.mark_point(filled=True, size=90, shape="diamond", color=DECLARED_COLOR).encode(
+        x="自评:Q", tooltip=tooltip)
+    return (gap + rule + declared).properties(
+        height=_height(len(data)), title="自评总分（橙色◆）与规则总分（蓝色●）")
+
+
+def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
+    """Number of findings per check code, coloured by severity."""
+    data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("code:N", sort="-x", title="审核代码"),
+            x=alt.X("n:Q", title="条数"),
+            color=alt.Color("严重程度:N", scale=alt.Scale(domain=list(labels.values()),
+                                                       range=[LOSS_COLOR, DECLARED_COLOR, "#9aa5b1"]),
+                            legend=alt.Legend(orient="bottom")),
+            tooltip=[alt.Tooltip("code:N", title="代码"), "严重程度:N", alt.Tooltip("n:Q", title="条数"),
+                     alt.Tooltip("n_forms:Q", title="涉及项目数"), alt.Tooltip("example:N", title="示例")],
+        )
+        .properties(height=_height(len(data)), title="审核发现（按代码）")
+    )
+
+
+def year_trend(frame: pd.DataFrame) -> alt.Chart:
+    """Mean rule score and execution rate per year (Store.summary_by(by="year"))."""
+    data = frame.dropna(subset=["year"]).assign(年度=lambda d: d["year"].astype(int).astype(str))
+    score = (
+        alt.Chart(data).mark_line(point=True, color=RULE_COLOR)
+        .encode(x=alt.X("年度:O"), y=alt.Y("mean_score:Q", title="平均规则得分", scale=alt.Scale(zero=False)),
+                tooltip=["年度:O", alt.Tooltip("mean_score:Q", title="平均得分", format=".2f"),
+                         alt.Tooltip("n_forms:Q", title="项目数")])
+        .properties(title="历年平均规则得分", height=220)
+    )
+    rate = (
+        alt.Chart(data).mark_line(point=True, color="#2e7d32")
+        .encode(x=alt.X("年度:O"), y=alt.Y("rate:Q", title="预算执行率", axis=alt.Axis(format="%"),
+                                          scale=alt.Scale(zero=False)),
+                tooltip=["年度:O", alt.Tooltip("rate:Q", title="执行率", format=".2%")])
+        .properties(title="历年预算执行率", height=220)
+    )
+    return alt.hconcat(score, rate)
+
+
+def whatif_changes(frame: pd.DataFrame) -> alt.Chart:
+    """Score change per indicator of a what-if (views.whatif_diff rows with a change)."""
+    data = frame.assign(变化=frame["变化"].astype(float))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("三级指标:N", sort="-x", title=None),
+            x=alt.X("变化:Q", title="得分变化"),
+            color=alt.condition(alt.datum.变化 > 0, alt.value("#2e7d32"), alt.value(LOSS_COLOR)),
+            tooltip=["三级指标:N", alt.Tooltip("原得分:Q", format=".2f"), alt.Tooltip("新得分:Q", format=".2f"),
+                     alt.Tooltip("变化:Q", format="+.2f")],
+        )
+        .properties(height=_height(len(data)), title="各指标得分变化")
+    )
