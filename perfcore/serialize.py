@@ -198,7 +198,7 @@ def _funds_from_contract(d: dict[str, Any], p: _Places) -> list[FundLine]:
     return [
         FundLine(
             kind=row.get("kind", "extra"),
-            label=row.get("label") or FUND_LABELS.get(row.get("kind", ""), ""),
+            label=row["label"] if "label" in row else FUND_LABELS.get(row.get("kind", ""), ""),
             **{k: p.to_num(f"fund_lines.{i}.{k}", row.get(k)) for k in _AMOUNTS},
         )
         for i, row in enumerate(rows)
