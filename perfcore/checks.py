@@ -104,6 +104,20 @@ class Context:
     def about(self, index: int) -> str:
         return indicator_label(self.form, index)
 
+    @property
+    def money_tolerance(self) -> float:
+        """Policy tolerance in the printed money unit (0.01 万元 = 100 元), expressed in yuan."""
+        return self.policy.money_tolerance * fmt.MONEY_UNITS.get(self.form.money_unit, 1.0)
+
+    @property
+    def rate_slack(self) -> float:
+        """How far the rate may move because amounts were printed rounded to 0.01 of the money unit."""
+        total = self.form.fund("total")
+        rate = execution_rate(self.form)
+        if total is None or rate is None:
+            return 0.0
+        return self.money_tolerance / 2 * (1 + rate) / total.budget.value
+
 
 @dataclass(frozen=True)
 class Check:
@@ -252,7 +266,8 @@ def declared_total_sum(ctx: Context) -> Iterable[Hit]:
 @check("C04A", "error", "执行率计算有误")
 def printed_rate(ctx: Context) -> Iterable[Hit]:
     printed, rate = ctx.form.execution.rate, execution_rate(ctx.form)
-    if printed.value is not None and rate is not None and _off(printed.value, rate, ctx.policy.rate_tolerance):
+    if printed.value is not None and rate is not None and _off(printed.value, rate,
+                                                               ctx.policy.rate_tolerance + ctx.rate_slack):
         total = _total(ctx.form)
         yield Hit(f"{ctx.place(printed.cell)} 表内执行率 {fmt.percent(printed.value)} 与 全年执行数 "
                   f"{fmt.thousands(total.executed.value)} ÷ 全年预算数 {fmt.thousands(total.budget.value)} "
@@ -262,8 +277,8 @@ def printed_rate(ctx: Context) -> Iterable[Hit]:
 @check("C04B", "error", "预算执行得分计算有误")
 def printed_execution_score(ctx: Context) -> Iterable[Hit]:
     declared, rule = ctx.form.execution.declared_score, ctx.card.execution
-    if declared.value is not None and rule.score is not None and _off(declared.value, rule.score,
-                                                                      ctx.policy.score_tolerance):
+    tolerance = ctx.policy.score_tolerance + rule.weight * ctx.rate_slack
+    if declared.value is not None and rule.score is not None and _off(declared.value, rule.score, tolerance):
         yield Hit(f"{ctx.place(declared.cell)} 预算执行自评得分 {_n(declared.value)} 与规则得分 "
                   f"{_n(rule.score)} 不符（{rule.explanation}）".lstrip(), declared.cell)
 
@@ -276,7 +291,7 @@ def overspent(ctx: Context) -> Iterable[Hit]:
     total = _total(ctx.form)
     rate = execution_rate(ctx.form)
     if total is not None and rate is not None and rate > 1 and _off(total.executed.value, total.budget.value,
-                                                                     ctx.policy.money_tolerance):
+                                                                     ctx.money_tolerance):
         yield Hit(f"{ctx.place(total.executed.cell)} 全年执行数 {fmt.thousands(total.executed.value)} 元超过全年预算数 "
                   f"{fmt.thousands(total.budget.value)} 元（执行率 {fmt.percent(rate)}），按满分计，请核实".lstrip(),
                   total.executed.cell)
@@ -302,7 +317,7 @@ def funds_sum(ctx: Context) -> Iterable[Hit]:
         sums = [s for s in (_column_sum(standard, column), _column_sum(every, column)) if s is not None]
         if not printed or not sums:
             continue  # a zero or blank total is C06B's case
-        if all(_off(s, printed, ctx.policy.money_tolerance) for s in sums):
+        if all(_off(s, printed, ctx.money_tolerance) for s in sums):
             cell = getattr(total, column).cell
             yield Hit(f"{ctx.place(cell)} 年度资金总额的{label} {fmt.thousands(printed)} 不等于各资金来源之和 "
                       f"{fmt.thousands(sums[0])}".lstrip(), cell)
@@ -315,7 +330,7 @@ def funds_total_zero(ctx: Context) -> Iterable[Hit]:
     for column, label in _COLUMNS:
         summed = _column_sum(parts, column) or 0.0
         printed = getattr(total, column).value if total is not None else None
-        if not printed and abs(summed) > ctx.policy.money_tolerance:
+        if not printed and abs(summed) > ctx.money_tolerance:
             cell = getattr(total, column).cell if total is not None else ""
             yield Hit(f"{ctx.place(cell)} 年度资金总额的{label}为 {'空' if printed is None else '0'}，"
                       f"但各资金来源合计 {fmt.thousands(summed)}".lstrip(), cell)
@@ -330,7 +345,7 @@ def budget_adjusted(ctx: Context) -> Iterable[Hit]:
     if total is None or not total.initial.value or total.budget.value is None:
         return
     initial, budget = total.initial.value, total.budget.value
-    if _off(initial, budget, ctx.policy.money_tolerance) and not _reason_given(ctx.form, _BUDGET_REASON_WORDS):
+    if _off(initial, budget, ctx.money_tolerance) and not _reason_given(ctx.form, _BUDGET_REASON_WORDS):
         change = (budget - initial) / initial
         verb = "调减" if change < 0 else "调增"
         yield Hit(f"{ctx.place(total.budget.cell)} 全年预算数 {fmt.thousands(budget)} 较年初预算数 "

@@ -163,3 +163,13 @@ def test_seed_inflation_messages_name_the_cells() -> None:
         ("窗口业务管理!D13", "窗口业务管理：D13 服务新开办企业数量 未达到目标（3146 / >=29000家），自评得分 6 高于规则得分 0.76"),
         ("窗口业务管理!D14", "窗口业务管理：D14 政务服务免费快递业务量 未达到目标（13500 / >=18000件），自评得分 6 高于规则得分 5.25"),
     ]
+
+
+def test_rounding_of_amounts_printed_in_wan_yuan_is_tolerated() -> None:
+    """1.23 万元 / 1.00 万元 printed from 12,345 / 10,000 元: rate 81.00% and score 8.1 as the unit computed them."""
+    subs = {"appropriation": (20000.0, 12300.0, 10000.0), "carryover": (0.0, 0.0, None), "other": (0.0, 0.0, None)}
+    form = make_form(initial=20000, budget=12400, executed=10000, sub_rows=subs, exec_rate=0.81, exec_declared=8.1,
+                     extra={"预算调整说明": "年中调减"})
+    assert codes(form) == ["C04A", "C04B", "C06A"]  # in 元 these are real differences
+    form.money_unit = "万元"
+    assert codes(form) == []
