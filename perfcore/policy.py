@@ -52,6 +52,8 @@ class Policy:
     negative_words: tuple[str, ...] = ("未", "否", "不", "滞后", "没有", "尚未")
     # Phrases that contain a negative character but are not negative (不断提升, 无差错 ...).
     negative_exceptions: tuple[str, ...] = ("不断", "无差错", "无事故", "无误")
+    # Text meaning "none happened", accepted as 0 against a zero target (重大事故发生数 =0 → 未发生).
+    zero_words: tuple[str, ...] = ("无", "零", "未发生", "没有发生", "没有", "未出现", "无发生")
     grade_bands: tuple[tuple[str, float], ...] = (("优", 90.0), ("良", 80.0), ("中", 60.0), ("差", 0.0))
     level1_split: tuple[tuple[str, float], ...] = (("产出", 50.0), ("效益", 30.0), ("满意度", 10.0))
     total_weight: float = 100.0

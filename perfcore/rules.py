@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from perfcore.model import Form, Indicator
 from perfcore.policy import Policy
+from perfcore.text import squash
 from perfcore.values import REVERSE_OPS, Value, comparable, parse_value
 
 # Why an indicator is unknown, or what is odd about it (see checks C13*).
@@ -147,6 +148,8 @@ def assess(indicator: Indicator, policy: Policy) -> Assessment:
     if target.kind in ("missing", "unparseable"):
         return _unknown(target, actual, "", f"{target.kind}_target")
     rule = "qualitative" if target.kind == "qualitative" else _rule_for(target, policy)[0]
+    if rule == "zero" and squash(actual.raw) in policy.zero_words:
+        return Assessment(target, actual, rule, "met", 1.0, 0.0, 0.0)
     if actual.kind in ("missing", "unparseable"):
         return _unknown(target, actual, rule, f"{actual.kind}_actual")
     if target.kind == "qualitative":
