@@ -1,4 +1,103 @@
-"""placeholder"""
+"""部门总览: filters, KPI tiles, charts of execution, budgets, deductions, inflation, findings; project list."""
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("department")
+from perfcore import fmt, views
+from perfcore.store import Filters
+from ui import charts, common
+
+ALL_YEARS = "全部年度"
+
+
+def filters() -> Filters:
+    """Year / 主管部门 / 实施单位 / grade; each narrower list follows the ones before it."""
+    years = sorted(common.forms()["year"].dropna().astype(int).unique().tolist(), reverse=True)
+    c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
+    year = c1.selectbox("年度", [ALL_YEARS, *years], index=1 if years else 0, key="dept_year")
+    year = None if year == ALL_YEARS else int(year)
+    in_year = common.forms(Filters(year=year))
+    departments = c2.multiselect("主管部门", sorted(in_year["department"].unique()), key="dept_department",
+                                 placeholder="全部主管部门")
+    in_dept = in_year[in_year["department"].isin(departments)] if departments else in_year
+    units = c3.multiselect("实施单位", sorted(in_dept["unit"].unique()), key="dept_unit", placeholder="全部实施单位")
+    grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级")
+    return Filters(year=year, department=departments or None, unit=units or None, grade=grades or None)
+
+
+def kpi_tiles(summary: dict, unit: str) -> None:
+    row1 = st.columns(4)
+    row1[0].metric("项目数", f"{summary['n_projects']}", border=True,
+                   help=f"{summary['n_units']} 个实施单位，{summary['n_forms']} 张自评表")
+    row1[1].metric(f"年初预算数{fmt.money_label(unit)}", fmt.money(summary["initial"], unit), border=True)
+    row1[2].metric(f"全年预算数{fmt.money_label(unit)}", fmt.money(summary["budget"], unit), border=True)
+    row1[3].metric(f"全年执行数{fmt.money_label(unit)}", fmt.money(summary["executed"], unit), border=True)
+    row2 = st.columns(4)
+    row2[0].metric("预算执行率（对全年预算）", fmt.percent(summary["rate"]), border=True,
+                   help="Σ全年执行数 ÷ Σ全年预算数（不是各项目执行率的平均）")
+    row2[1].metric("预算执行率（对年初预算）", fmt.percent(summary["rate_vs_initial"]), border=True,
+                   help="Σ全年执行数 ÷ Σ年初预算数：与上一项差得越多，说明年中调减越多")
+    row2[2].metric("平均规则得分", fmt.score(summary["mean_score"]), border=True,
+                   delta=f"按预算加权 {fmt.score(summary['weighted_score'])}", delta_color="off",
+                   help="各项目规则得分的算术平均；下方为按全年预算数加权的平均")
+    row2[3].metric("等级分布", views.grade_line(summary["grades"]), border=True,
+                   help=f"自评高于规则得分的项目 {summary['n_over_declared']} 个")
+
+
+def charts_section(table, f: Filters, unit: str) -> None:
+    labelled = views.with_labels(table)
+    left, right = st.columns(2)
+    left.altair_chart(charts.rate_by_project(labelled), width="stretch")
+    right.altair_chart(charts.budget_by_project(labelled, unit, fmt.MONEY_UNITS[unit]), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(charts.deductions_stacked(common.query("deductions", f, by="level2")), width="stretch")
+    right.altair_chart(charts.top_deductions(common.query("deductions", f, by="indicator")), width="stretch")
+    left, right = st.columns(2)
+    declared = views.with_labels(common.query("declared_vs_rule", f))
+    left.altair_chart(charts.declared_vs_rule(declared), width="stretch")
+    by_code = common.query("findings_by_code", f)
+    if by_code.empty:
+        right.success("所选项目没有审核发现。")
+    else:
+        right.altair_chart(charts.findings_by_code(by_code, views.SEVERITY_LABELS), width="stretch")
+
+
+def project_list(table, unit: str) -> None:
+    money = st.column_config.NumberColumn(format="accounting")
+    points = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(views.project_frame(table, unit), hide_index=True, column_config={
+        "年度": st.column_config.NumberColumn(format="%d"),
+        "年初预算数": money, "全年预算数": money, "全年执行数": money,
+        "执行率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+        "自评总分": points, "规则总分": points,
+        "差额": st.column_config.NumberColumn(format="%+.2f", help="自评总分 − 规则总分"),
+        "评分卡": st.column_config.LinkColumn("评分卡", display_text="打开评分卡"),
+    })
+    st.caption(f"金额单位：{unit}。点击“打开评分卡”查看项目的逐项得分与审核发现。")
+
+
+st.title("部门总览")
+store = common.get_store()
+if common.forms().empty:
+    common.empty_state("查看部门总览")
+    st.stop()
+
+selected = filters()
+unit = common.money_unit()
+table = common.forms(selected)
+if table.empty:
+    st.warning("没有符合筛选条件的项目，请放宽筛选条件。")
+    st.stop()
+
+kpi_tiles(common.query("dept_summary", selected), unit)
+st.subheader("图表")
+charts_section(table, selected, unit)
+
+st.subheader("项目列表")
+project_list(table, unit)
+
+years = common.query("summary_by", Filters(department=selected.department, unit=selected.unit,
+                                           grade=selected.grade), by="year")
+if len(years.dropna(subset=["year"])) > 1:
+    st.subheader("历年对比")
+    st.altair_chart(charts.year_trend(years), width="stretch")

@@ -278,3 +278,53 @@ def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
 def import_summary(file: str, stored: int, replaced: int, skipped: int) -> str:
     """One line per imported file, e.g. “文件“a.xlsx”：新增 4 张，替换 1 张，未变 0 张”."""
     return f"文件“{file}”：新增 {stored} 张，替换 {replaced} 张，内容未变跳过 {skipped} 张"
+
+
+# --- department overview ---------------------------------------------------------------
+
+GRADES: tuple[str, ...] = ("优", "良", "中", "差")
+
+
+def with_labels(table: pd.DataFrame) -> pd.DataFrame:
+    """Add a ``label`` column naming each project uniquely for chart axes.
+
+    Two units may run projects of the same name (业务培训) and a project recurs every
+    year; the label adds the unit and then the year only where the name alone is ambiguous.
+    """
+    out = table.copy()
+    label = out["project"].astype(str)
+    clash = label.duplicated(keep=False)
+    label = label.where(~clash, label + "（" + out["unit"].astype(str) + "）")
+    clash = label.duplicated(keep=False)
+    if "year" in out:
+        years = out["year"].map(lambda y: "年度不详" if pd.isna(y) else f"{int(y)}")
+        label = label.where(~clash, label + " " + years)
+    out["label"] = label
+    return out
+
+
+def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
+    """Store.forms_table rows as the department page's project list, amounts in the display unit."""
+    scale = fmt.MONEY_UNITS[unit]
+    return pd.DataFrame({
+        "年度": table["year"],
+        "主管部门": table["department"],
+        "实施单位": table["unit"],
+        "项目": table["project"],
+        "年初预算数": table["initial"].astype(float) / scale,
+        "全年预算数": table["budget"].astype(float) / scale,
+        "全年执行数": table["executed"].astype(float) / scale,
+        "执行率": table["rate"].astype(float),
+        "自评总分": table["declared_total"].astype(float),
+        "规则总分": table["rule_total"].astype(float),
+        "差额": table["difference"].astype(float),
+        "等级": table["grade"],
+        "错误": table["n_errors"],
+        "警告": table["n_warnings"],
+        "评分卡": [f"scorecard?v={int(v)}" for v in table["version_id"]],
+    })
+
+
+def grade_line(grades: dict[str, int]) -> str:
+    """Grade counts as one line: “优 4 · 良 1 · 中 0 · 差 0”."""
+    return " · ".join(f"{g} {grades.get(g, 0)}" for g in GRADES)

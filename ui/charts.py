@@ -38,13 +38,13 @@ def level1_scores(summary: pd.DataFrame) -> alt.Chart:
 
 
 def rate_by_project(table: pd.DataFrame) -> alt.Chart:
-    """Execution rate (spent / full-year budget) per project, with the 90% line staff must explain."""
+    """Execution rate (spent / full-year budget) per project (views.with_labels rows), 90% line marked."""
     data = table.assign(执行率=table["rate"].astype(float))
     bars = (
         alt.Chart(data)
         .mark_bar(color=RULE_COLOR)
         .encode(
-            y=alt.Y("project:N", sort="x", title=None),
+            y=alt.Y("label:N", sort="x", title=None),
             x=alt.X("执行率:Q", axis=alt.Axis(format="%"), title="预算执行率（全年执行数 ÷ 全年预算数）"),
             tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
                      alt.Tooltip("执行率:Q", format=".2%")],
@@ -57,19 +57,19 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
 def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart:
     """年初预算数 / 全年预算数 / 全年执行数 side by side per project, in the display unit."""
     names = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
-    long = table.melt(id_vars=["project"], value_vars=list(names), var_name="k", value_name="yuan")
+    long = table.melt(id_vars=["label"], value_vars=list(names), var_name="k", value_name="yuan")
     long = long.assign(口径=long["k"].map(names), 金额=long["yuan"].astype(float) / scale)
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("project:N", title=None),
+            y=alt.Y("label:N", title=None),
             yOffset=alt.YOffset("口径:N", sort=list(names.values())),
             x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=",.0f")),
             color=alt.Color("口径:N", sort=list(names.values()),
                             scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),
                             legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=[alt.Tooltip("project:N", title="项目"), "口径:N", alt.Tooltip("金额:Q", format=",.2f")],
+            tooltip=[alt.Tooltip("label:N", title="项目"), "口径:N", alt.Tooltip("金额:Q", format=",.2f")],
         )
         .properties(height=_height(len(table) * 3), title=f"年初预算、全年预算与执行（{unit}）")
     )
@@ -113,9 +113,9 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
     """Declared and rule total per project on one axis: a gap to the right is self-score inflation."""
     data = frame.dropna(subset=["rule_total"]).assign(
         自评=lambda d: d["declared_total"].astype(float), 规则=lambda d: d["rule_total"].astype(float))
-    order = list(data.sort_values("difference", ascending=False)["project"])
-    base = alt.Chart(data).encode(y=alt.Y("project:N", sort=order, title=None))
-    tooltip = [alt.Tooltip("project:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
+    order = list(data.sort_values("difference", ascending=False)["label"])
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None))
+    tooltip = [alt.Tooltip("label:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
                alt.Tooltip("规则:Q", format=".2f"), alt.Tooltip("difference:Q", title="差额", format="+.2f")]
     gap = base.mark_rule(color="#888", strokeWidth=2).encode(x=alt.X("规则:Q", title="总分",
                                                                         scale=alt.Scale(zero=False)), x2="自评:Q")

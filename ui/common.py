@@ -5,6 +5,9 @@ one writer), read caches that an import clears so every page shows new data at o
 """
 from __future__ import annotations
 
+from dataclasses import astuple
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -52,15 +55,22 @@ def clear_caches() -> None:
 
 
 @st.cache_data(show_spinner=False)
-def _forms(db: str, year: int | None, department: str | None, unit: str | None, grade: str | None) -> pd.DataFrame:
+def _query(db: str, method: str, filters: tuple, kwargs: tuple) -> Any:
     del db  # part of the cache key only: each database file has its own entries
-    return get_store().forms_table(Filters(year=year, department=department, unit=unit, grade=grade))
+    return getattr(get_store(), method)(Filters(*filters), **dict(kwargs))
+
+
+def query(method: str, filters: Filters | None = None, **kwargs: Any) -> Any:
+    """A cached Store read that takes Filters (forms_table, dept_summary, deductions, ...).
+
+    Cached until the next write (clear_caches), so pages rerun without touching DuckDB.
+    """
+    return _query(db_path(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
 
 
 def forms(filters: Filters | None = None) -> pd.DataFrame:
-    """Current form versions matching the filters (cached until the next write)."""
-    f = filters or Filters()
-    return _forms(db_path(), f.year, f.department, f.unit, f.grade)
+    """Current form versions matching the filters."""
+    return query("forms_table", filters)
 
 
 @st.cache_data(show_spinner=False)

@@ -1,0 +1,69 @@
+"""部门总览 page: KPI tiles, charts and the project list from real imported workbooks."""
+from __future__ import annotations
+
+import json
+
+import dataclasses
+
+import pytest
+
+from apphelp import open_page, seed, texts
+from perfcore.model import Num
+from perfcore.samples import load_seed_forms
+from perfcore.writer import write_forms
+
+
+def test_empty_database_links_to_upload(app_db):
+    assert "数据库里还没有自评表" in texts(open_page("department"))
+
+
+def test_seed_kpis_charts_and_project_links(app_db):
+    seed(app_db)
+    at = open_page("department")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["项目数"] == "5"
+    assert metrics["年初预算数（元）"] == "13,684,500.00"
+    assert metrics["全年预算数（元）"] == "8,674,673.42"
+    assert metrics["预算执行率（对全年预算）"] == "100.00%"
+    assert metrics["预算执行率（对年初预算）"] == "63.39%"
+    assert metrics["平均规则得分"] == "98.4"
+    assert metrics["等级分布"] == "优 5 · 良 0 · 中 0 · 差 0"
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    titles = [s.get("title") or s.get("layer", [{}])[0].get("title") for s in specs]
+    assert "各项目预算执行率（虚线 = 90%）" in json.dumps(specs, ensure_ascii=False)
+    assert len(specs) == 6, titles
+    table = at.dataframe[0].value
+    assert len(table) == 5 and table["评分卡"].str.startswith("scorecard?v=").all()
+    window = table[table["项目"] == "窗口业务管理"].iloc[0]
+    assert window["规则总分"] == 92.01 and window["差额"] == 5.99
+
+
+def test_filters_and_money_unit(app_db):
+    seed(app_db)
+    at = open_page("department")
+    at.multiselect(key="dept_grade").set_value(["良"]).run()
+    assert "没有符合筛选条件的项目" in texts(at)
+    at.multiselect(key="dept_grade").set_value([]).run()
+    at.session_state["money_unit"] = "万元"
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["全年预算数（万元）"] == "867.47"
+    assert at.dataframe[0].value["全年预算数"].sum() == pytest.approx(867.467342)
+
+
+def test_multi_year_comparison_when_two_years_stored(app_db, tmp_path):
+    seed(app_db)
+    forms = []
+    for form in load_seed_forms():  # the same projects a year later, spending 80% of the budget
+        total = form.fund("total")
+        total.executed = Num(total.budget.value * 0.8)
+        forms.append(dataclasses.replace(form, year=2022))
+    later = tmp_path / "2022.xlsx"
+    write_forms(forms, later)
+    seed(app_db, later)
+    at = open_page("department")
+    assert at.selectbox(key="dept_year").value == 2022
+    assert {m.label: m.value for m in at.metric}["预算执行率（对全年预算）"] == "80.00%"
+    assert "历年对比" in texts(at)
+    trend = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
+    assert "历年平均规则得分" in json.dumps(trend, ensure_ascii=False)
