@@ -145,9 +145,13 @@ def apply_changes(form: Form, changes: list[Change]) -> Form:
     return new
 
 
-def what_if(form: Form, changes: list[Change], policy: Policy = DEFAULT_POLICY) -> WhatIfResult:
-    """Score the form as stored and with the changes; list the indicators whose rule score moved."""
-    base = score_form(form, policy)
+def what_if(form: Form, changes: list[Change], policy: Policy = DEFAULT_POLICY, *,
+            base: Scorecard | None = None) -> WhatIfResult:
+    """Score the form as stored and with the changes; list the indicators whose rule score moved.
+
+    ``base``: the stored form's scorecard under the same policy, when the caller already has it.
+    """
+    base = base if base is not None else score_form(form, policy)
     new = score_form(apply_changes(form, changes), policy)
     diffs = [
         IndicatorDiff(b.index, form.indicators[b.index].name, b.score, n.score,

@@ -25,6 +25,8 @@ def test_actual_change_rescores_a_copy() -> None:
 def test_no_change_gives_the_same_scorecard() -> None:
     result = what_if(WINDOW, [])
     assert result.base == result.new and result.diffs == [] and not result.simulated
+    stored = score_form(WINDOW)
+    assert what_if(WINDOW, [Change("actual", 0, "29000家")], base=stored).base is stored
 
 
 def test_target_and_weight_changes_are_simulations() -> None:
