@@ -284,13 +284,23 @@ def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[
     cur.execute(f"INSERT INTO {table} ({names}) SELECT {select}", columns)
 
 
+def _plain(value: Any) -> Any:
+    """numpy / pandas scalars (ids taken from a DataFrame) as Python values DuckDB can bind."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if not isinstance(value, (str, bytes, int, float, bool)) and hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 def _many(value: Any) -> list[Any] | None:
     """A filter value as a list (None when it does not restrict)."""
+    value = _plain(value)
     if value is None:
         return None
-    if isinstance(value, (str, int)):
+    if isinstance(value, (str, int, float)):
         return [value]
-    values = list(value)
+    values = _plain(list(value))
     return values or None
 
 
@@ -397,11 +407,11 @@ class Store:
 
     def _df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         with self._cursor() as cur:
-            return cur.execute(sql, list(params)).df()
+            return cur.execute(sql, _plain(list(params))).df()
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._cursor() as cur:
-            return cur.execute(sql, list(params)).fetchall()
+            return cur.execute(sql, _plain(list(params))).fetchall()
 
     # --- import -----------------------------------------------------------------------------
 
@@ -498,7 +508,7 @@ class Store:
                        initial, budget, executed, rate, exec_score, n_errors, n_warnings
                 FROM form_versions WHERE id = ?
                 """,
-                [version_id],
+                [_plain(version_id)],
             )
             row = cur.fetchone()
             if row is None:
@@ -538,17 +548,17 @@ class Store:
 
     def delete_version(self, version_id: int, user: str = "") -> bool:
         """Soft-delete one version (False if it already was). The previous one becomes current."""
-        return bool(self._write(lambda cur: _set_deleted(cur, [version_id], True, user)))
+        return bool(self._write(lambda cur: _set_deleted(cur, [int(version_id)], True, user)))
 
     def restore_version(self, version_id: int, user: str = "") -> bool:
         """Undo a delete (False if it was not deleted)."""
-        return bool(self._write(lambda cur: _set_deleted(cur, [version_id], False, user)))
+        return bool(self._write(lambda cur: _set_deleted(cur, [int(version_id)], False, user)))
 
     def delete_form(self, year: int | None, unit: str, project: str, user: str = "") -> int:
         """Soft-delete every version of one form; returns how many versions changed."""
 
         def run(cur: duckdb.DuckDBPyConnection) -> int:
-            rows = cur.execute(f"SELECT id FROM form_versions WHERE {_KEY_MATCH}", [year, unit, project]).fetchall()
+            rows = cur.execute(f"SELECT id FROM form_versions WHERE {_KEY_MATCH}", _plain([year, unit, project])).fetchall()
             ids = [r[0] for r in rows]
             if not ids:
                 raise StoreError(f"没有找到表单：{year}年 {unit}·{project}。")
@@ -726,7 +736,7 @@ class Store:
 
         def run(cur: duckdb.DuckDBPyConnection) -> int:
             new_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM scenarios").fetchone()[0]
-            _insert(cur, "scenarios", [(new_id, version_id, name, text, simulated, _now(), user)])
+            _insert(cur, "scenarios", [(new_id, int(version_id), name, text, bool(simulated), _now(), user)])
             return new_id
 
         return self._write(run)
@@ -761,7 +771,7 @@ class Store:
         }
 
     def delete_scenario(self, scenario_id: int) -> None:
-        self._write(lambda cur: cur.execute("DELETE FROM scenarios WHERE id = ?", [scenario_id]))
+        self._write(lambda cur: cur.execute("DELETE FROM scenarios WHERE id = ?", [int(scenario_id)]))
 
 
 # --- write internals --------------------------------------------------------------------------

@@ -374,7 +374,7 @@ def test_a_file_held_by_another_process_gives_the_chinese_message(tmp_path: Path
         [sys.executable, "-c",
          "import sys; from perfcore.store import Store; s = Store(sys.argv[1]); print('ready', flush=True); sys.stdin.read()",
          str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -423,3 +423,19 @@ def test_concurrent_writers_and_readers_never_see_half_a_file(store: Store) -> N
     assert store.count_forms() == 40 and len(store.imports_table()) == 20
     assert seen and all(n % 2 == 0 for n in seen)
     assert sorted(store.forms_table()["version_id"]) == list(range(1, 41))
+
+
+def test_ids_and_filters_taken_from_dataframes_work(store: Store) -> None:
+    """Pages pass numpy scalars straight from forms_table; DuckDB cannot bind those by itself."""
+    f = form()
+    store.import_forms("a.xlsx", b"a", [f], [full(f)])
+    table = store.forms_table()
+    vid, year = table["version_id"].iloc[0], table["year"].iloc[0]
+    assert type(vid).__module__ == "numpy"
+    assert store.load_form(vid) == f and len(store.indicator_scores(vid)) == 4
+    assert store.version_info(vid)["project"] == "项目甲"
+    assert store.count_forms(Filters(year=year)) == 1 and store.count_forms(Filters(year=table["year"].to_numpy())) == 1
+    assert len(store.history(year, "单位A", "项目甲")) == 1
+    sid = store.save_scenario(vid, "s", [], True)
+    assert store.load_scenario(store.scenarios(vid)["scenario_id"].iloc[0])["scenario_id"] == sid
+    assert store.delete_version(vid) is True and store.restore_version(vid) is True

@@ -1,0 +1,174 @@
+"""`python -m perfcore` as a user runs it: real workbooks, a real database file, a subprocess each."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfcore.samples import SHEETS_WORKBOOK, STACKED_WORKBOOK
+from perfcore.store import LOCKED_MESSAGE, Store
+from perfcore.writer import write_forms
+from tests.formfactory import Row, clean_rows, make_form
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(tmp_path: Path, *args: str, db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in tmp_path with PERFBOARD_DB pointing there (the repo's database is never touched)."""
+    env = {**os.environ, "PERFBOARD_DB": str(db or tmp_path / "env.duckdb"), "PYTHONIOENCODING": "utf-8",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env.pop("PERFCORE_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "perfcore", *map(str, args)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120,
+    )
+
+
+def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> dict[str, Path]:
+    """good.xlsx (two clean forms), changed.xlsx (one of them with a missed target), bad.xlsx (not a workbook)."""
+    a, b = make_form(project="项目甲"), make_form(project="项目乙")
+    missed = make_form([*clean_rows()[:-1], Row("服务对象满意度", ">=90%", "45%", 10, level1="满意度指标")],
+                       project="项目甲")
+    paths = {name: tmp_path / f"{name}.xlsx" for name in ("good", "changed", "bad")}
+    write_forms([a, b], paths["good"])
+    write_forms([missed], paths["changed"])
+    paths["bad"].write_text("项目名称,金额\n", encoding="utf-8")
+    return paths
+
+
+def test_parse_json_prints_forms_and_errors(tmp_path: Path, books: dict[str, Path]) -> None:
+    proc = run(tmp_path, "parse", books["good"], books["bad"], "--json")
+    no_traceback(proc)
+    assert proc.returncode == 1
+    out = json.loads(proc.stdout)
+    assert [f["project"] for f in out["forms"]] == ["项目甲", "项目乙"]
+    first = out["forms"][0]
+    assert first["source"]["file"] == "good.xlsx" and first["year"] == 2021 and first["unit"] == "测试实施单位"
+    assert first["funds"]["total"] == {"initial": 100000.0, "budget": 100000.0, "executed": 100000.0}
+    assert first["execution"] == {"weight": 10.0, "rate": 1.0, "declared_score": 10.0}
+    assert [(i["name"], i["weight"]) for i in first["indicators"]] == [(r.name, r.weight) for r in clean_rows()]
+    assert first["total"] == {"weight": 100.0, "declared_score": 100.0}
+    assert [(e["file"], e["code"]) for e in out["errors"]] == [("bad.xlsx", "not_a_workbook")]
+    assert run(tmp_path, "parse", books["good"], "--json").returncode == 0
+
+
+def test_parse_json_gives_the_seed_figures() -> None:
+    proc = run(Path(SHEETS_WORKBOOK).parent, "parse", SHEETS_WORKBOOK, STACKED_WORKBOOK, "--json")
+    assert proc.returncode == 0, proc.stderr
+    forms = json.loads(proc.stdout)["forms"]
+    assert len(forms) == 10 and json.loads(proc.stdout)["errors"] == []
+    window = [f for f in forms if f["project"] == "窗口业务管理"]
+    assert [f["source"]["file"] for f in window] == [SHEETS_WORKBOOK.name, STACKED_WORKBOOK.name]
+    for f in window:
+        assert f["funds"]["total"] == {"initial": 3596500.0, "budget": 802257.18, "executed": 802257.18}
+        assert f["total"]["declared_score"] == 98.0
+
+
+def test_parse_summary_is_readable(tmp_path: Path, books: dict[str, Path]) -> None:
+    proc = run(tmp_path, "parse", books["good"], books["bad"])
+    assert proc.returncode == 1
+    assert "文件“good.xlsx”：2 张自评表" in proc.stdout
+    assert "2021年 测试实施单位 · 项目乙" in proc.stdout and "100,000.00 元" in proc.stdout
+    assert "bad.xlsx" in proc.stderr and "不是 Excel 工作簿" in proc.stderr
+    no_traceback(proc)
+
+
+def test_score_json_shows_the_rule_scores(tmp_path: Path) -> None:
+    proc = run(tmp_path, "score", SHEETS_WORKBOOK, "--json")
+    assert proc.returncode == 0, proc.stderr
+    window = next(f for f in json.loads(proc.stdout)["forms"] if f["project"] == "窗口业务管理")
+    assert window["total"]["score"] == 92.01 and window["grade"] == "优" and window["difference"] == 5.99
+    missed = [i for i in window["indicators"] if i["status"] == "missed"]
+    assert [(i["score"], i["cell"]) for i in missed] == [(0.76, "窗口业务管理!D13"), (5.25, "窗口业务管理!D14")]
+    assert "3146" in missed[0]["explanation"]
+    assert [(f["code"], f["cell"]) for f in window["findings"] if f["severity"] == "error"] == [
+        ("C09", "窗口业务管理!D13"), ("C09", "窗口业务管理!D14"),
+    ]
+    assert run(tmp_path, "score", SHEETS_WORKBOOK, "--policy", "没有这个规则").returncode == 2
+
+
+def test_check_exits_1_on_error_findings_only(tmp_path: Path, books: dict[str, Path]) -> None:
+    seed = run(tmp_path, "check", SHEETS_WORKBOOK)
+    assert seed.returncode == 1
+    assert "规则总分 92.01（优）" in seed.stdout and "C09" in seed.stdout and "D13" in seed.stdout
+    clean = run(tmp_path, "check", books["good"])
+    assert clean.returncode == 0, clean.stdout
+    assert "【项目甲】" in clean.stdout
+
+
+def test_import_reports_stored_skipped_replaced(tmp_path: Path, books: dict[str, Path]) -> None:
+    db = tmp_path / "cli.duckdb"
+    first = run(tmp_path, "import", books["good"], "--db", db, "--user", "张三")
+    assert first.returncode == 0, first.stderr
+    assert "文件“good.xlsx”：新增 2 张，替换 0 张，跳过 0 张" in first.stdout
+    again = run(tmp_path, "import", books["good"], "--db", db)
+    assert "新增 0 张，替换 0 张，跳过 2 张" in again.stdout and "已于第 1 次导入" in again.stdout
+    changed = run(tmp_path, "import", books["bad"], books["changed"], "--db", db, "--user", "李四")
+    assert changed.returncode == 1
+    assert "文件“changed.xlsx”：新增 0 张，替换 1 张" in changed.stdout
+    assert "bad.xlsx" in changed.stderr and "未导入" in changed.stderr
+    no_traceback(changed)
+    with Store(db, read_only=True) as store:
+        assert store.count_forms() == 2
+        assert list(store.history(2021, "测试实施单位", "项目甲")["version_no"]) == [2, 1]
+        audit = store.audit_table()
+        assert list(zip(audit["action"], audit["user"], audit["file_name"], strict=True)) == [
+            ("replace", "李四", "changed.xlsx"), ("import", "张三", "good.xlsx"),
+        ]
+        assert store.forms_table().set_index("project").loc["项目甲", "rule_total"] == 95.0
+
+
+def test_import_json_and_a_folder_argument(tmp_path: Path, books: dict[str, Path]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    books["good"].rename(folder / "good.xlsx")
+    proc = run(tmp_path, "import", folder, "--json")  # no --db: PERFBOARD_DB is used
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [(f["file"], f["status"], len(f["stored"])) for f in out["files"]] == [("good.xlsx", "imported", 2)]
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def test_import_into_a_locked_database_says_so_in_chinese(tmp_path: Path, books: dict[str, Path]) -> None:
+    db = tmp_path / "held.duckdb"
+    with Store(db):  # this process holds the file, as the running app would
+        proc = run(tmp_path, "import", books["good"], "--db", db)
+        seed = run(tmp_path, "seed", db=db)
+    assert proc.returncode == 2 and seed.returncode == 2
+    assert LOCKED_MESSAGE in proc.stderr and LOCKED_MESSAGE in seed.stderr
+    no_traceback(proc)
+
+
+def test_seed_if_empty_imports_the_samples_once(tmp_path: Path) -> None:
+    db = tmp_path / "seed.duckdb"
+    first = run(tmp_path, "seed", "--if-empty", db=db)
+    assert first.returncode == 0, first.stderr
+    assert "新增 5 张" in first.stdout and "跳过 5 张" in first.stdout  # the stacked workbook holds the same forms
+    second = run(tmp_path, "seed", "--if-empty", db=db)
+    assert second.returncode == 0 and "已有 5 张自评表" in second.stdout
+    with Store(db, read_only=True) as store:
+        assert store.count_forms() == 5
+        assert set(store.audit_table()["user"]) == {"示例数据"}
+        assert store.dept_summary()["mean_score"] == pytest.approx((4 * 100 + 92.01) / 5)
+
+
+def test_template_and_help(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "模板.xlsx"
+    proc = run(tmp_path, "template", out)
+    assert proc.returncode == 0 and out.exists()
+    assert openpyxl.load_workbook(out).worksheets[0]["A1"].value == "财政项目支出绩效自评表"
+    help_text = run(tmp_path, "--help").stdout
+    assert "导入数据库" in help_text and "选项" in help_text
+    wrong = run(tmp_path, "frobnicate")
+    assert wrong.returncode == 2 and "参数错误" in wrong.stderr
