@@ -14,8 +14,10 @@ import pandas as pd
 from perfcore import fmt
 from perfcore.errors import ReadError
 from perfcore.model import Finding, Form, Scorecard
+from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.reader import read_workbook
 from perfcore.scoring import score_form
+from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
 STATUS_LABELS: dict[str, str] = {"met": "达成", "partly": "部分达成", "missed": "未达成", "unknown": "无法评分"}
@@ -328,3 +330,98 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
 def grade_line(grades: dict[str, int]) -> str:
     """Grade counts as one line: “优 4 · 良 1 · 中 0 · 差 0”."""
     return " · ".join(f"{g} {grades.get(g, 0)}" for g in GRADES)
+
+
+# --- what-if -----------------------------------------------------------------------------
+
+WHATIF_INDICATOR_COLUMNS = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评得分"]
+WHATIF_FUND_COLUMNS = ["资金", "全年预算数", "全年执行数"]
+_AMOUNT_KINDS = {"全年预算数": ("budget", "budget"), "全年执行数": ("executed", "executed")}
+
+
+def whatif_indicator_input(form: Form) -> pd.DataFrame:
+    """The what-if editor's indicator rows, as the form holds them (row n = indicator n)."""
+    return pd.DataFrame(
+        [{"一级指标": i.level1, "二级指标": i.level2, "三级指标": i.name, "年度指标值": i.target.value,
+          "实际完成值": i.actual.value, "分值": i.weight.value, "自评得分": i.declared_score.value}
+         for i in form.indicators],
+        columns=WHATIF_INDICATOR_COLUMNS,
+    ).astype({"分值": "float64", "自评得分": "float64"})
+
+
+def whatif_funds_input(form: Form, unit: str = "元") -> pd.DataFrame:
+    """The what-if editor's fund rows in the display unit (row n = fund line n)."""
+    return pd.DataFrame(
+        [{"资金": f.label, "全年预算数": fmt.scale(f.budget.value, unit), "全年执行数": fmt.scale(f.executed.value, unit)}
+         for f in form.funds],
+        columns=WHATIF_FUND_COLUMNS,
+    ).astype({"全年预算数": "float64", "全年执行数": "float64"})
+
+
+def _differs(old: object, new: object, tolerance: float = 0.0) -> bool:
+    old_blank, new_blank = old is None or pd.isna(old), new is None or pd.isna(new)
+    if old_blank or new_blank:
+        return old_blank != new_blank
+    if isinstance(old, str) or isinstance(new, str):
+        return str(old).strip() != str(new).strip()
+    return abs(float(old) - float(new)) > tolerance
+
+
+def whatif_changes(form: Form, indicators: pd.DataFrame, funds: pd.DataFrame, unit: str = "元",
+                   *, simulate: bool = False) -> list[Change]:
+    """The edits in the what-if editors as whatif.Change objects, relative to the stored form.
+
+    Targets and weights count only when ``simulate`` is on (a self-evaluation may not
+    change them). Amounts are edited in the display unit and converted back to yuan.
+    """
+    base_ind, base_funds = whatif_indicator_input(form), whatif_funds_input(form, unit)
+    changes: list[Change] = []
+    columns = {"实际完成值": "actual", "自评得分": "declared_score"}
+    if simulate:
+        columns |= {"年度指标值": "target", "分值": "weight"}
+    for row in range(min(len(base_ind), len(indicators))):
+        for column, kind in columns.items():
+            old, new = base_ind.at[row, column], indicators.iloc[row][column]
+            if _differs(old, new, 1e-9) and not (new is None or pd.isna(new)):
+                value = str(new).strip() if kind in ("actual", "target") else float(new)
+                changes.append(Change(kind, row, value))
+    for row in range(min(len(base_funds), len(funds))):
+        for column, (kind, _) in _AMOUNT_KINDS.items():
+            old, new = base_funds.at[row, column], funds.iloc[row][column]
+            if _differs(old, new, 0.005 / fmt.MONEY_UNITS[unit]) and not (new is None or pd.isna(new)):
+                index = None if form.funds[row].kind == "total" else row
+                changes.append(Change(kind, index, round(float(new) * fmt.MONEY_UNITS[unit], 2)))
+    return changes
+
+
+def whatif_diff_frame(result: WhatIfResult) -> pd.DataFrame:
+    """Per changed indicator (and execution): stored rule score, new score, change, new explanation."""
+    rows = []
+    if result.execution_delta:
+        rows.append({"三级指标": EXECUTION_LABEL, "原得分": result.base.execution.score,
+                     "新得分": result.new.execution.score, "变化": result.execution_delta,
+                     "新的评分说明": result.new.execution.explanation})
+    for d in result.diffs:
+        rows.append({"三级指标": d.name, "原得分": d.old, "新得分": d.new, "变化": d.delta,
+                     "新的评分说明": result.new.indicators[d.index].explanation})
+    return pd.DataFrame(rows, columns=["三级指标", "原得分", "新得分", "变化", "新的评分说明"])
+
+
+def full_marks_frame(sc: Scorecard, policy: Policy = DEFAULT_POLICY) -> pd.DataFrame:
+    """For every indicator that lost points: the actual value that would earn full marks."""
+    rows = [
+        {"三级指标": ind.name, "年度指标值": ind.target.value, "实际完成值": ind.actual.value,
+         "扣分": s.deduction, "满分所需实际值": full_marks_actual(sc.form, s.index, policy) or "（无法推算）"}
+        for ind, s in zip(sc.form.indicators, sc.indicators) if s.deduction > 0
+    ]
+    return pd.DataFrame(rows, columns=["三级指标", "年度指标值", "实际完成值", "扣分", "满分所需实际值"])
+
+
+def path_frame(sc: Scorecard, changes: list[Change]) -> pd.DataFrame:
+    """The reverse what-if's changes as a table: indicator, actual now, actual needed, points gained."""
+    by_index = {s.index: s for s in sc.indicators}
+    return pd.DataFrame(
+        [{"三级指标": sc.form.indicators[c.index].name, "实际完成值": sc.form.indicators[c.index].actual.value,
+          "需达到": c.value, "可挽回分数": by_index[c.index].deduction} for c in changes],
+        columns=["三级指标", "实际完成值", "需达到", "可挽回分数"],
+    )
