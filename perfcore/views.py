@@ -425,3 +425,50 @@ def path_frame(sc: Scorecard, changes: list[Change]) -> pd.DataFrame:
           "需达到": c.value, "可挽回分数": by_index[c.index].deduction} for c in changes],
         columns=["三级指标", "实际完成值", "需达到", "可挽回分数"],
     )
+
+
+# --- data management ---------------------------------------------------------------------
+
+ACTION_LABELS: dict[str, str] = {"import": "导入", "replace": "替换", "delete": "删除", "restore": "恢复"}
+IMPORT_LABELS: dict[str, str] = {
+    "import_id": "导入编号", "file_name": "文件", "imported_at": "导入时间", "user": "导入人", "n_forms": "表数",
+    "n_stored": "新增", "n_replaced": "替换", "n_skipped": "跳过", "status": "结果", "sha256": "文件指纹",
+}
+IMPORT_STATUS_LABELS: dict[str, str] = {"imported": "已导入", "skipped": "无变化", "failed": "失败"}
+AUDIT_LABELS: dict[str, str] = {
+    "at": "时间", "action": "操作", "user": "操作人", "forms": "涉及表单", "file_name": "文件", "detail": "说明",
+}
+
+
+def imports_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Store.imports_table with Chinese headers and status words."""
+    out = table.assign(status=table["status"].map(lambda s: IMPORT_STATUS_LABELS.get(s, s)),
+                       sha256=table["sha256"].str[:12])
+    return out.rename(columns=IMPORT_LABELS)[list(IMPORT_LABELS.values())]
+
+
+def audit_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """Store.audit_table with Chinese headers and action words."""
+    out = table.assign(action=table["action"].map(lambda a: ACTION_LABELS.get(a, a)))
+    return out.rename(columns=AUDIT_LABELS)[list(AUDIT_LABELS.values())]
+
+
+def deleted_candidates(audit: pd.DataFrame) -> list[int]:
+    """Version ids named by delete actions in the audit trail, newest first, each once.
+
+    Why: a form whose every version was deleted no longer appears among the current
+    forms; the audit trail is where the page finds it again to offer a restore.
+    """
+    ids: list[int] = []
+    for versions in audit.loc[audit["action"] == "delete", "version_ids"]:
+        for vid in versions if versions is not None else []:
+            if int(vid) not in ids:
+                ids.append(int(vid))
+    return ids
+
+
+def version_label(info: dict) -> str:
+    """One version for a picker: “业务培训 · 2021年 · 版本 2（已删除）”."""
+    year = "年度不详" if info.get("year") is None else f"{info['year']}年"
+    state = "已删除" if info.get("deleted") else ("当前版本" if info.get("is_current") else "历史版本")
+    return f"{info['project']} · {info['unit']} · {year} · 版本 {info['version_no']}（{state}）"
