@@ -1,0 +1,102 @@
+"""Make hostile uploads harmless: checks on the raw bytes before any parser sees them.
+
+``inspect(data, filename, limits)`` sniffs the real file type from magic bytes and,
+bounded in time and memory, rejects what would hurt or mislead the parser:
+oversized files, decompression and XML entity bombs, encrypted workbooks, sheets
+whose cells reach beyond the row / column limits and over-long cells. Every rejection is a ``ReadError`` with a stable
+code and a Chinese message saying what is wrong and what to do.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from perfcore.guard.amounts import bad_amount
+from perfcore.guard.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    fail,
+    not_a_workbook,
+    too_large,
+    too_many_columns,
+    too_many_rows,
+    too_many_sheets,
+)
+from perfcore.guard.ole import inspect_ole
+from perfcore.guard.ooxml import inspect_zip
+from perfcore.guard.sniff import OLE2, ZIP, advice, sniff
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "bad_amount",
+    "CODES",
+    "Inspection",
+    "Limits",
+    "check_shape",
+    "inspect",
+    "load_path",
+]
+
+# Every code the guard raises; ``bad_amount`` comes from ``bad_amount(form)`` after reading.
+# The reader adds its own (no_form, empty_workbook, formula_no_cache, unreadable ...).
+CODES = (
+    "empty_file",
+    "too_large",
+    "not_a_workbook",
+    "unsupported_format",
+    "truncated",
+    "encrypted",
+    "zip_bomb",
+    "xml_entities",
+    "too_many_sheets",
+    "too_many_rows",
+    "too_many_columns",
+    "cell_too_long",
+    "bad_number",
+    "bad_amount",
+)
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the guard found: the real format and the number of sheets it counted."""
+
+    kind: str    # "xlsx" (also .xlsm), "xls" or "ods"
+    sheets: int
+
+
+def inspect(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> Inspection:
+    """Check untrusted bytes before parsing; raise ReadError naming the file when they must not be parsed."""
+    if len(data) > limits.max_file_bytes:
+        raise too_large(len(data), limits, filename)
+    kind, what = sniff(data)
+    if kind == "empty":
+        raise fail("empty_file", "文件是空的（0 字节），可能上传或复制时出错；请重新导出自评表后上传", filename)
+    if kind == ZIP:
+        return Inspection(*inspect_zip(data, limits, filename))
+    if kind == OLE2:
+        return Inspection(*inspect_ole(data, limits, filename))
+    raise not_a_workbook(what, advice(kind), filename)
+
+
+def load_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """Read a file from disk, checking its size first so a huge file is never loaded."""
+    name = os.path.basename(os.fspath(path))
+    size = os.stat(path).st_size
+    if size > limits.max_file_bytes:
+        raise too_large(size, limits, name)
+    with open(path, "rb") as handle:
+        return handle.read(limits.max_file_bytes + 1)
+
+
+def check_shape(
+    sheet: str, rows: int, cols: int, filename: str = "", limits: Limits = DEFAULT_LIMITS, *, sheets: int = 0
+) -> None:
+    """Post-parse backstop for a sheet's extent (and the sheet count) as the parser reports it."""
+    if sheets > limits.max_sheets:
+        raise too_many_sheets(sheets, limits, filename)
+    if rows > limits.max_rows:
+        raise too_many_rows(rows, limits, filename, sheet)
+    if cols > limits.max_cols:
+        raise too_many_columns(cols, 0, limits, filename, sheet)
+

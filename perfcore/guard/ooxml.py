@@ -1,0 +1,413 @@
+"""Checks for zip-based workbooks (.xlsx / .xlsm / .ods) on the compressed bytes.
+
+The zip directory gives declared sizes (decompression bomb) without inflating
+anything; then every member is inflated once, in 1 MB chunks, so the declared
+sizes are verified by zipfile's CRC check and each XML part can be scanned with
+bytes regexes: DTD / entity declarations, over-long text, the furthest cell of each
+sheet (calamine allocates the dense rectangle up to it). Formulas without a cached
+value are the reader's job (perfcore.reader.formulas), which knows the cells a form
+needs. Nothing is held in memory beyond one chunk per member.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+import defusedxml.ElementTree as safe_xml
+from defusedxml import DefusedXmlException
+
+from perfcore.guard.limits import (
+    MB,
+    Limits,
+    col_letters,
+    col_number,
+    encrypted,
+    fail,
+    megabytes,
+    not_a_workbook,
+    too_many_columns,
+    too_many_rows,
+    too_many_sheets,
+    truncated,
+)
+
+CHUNK = 1 * MB
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+_ROOT = re.compile(rb"<[A-Za-z_]")
+_CUT_TAIL = 64 * 1024  # where to look for the last complete cell when cutting a chunk
+
+
+def zip_bomb(detail: str, file: str) -> Exception:
+    return fail(
+        "zip_bomb",
+        f"文件解压后异常巨大（{detail}），不像是正常导出的工作簿，可能是恶意构造的文件，已拒绝读取；"
+        "请确认文件来源，用 Excel 重新保存后再上传",
+        file,
+    )
+
+
+def xml_entities(part: str, file: str) -> Exception:
+    return fail(
+        "xml_entities",
+        f"文件内部的 {part} 含有 XML 实体 / DTD 声明（Excel 不会生成这种内容，可能是恶意构造的文件），已拒绝读取；"
+        "请用 Excel 打开后另存为新的 .xlsx 再上传",
+        file,
+    )
+
+
+def cell_too_long(limits: Limits, file: str, sheet: str = "") -> Exception:
+    return fail(
+        "cell_too_long",
+        f"有单元格文字超过 Excel 上限 {limits.max_cell_chars} 个字符，文件不是由 Excel 正常保存的；"
+        "请检查并缩短过长的内容，用 Excel 重新保存后再上传",
+        file,
+        sheet,
+    )
+
+
+def _greater(limit: str, alphabet: str, lead: str) -> str:
+    """Regex for strings over an ordered alphabet whose value exceeds ``limit``.
+
+    Longer strings are larger (no leading zeros in row numbers; column letters are
+    bijective base 26); equal lengths compare character by character. Lets one C-level
+    regex search find the first row / column beyond a limit without a Python loop per cell.
+    """
+    width, any_char = len(limit), f"[{alphabet[0]}-{alphabet[-1]}]"
+    alternatives = [f"{lead}{any_char}{{{width},}}"]
+    for i, char in enumerate(limit):
+        above = alphabet.index(char) + 1
+        if above < len(alphabet):
+            alternatives.append(f"{limit[:i]}[{alphabet[above]}-{alphabet[-1]}]{any_char}{{{width - i - 1}}}")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+class _Runs:
+    """Longest run of bytes without ``<``: an upper bound on one text node (a cell's text)."""
+
+    def __init__(self, limits: Limits, file: str) -> None:
+        # 4 bytes per character covers any UTF-8 text; entities (&amp;) could exceed it
+        # but Excel never writes 32,767 of them.
+        self.limit = limits.max_cell_chars * 4
+        self.pattern = re.compile(rb"[^<]{%d}" % self.limit)
+        self.limits, self.file, self.run = limits, file, 0
+
+    def feed(self, chunk: bytes, sheet: str = "") -> None:
+        first = chunk.find(b"<")
+        if self.run + (first if first >= 0 else len(chunk)) > self.limit or self.pattern.search(chunk):
+            raise cell_too_long(self.limits, self.file, sheet)
+        last = chunk.rfind(b"<")
+        self.run = self.run + len(chunk) if last < 0 else len(chunk) - last - 1
+
+
+class _SheetScan:
+    """Streaming check of one worksheet part: the extent of its cells and merged ranges.
+
+    Fast path: when every ``<row>`` and ``<c>`` carries its ``r`` reference (Excel,
+    WPS, LibreOffice and openpyxl always write it), two regex searches per chunk find
+    any cell with content beyond the limits (valueless styled cells are skipped, as
+    calamine skips them). Tags without ``r`` take their position from the previous
+    tag, so chunks holding them are walked tag by tag.
+    """
+
+    def __init__(self, sheet: str, head: bytes, limits: Limits, file: str) -> None:
+        self.sheet, self.limits, self.file = sheet, limits, file
+        root = re.search(rb"<(?:([\w.-]+):)?worksheet\b", head)
+        p = re.escape(root[1] + b":") if root and root[1] else b""
+        bad_row = _greater(str(limits.max_rows), "0123456789", "[1-9]").encode()
+        bad_col = _greater(col_letters(limits.max_cols), "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "[A-Z]").encode()
+        # Only cells with content count: calamine skips valueless (self-closing, styled) cells.
+        cell = b"<" + p + rb'c\s[^>]*?\br="'
+        self.bad_row = re.compile(cell + rb'([A-Z]{1,3})(' + bad_row + rb')"[^>]*(?<!/)>')
+        self.bad_col = re.compile(cell + rb'(' + bad_col + rb')(\d+)"[^>]*(?<!/)>')
+        self.unreferenced = re.compile(b"<" + p + rb"(?:c|row)(?=[\s>/])(?![^>]*\sr=)")
+        self.tag = re.compile(b"<" + p + rb"(c|row)(?=[\s>/])([^>]*)>")
+        self.ref = re.compile(rb'\sr="([A-Z]{0,3})(\d+)"')
+        self.cut = re.compile(b"</" + p + rb"(?:c|row|sheetData)>")
+        self.merge = re.compile(b"<" + p + rb'mergeCell\s[^>]*ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
+        self.not_finite = re.compile(b"<" + p + rb"v>\s*[+-]?(?:nan|inf)", re.I)
+        self.cell_start = re.compile(b"<" + p + rb"c\s([^>]*)>")
+        self.row, self.col = 0, 0
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        piece = self.carry + chunk
+        start = max(0, len(piece) - _CUT_TAIL)
+        ends = list(self.cut.finditer(piece, start)) or (
+            list(self.cut.finditer(piece)) if len(piece) <= 4 * CHUNK else []
+        )
+        cut = ends[-1].end() if ends else len(piece)
+        self.carry = piece[cut:]
+        self._scan(piece[:cut])
+
+    def finish(self) -> None:
+        self._scan(self.carry)
+        self.carry = b""
+
+    def _scan(self, piece: bytes) -> None:
+        if not piece:
+            return
+        if self.unreferenced.search(piece):
+            self._walk(piece)
+        else:
+            hit = self.bad_row.search(piece)
+            if hit:
+                raise too_many_rows(int(hit[2]), self.limits, self.file, self.sheet)
+            hit = self.bad_col.search(piece)
+            if hit:
+                raise too_many_columns(col_number(hit[1].decode()), int(hit[2]), self.limits, self.file, self.sheet)
+            self._last_position(piece)
+        for merge in self.merge.finditer(piece):
+            self._check(int(merge[2]), col_number(merge[1].decode()))
+        for value in self.not_finite.finditer(piece):
+            self._not_finite(piece, value.start())
+
+    def _walk(self, piece: bytes) -> None:
+        """Tag-by-tag positions, for parts that leave out ``r`` (rare writers)."""
+        for tag in self.tag.finditer(piece):
+            ref = self.ref.search(tag[2])
+            if tag[1] == b"row":
+                self.row, self.col = (int(ref[2]) if ref else self.row + 1), 0
+                continue
+            if ref:
+                self.row, self.col = int(ref[2]), col_number(ref[1].decode()) if ref[1] else self.col + 1
+            else:
+                self.col += 1
+            if not tag[2].endswith(b"/"):
+                self._check(self.row, self.col)
+
+    def _last_position(self, piece: bytes) -> None:
+        """Carry the position of the last tag into the next chunk (needed only by ``_walk``)."""
+        tags = list(self.tag.finditer(piece, max(0, len(piece) - _CUT_TAIL)))
+        for tag in tags[-2:]:
+            ref = self.ref.search(tag[2])
+            if ref:
+                self.row = int(ref[2])
+                self.col = col_number(ref[1].decode()) if ref[1] else 0
+
+    def _not_finite(self, piece: bytes, at: int) -> None:
+        """NaN / inf in a numeric cell: Excel cannot save one, and it would poison every sum."""
+        cells = list(self.cell_start.finditer(piece, max(0, at - 4096), at))
+        attrs = cells[-1][1] if cells else b""
+        kind = re.search(rb'\st="(\w+)"', attrs)
+        if kind and kind[1] != b"n":  # text that happens to read "NaN"
+            return
+        ref = self.ref.search(attrs)
+        raise fail(
+            "bad_number",
+            "单元格的数值是 NaN（非数字）或无穷大，Excel 不会保存这样的值，文件可能由程序生成；"
+            "请改成正常数字，用 Excel 保存后再上传",
+            self.file,
+            self.sheet,
+            (ref[1] + ref[2]).decode() if ref else "",
+        )
+
+    def _check(self, row: int, col: int) -> None:
+        if row > self.limits.max_rows:
+            raise too_many_rows(row, self.limits, self.file, self.sheet)
+        if col > self.limits.max_cols:
+            raise too_many_columns(col, row, self.limits, self.file, self.sheet)
+
+class _OdsScan:
+    """content.xml of an .ods: sheet count and repeated rows / columns that carry values.
+
+    calamine expands ``number-rows-repeated`` / ``number-columns-repeated`` when the
+    repeated row or cell holds a value, so a few bytes can declare a huge grid.
+    """
+
+    _ROW = re.compile(
+        rb"<table:table-row\b([^>]*?)(?<!/)>(.*?)</table:table-row>|<table:table-row\b([^>]*?)/>|<table:table\s", re.S
+    )
+    _REPEAT_ROWS = re.compile(rb'number-rows-repeated="(\d+)"')
+    _VALUED_CELL = re.compile(rb'<table:table-cell\b[^>]*?number-columns-repeated="(\d+)"[^>]*?office:value-type')
+    _CUT = re.compile(rb"</table:table-row>|<table:table-row\b[^>]*/>")
+
+    def __init__(self, limits: Limits, file: str) -> None:
+        self.limits, self.file = limits, file
+        self.sheets, self.row, self.carry = 0, 0, b""
+
+    def feed(self, chunk: bytes) -> None:
+        piece = self.carry + chunk
+        ends = list(self._CUT.finditer(piece, max(0, len(piece) - _CUT_TAIL))) or (
+            list(self._CUT.finditer(piece)) if len(piece) <= 4 * CHUNK else []
+        )
+        cut = ends[-1].end() if ends else len(piece)
+        self.carry = piece[cut:]
+        self._scan(piece[:cut])
+
+    def finish(self) -> None:
+        self._scan(self.carry)
+
+    def _scan(self, piece: bytes) -> None:
+        for match in self._ROW.finditer(piece):
+            if match[1] is None and match[3] is None:  # <table:table ...> starts a sheet
+                self.sheets += 1
+                self.row = 0
+                if self.sheets > self.limits.max_sheets:
+                    raise too_many_sheets(self.sheets, self.limits, self.file)
+                continue
+            attrs, body = (match[1], match[2]) if match[1] is not None else (match[3], b"")
+            repeat = self._REPEAT_ROWS.search(attrs)
+            self.row += int(repeat[1]) if repeat else 1
+            if b"office:value-type" in body and self.row > self.limits.max_rows:
+                raise too_many_rows(self.row, self.limits, self.file, f"第 {self.sheets} 个工作表")
+            wide = self._VALUED_CELL.search(body)
+            if wide and int(wide[1]) > self.limits.max_cols:
+                raise too_many_columns(int(wide[1]), self.row, self.limits, self.file, f"第 {self.sheets} 个工作表")
+
+
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member inflated chunk by chunk; UTF-16 XML is re-encoded to UTF-8 for the byte regexes."""
+    with zf.open(info) as handle:
+        first = handle.read(CHUNK)
+        if not (info.filename.lower().endswith(_XML_SUFFIXES) and first[:2] in (b"\xff\xfe", b"\xfe\xff")):
+            yield first
+            while chunk := handle.read(CHUNK):
+                yield chunk
+            return
+        decoder = codecs.getincrementaldecoder("utf-16")()
+        chunk = first
+        while chunk:
+            yield decoder.decode(chunk).encode("utf-8")
+            chunk = handle.read(CHUNK)
+
+
+def _check_prolog(head: bytes, more: bool, part: str, file: str) -> None:
+    """A DTD (and so any entity declaration) can only sit before the root element."""
+    root = _ROOT.search(head)
+    prolog = head[: root.start()] if root else head
+    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and more):
+        raise xml_entities(part, file)
+
+
+def _parse(zf: zipfile.ZipFile, name: str, limits: Limits, file: str):
+    """A small XML part as a tree, through defusedxml (no DTD, no entities)."""
+    info = zf.getinfo(name)
+    if info.file_size > limits.max_xml_part_bytes:
+        raise zip_bomb(f"{name} 声明 {megabytes(info.file_size)}", file)
+    try:
+        return safe_xml.fromstring(zf.read(name), forbid_dtd=True)
+    except DefusedXmlException:
+        raise xml_entities(name, file) from None
+    except safe_xml.ParseError:
+        raise truncated(f"{name} 不是完整的 XML", file) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(zf: zipfile.ZipFile, names: set[str], limits: Limits, file: str) -> dict[str, str]:
+    """{zip member: sheet name} from xl/workbook.xml and its relationships."""
+    workbook = _parse(zf, "xl/workbook.xml", limits, file)
+    sheets = [el for el in workbook.iter() if _local(el.tag) == "sheet"]
+    if len(sheets) > limits.max_sheets:
+        raise too_many_sheets(len(sheets), limits, file)
+    targets: dict[str, str] = {}
+    if "xl/_rels/workbook.xml.rels" in names:
+        for rel in _parse(zf, "xl/_rels/workbook.xml.rels", limits, file).iter():
+            if _local(rel.tag) == "Relationship" and rel.get("Id") and rel.get("Target"):
+                target = rel.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+                targets[rel.get("Id", "")] = path
+    parts: dict[str, str] = {}
+    for sheet in sheets:
+        rid = next((value for key, value in sheet.attrib.items() if _local(key) == "id"), "")
+        path = targets.get(rid, "")
+        if path in names:
+            parts[path] = sheet.get("name", path)
+        elif path:
+            raise truncated(f"工作表“{sheet.get('name', '')}”的数据缺失", file)
+    return parts
+
+
+def _kind(zf: zipfile.ZipFile, names: set[str], file: str) -> str:
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "mimetype" in names and zf.getinfo("mimetype").file_size < 200:
+        if zf.read("mimetype").strip() == _ODS_MIME:
+            return "ods"
+        raise _foreign("OpenDocument 文档（不是表格）", file)
+    if "xl/workbook.bin" in names:
+        raise fail(
+            "unsupported_format",
+            "这是 Excel 二进制工作簿（.xlsb），暂不支持；请在 Excel 中另存为 .xlsx 后上传",
+            file,
+        )
+    if "word/document.xml" in names:
+        raise _foreign("Word 文档", file)
+    if "ppt/presentation.xml" in names:
+        raise _foreign("PowerPoint 演示文稿", file)
+    if any(name.startswith("xl/") for name in names):
+        raise truncated("缺少 xl/workbook.xml", file)
+    raise _foreign("普通 zip 压缩包", file)
+
+
+def _foreign(what: str, file: str) -> Exception:
+    return not_a_workbook(what, "请上传 .xlsx 或 .xls 格式的自评表", file)
+
+
+def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
+    """('xlsx' | 'ods', sheet count), or ReadError."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        raise truncated("压缩包目录缺失，文件可能只下载或复制了一部分", file) from None
+    if len(infos) > limits.max_members:
+        raise zip_bomb(f"含 {len(infos)} 个内部文件，上限 {limits.max_members}", file)
+    declared = sum(info.file_size for info in infos)
+    if declared > limits.max_uncompressed_bytes:
+        raise zip_bomb(f"声明解压后 {megabytes(declared)}，上限 {megabytes(limits.max_uncompressed_bytes)}", file)
+    for info in infos:
+        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise zip_bomb(f"{info.filename} 压缩比 {ratio}:1，上限 {limits.max_ratio}:1", file)
+    if any(info.flag_bits & 1 for info in infos):
+        raise encrypted(file)
+    names = {info.filename for info in infos}
+    kind = _kind(zf, names, file)
+    sheets = _sheet_parts(zf, names, limits, file) if kind == "xlsx" else {}
+    ods = _OdsScan(limits, file) if kind == "ods" else None
+    try:
+        for info in infos:
+            _scan_member(zf, info, sheets, ods, limits, file)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise truncated("压缩数据校验失败", file) from None
+    except NotImplementedError:
+        raise truncated("使用了 Excel 不支持的压缩方式", file) from None
+    return kind, len(sheets) if kind == "xlsx" else ods.sheets if ods else 0
+
+
+def _scan_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    sheets: dict[str, str],
+    ods: _OdsScan | None,
+    limits: Limits,
+    file: str,
+) -> None:
+    """Inflate one member (verifying its size and CRC); XML parts get the text checks."""
+    is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
+    sheet = sheets.get(info.filename)
+    runs = _Runs(limits, file)
+    scan: _SheetScan | _OdsScan | None = None
+    for index, chunk in enumerate(_chunks(zf, info)):
+        if not is_xml:
+            continue
+        if index == 0:
+            _check_prolog(chunk, len(chunk) >= CHUNK, info.filename, file)
+            if sheet is not None:
+                scan = _SheetScan(sheet, chunk, limits, file)
+            elif ods is not None and info.filename == "content.xml":
+                scan = ods
+        runs.feed(chunk, sheet or "")
+        if scan is not None:
+            scan.feed(chunk)
+    if scan is not None:
+        scan.finish()
