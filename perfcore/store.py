@@ -15,7 +15,7 @@ Schema (created on open; every statement below is parameterised)::
                    rate, printed_rate, exec_weight, exec_declared, exec_score,
                    total_weight, declared_total, rule_total, difference, grade,
                    n_indicators, n_errors, n_warnings, n_infos,
-                   form_json)                          -- serialize.form_dump, lossless
+                   form_json)                          -- serialize.form_to_dict, lossless
     fund_lines    (version_id, idx, kind, label, initial, budget, executed)
     indicators    (version_id, idx, level1, level2, name, target, actual, weight, declared,
                    score, status, deduction, explanation, note, cell)
@@ -52,7 +52,7 @@ import duckdb
 
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Form, Scorecard
-from perfcore.serialize import content_hash, form_dump, form_from_dict
+from perfcore.serialize import content_hash, form_from_dict, form_to_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -884,14 +884,15 @@ class _Importer:
         for form, sc in zip(forms, scorecards, strict=True):
             key = _key(form)
             state = states[key]
-            digest = content_hash(form)
+            d = form_to_dict(form)
+            digest = content_hash(d)
             if state.current_hash == digest:
                 report.skipped.append(_item(key, state.current_id, reason="same"))
                 continue
             vid = self.next_version
             self.next_version += 1
             state.max_version += 1
-            self._version_rows(vid, state.max_version, form, sc, digest, import_id, item.file_name)
+            self._version_rows(vid, state.max_version, form, d, sc, digest, import_id, item.file_name)
             if state.current_id is None:
                 report.stored.append(_item(key, vid, version_no=state.max_version))
             else:
@@ -924,7 +925,8 @@ class _Importer:
         self.next_audit += 1
 
     def _version_rows(
-        self, vid: int, version_no: int, form: Form, sc: Scorecard | None, digest: str, import_id: int, file_name: str
+        self, vid: int, version_no: int, form: Form, d: dict[str, Any], sc: Scorecard | None, digest: str,
+        import_id: int, file_name: str,
     ) -> None:
         total = form.fund("total")
         amounts = [getattr(total, k).value if total else None for k in ("initial", "budget", "executed")]
@@ -945,7 +947,7 @@ class _Importer:
                 form.total_weight.value, form.total_declared.value,
                 sc.total if sc else None, sc.difference if sc else None, sc.grade if sc else None,
                 len(form.indicators), severities.count("error"), severities.count("warning"),
-                severities.count("info"), json.dumps(form_dump(form), ensure_ascii=False),
+                severities.count("info"), json.dumps(d, ensure_ascii=False),
             )
         )
         self.rows["fund_lines"].extend(

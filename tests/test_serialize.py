@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,3 +153,25 @@ forms = st.builds(
 def test_any_form_round_trips_through_json(f: Form) -> None:
     assert form_from_dict(json_trip(form_to_dict(f))) == f
     assert form_from_dict(json_trip(form_dump(f))) == f
+
+
+# What form_to_dict / form_from_dict carry. The store keeps form_to_dict JSON, so a model field
+# added without teaching serialize.py about it would be lost on reload: this test says so first.
+CARRIED_FIELDS = {
+    Form: {"source", "year", "project", "department", "unit", "money_unit", "funds", "execution", "goals",
+           "indicators", "total_weight", "total_declared", "extra", "notes"},
+    Source: {"file", "sheet", "first_row"},
+    FundLine: {"kind", "label", "initial", "budget", "executed"},
+    Execution: {"weight", "rate", "declared_score"},
+    Goals: {"planned", "actual"},
+    Indicator: {"level1", "level2", "name", "target", "actual", "weight", "declared_score", "note", "cell", "row"},
+    Num: {"value", "raw", "cell"},
+    Text: {"value", "cell"},
+}
+
+
+def test_serialize_carries_every_model_field() -> None:
+    for cls, carried in CARRIED_FIELDS.items():
+        assert {f.name for f in fields(cls)} == carried, (
+            f"{cls.__name__} changed: carry the new field in serialize.form_to_dict and _form_from_contract"
+        )
