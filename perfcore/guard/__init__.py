@@ -12,16 +12,8 @@ import os
 from dataclasses import dataclass
 
 from perfcore.guard.amounts import bad_amount
-from perfcore.guard.limits import (
-    DEFAULT_LIMITS,
-    Limits,
-    fail,
-    not_a_workbook,
-    too_large,
-    too_many_columns,
-    too_many_rows,
-    too_many_sheets,
-)
+from perfcore.guard.limits import DEFAULT_LIMITS, Limits, megabytes
+from perfcore.guard.messages import MESSAGES, refuse, too_many_columns, too_many_rows, too_many_sheets
 from perfcore.guard.ole import inspect_ole
 from perfcore.guard.ooxml import inspect_zip
 from perfcore.guard.sniff import OLE2, ZIP, advice, sniff
@@ -39,22 +31,7 @@ __all__ = [
 
 # Every code the guard raises; ``bad_amount`` comes from ``bad_amount(form)`` after reading.
 # The reader adds its own (no_form, empty_workbook, formula_no_cache, unreadable ...).
-CODES = (
-    "empty_file",
-    "too_large",
-    "not_a_workbook",
-    "unsupported_format",
-    "truncated",
-    "encrypted",
-    "zip_bomb",
-    "xml_entities",
-    "too_many_sheets",
-    "too_many_rows",
-    "too_many_columns",
-    "cell_too_long",
-    "bad_number",
-    "bad_amount",
-)
+CODES = tuple(MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -68,15 +45,19 @@ class Inspection:
 def inspect(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> Inspection:
     """Check untrusted bytes before parsing; raise ReadError naming the file when they must not be parsed."""
     if len(data) > limits.max_file_bytes:
-        raise too_large(len(data), limits, filename)
+        raise _too_large(len(data), limits, filename)
     kind, what = sniff(data)
     if kind == "empty":
-        raise fail("empty_file", "文件是空的（0 字节），可能上传或复制时出错；请重新导出自评表后上传", filename)
+        raise refuse("empty_file", filename)
     if kind == ZIP:
         return Inspection(*inspect_zip(data, limits, filename))
     if kind == OLE2:
         return Inspection(*inspect_ole(data, limits, filename))
-    raise not_a_workbook(what, advice(kind), filename)
+    raise refuse("not_a_workbook", filename, what=what, advice=advice(kind))
+
+
+def _too_large(size: int, limits: Limits, file: str):
+    return refuse("too_large", file, size=megabytes(size), limit=megabytes(limits.max_file_bytes))
 
 
 def load_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -84,7 +65,7 @@ def load_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
     name = os.path.basename(os.fspath(path))
     size = os.stat(path).st_size
     if size > limits.max_file_bytes:
-        raise too_large(size, limits, name)
+        raise _too_large(size, limits, name)
     with open(path, "rb") as handle:
         return handle.read(limits.max_file_bytes + 1)
 

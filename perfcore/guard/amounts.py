@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from perfcore.errors import ReadError
-from perfcore.guard.limits import DEFAULT_LIMITS, Limits, fail
+from perfcore.guard.limits import DEFAULT_LIMITS, Limits
+from perfcore.guard.messages import refuse
 from perfcore.model import Form, Num
 from perfcore.text import is_blank
 
@@ -40,11 +41,6 @@ def bad_amount(form: Form, file: str = "", limits: Limits = DEFAULT_LIMITS) -> R
             problem = _problem(num, limits)
             if problem:
                 sheet, _, cell = num.cell.rpartition("!")
-                return fail(
-                    "bad_amount",
-                    f"{line.label}的{column}“{num.raw}”{problem}；请改成非负的金额数字后重新上传",
-                    file,
-                    sheet or form.source.sheet,
-                    cell,
-                )
+                return refuse("bad_amount", file, sheet or form.source.sheet, cell,
+                              label=line.label, column=column, raw=num.raw, problem=problem)
     return None

@@ -10,15 +10,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from perfcore.guard.limits import (
-    Limits,
-    encrypted,
-    not_a_workbook,
-    too_many_columns,
-    too_many_rows,
-    too_many_sheets,
-    truncated,
-)
+from perfcore.guard.limits import Limits
+from perfcore.guard.messages import ADVICE_UPLOAD, refuse, too_many_columns, too_many_rows, too_many_sheets
 
 _MAX_REGULAR = 0xFFFFFFFA
 _ENTRY = 128
@@ -147,7 +140,7 @@ def scan_biff(stream: bytes, limits: Limits, file: str) -> int:
         kind, length = struct.unpack_from("<HH", stream, pos)
         body = stream[pos + 4 : pos + 4 + length]
         if kind == _FILEPASS:
-            raise encrypted(file)
+            raise refuse("encrypted", file)
         if kind == _BOUNDSHEET and len(body) >= 6:
             sheets[struct.unpack_from("<I", body)[0]] = _sheet_name(body, biff8)
         elif kind == _BOF:
@@ -172,15 +165,15 @@ def inspect_ole(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
         box = Compound(data)
         names = box.names()
         if names & {"EncryptedPackage", "EncryptionInfo"}:
-            raise encrypted(file)
+            raise refuse("encrypted", file)
         book = next((n for n in ("Workbook", "Book") if n in names), None)
         if book is None:
             what = "Word 文档" if "WordDocument" in names else (
                 "PowerPoint 演示文稿" if "PowerPoint Document" in names else "Office 97-2003 文件，但不是 Excel 工作簿")
-            raise not_a_workbook(what, "请上传 .xlsx 或 .xls 格式的自评表", file)
+            raise refuse("not_a_workbook", file, what=what, advice=ADVICE_UPLOAD)
         stream = box.stream(book)
     except (Corrupt, struct.error, StopIteration):
         if any(name.encode("utf-16-le") in data for name in ("EncryptionInfo", "EncryptedPackage")):
-            raise encrypted(file) from None  # damaged, but plainly a password-protected workbook
-        raise truncated("Excel 97-2003 文件结构缺损", file) from None
+            raise refuse("encrypted", file) from None  # damaged, but plainly a password-protected workbook
+        raise refuse("truncated", file, detail="Excel 97-2003 文件结构缺损") from None
     return "xls", scan_biff(stream, limits, file)

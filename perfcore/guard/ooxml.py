@@ -21,54 +21,14 @@ from collections.abc import Iterator
 import defusedxml.ElementTree as safe_xml
 from defusedxml import DefusedXmlException
 
-from perfcore.guard.limits import (
-    MB,
-    Limits,
-    col_letters,
-    col_number,
-    encrypted,
-    fail,
-    megabytes,
-    not_a_workbook,
-    too_many_columns,
-    too_many_rows,
-    too_many_sheets,
-    truncated,
-)
+from perfcore.guard.limits import MB, Limits, col_letters, col_number, megabytes
+from perfcore.guard.messages import ADVICE_UPLOAD, refuse, too_many_columns, too_many_rows, too_many_sheets
 
 CHUNK = 1 * MB
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ROOT = re.compile(rb"<[A-Za-z_]")
 _CUT_TAIL = 64 * 1024  # where to look for the last complete cell when cutting a chunk
-
-
-def zip_bomb(detail: str, file: str) -> Exception:
-    return fail(
-        "zip_bomb",
-        f"文件解压后异常巨大（{detail}），不像是正常导出的工作簿，可能是恶意构造的文件，已拒绝读取；"
-        "请确认文件来源，用 Excel 重新保存后再上传",
-        file,
-    )
-
-
-def xml_entities(part: str, file: str) -> Exception:
-    return fail(
-        "xml_entities",
-        f"文件内部的 {part} 含有 XML 实体 / DTD 声明（Excel 不会生成这种内容，可能是恶意构造的文件），已拒绝读取；"
-        "请用 Excel 打开后另存为新的 .xlsx 再上传",
-        file,
-    )
-
-
-def cell_too_long(limits: Limits, file: str, sheet: str = "") -> Exception:
-    return fail(
-        "cell_too_long",
-        f"有单元格文字超过 Excel 上限 {limits.max_cell_chars} 个字符，文件不是由 Excel 正常保存的；"
-        "请检查并缩短过长的内容，用 Excel 重新保存后再上传",
-        file,
-        sheet,
-    )
 
 
 def _greater(limit: str, alphabet: str, lead: str) -> str:
@@ -100,12 +60,39 @@ class _Runs:
     def feed(self, chunk: bytes, sheet: str = "") -> None:
         first = chunk.find(b"<")
         if self.run + (first if first >= 0 else len(chunk)) > self.limit or self.pattern.search(chunk):
-            raise cell_too_long(self.limits, self.file, sheet)
+            raise refuse("cell_too_long", self.file, sheet, limit=self.limits.max_cell_chars)
         last = chunk.rfind(b"<")
         self.run = self.run + len(chunk) if last < 0 else len(chunk) - last - 1
 
 
-class _SheetScan:
+class _Chunked:
+    """Feeds an XML part to ``_scan`` in pieces that end after a complete element (``cut``).
+
+    The tail after the last complete element waits for the next chunk, so no regex
+    sees half a tag; a piece with no complete element in 4 MB is scanned as it is.
+    """
+
+    cut: re.Pattern[bytes]
+    carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        piece = self.carry + chunk
+        ends = list(self.cut.finditer(piece, max(0, len(piece) - _CUT_TAIL))) or (
+            list(self.cut.finditer(piece)) if len(piece) <= 4 * CHUNK else []
+        )
+        end = ends[-1].end() if ends else len(piece)
+        self.carry = piece[end:]
+        self._scan(piece[:end])
+
+    def finish(self) -> None:
+        self._scan(self.carry)
+        self.carry = b""
+
+    def _scan(self, piece: bytes) -> None:
+        raise NotImplementedError
+
+
+class _SheetScan(_Chunked):
     """Streaming check of one worksheet part: the extent of its cells and merged ranges.
 
     Fast path: when every ``<row>`` and ``<c>`` carries its ``r`` reference (Excel,
@@ -133,21 +120,6 @@ class _SheetScan:
         self.not_finite = re.compile(b"<" + p + rb"v>\s*[+-]?(?:nan|inf)", re.I)
         self.cell_start = re.compile(b"<" + p + rb"c\s([^>]*)>")
         self.row, self.col = 0, 0
-        self.carry = b""
-
-    def feed(self, chunk: bytes) -> None:
-        piece = self.carry + chunk
-        start = max(0, len(piece) - _CUT_TAIL)
-        ends = list(self.cut.finditer(piece, start)) or (
-            list(self.cut.finditer(piece)) if len(piece) <= 4 * CHUNK else []
-        )
-        cut = ends[-1].end() if ends else len(piece)
-        self.carry = piece[cut:]
-        self._scan(piece[:cut])
-
-    def finish(self) -> None:
-        self._scan(self.carry)
-        self.carry = b""
 
     def _scan(self, piece: bytes) -> None:
         if not piece:
@@ -198,14 +170,7 @@ class _SheetScan:
         if kind and kind[1] != b"n":  # text that happens to read "NaN"
             return
         ref = self.ref.search(attrs)
-        raise fail(
-            "bad_number",
-            "单元格的数值是 NaN（非数字）或无穷大，Excel 不会保存这样的值，文件可能由程序生成；"
-            "请改成正常数字，用 Excel 保存后再上传",
-            self.file,
-            self.sheet,
-            (ref[1] + ref[2]).decode() if ref else "",
-        )
+        raise refuse("bad_number", self.file, self.sheet, (ref[1] + ref[2]).decode() if ref else "")
 
     def _check(self, row: int, col: int) -> None:
         if row > self.limits.max_rows:
@@ -213,7 +178,7 @@ class _SheetScan:
         if col > self.limits.max_cols:
             raise too_many_columns(col, row, self.limits, self.file, self.sheet)
 
-class _OdsScan:
+class _OdsScan(_Chunked):
     """content.xml of an .ods: sheet count and repeated rows / columns that carry values.
 
     calamine expands ``number-rows-repeated`` / ``number-columns-repeated`` when the
@@ -225,23 +190,11 @@ class _OdsScan:
     )
     _REPEAT_ROWS = re.compile(rb'number-rows-repeated="(\d+)"')
     _VALUED_CELL = re.compile(rb'<table:table-cell\b[^>]*?number-columns-repeated="(\d+)"[^>]*?office:value-type')
-    _CUT = re.compile(rb"</table:table-row>|<table:table-row\b[^>]*/>")
+    cut = re.compile(rb"</table:table-row>|<table:table-row\b[^>]*/>")
 
     def __init__(self, limits: Limits, file: str) -> None:
         self.limits, self.file = limits, file
-        self.sheets, self.row, self.carry = 0, 0, b""
-
-    def feed(self, chunk: bytes) -> None:
-        piece = self.carry + chunk
-        ends = list(self._CUT.finditer(piece, max(0, len(piece) - _CUT_TAIL))) or (
-            list(self._CUT.finditer(piece)) if len(piece) <= 4 * CHUNK else []
-        )
-        cut = ends[-1].end() if ends else len(piece)
-        self.carry = piece[cut:]
-        self._scan(piece[:cut])
-
-    def finish(self) -> None:
-        self._scan(self.carry)
+        self.sheets, self.row = 0, 0
 
     def _scan(self, piece: bytes) -> None:
         for match in self._ROW.finditer(piece):
@@ -282,20 +235,20 @@ def _check_prolog(head: bytes, more: bool, part: str, file: str) -> None:
     root = _ROOT.search(head)
     prolog = head[: root.start()] if root else head
     if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog or (root is None and more):
-        raise xml_entities(part, file)
+        raise refuse("xml_entities", file, part=part)
 
 
 def _parse(zf: zipfile.ZipFile, name: str, limits: Limits, file: str):
     """A small XML part as a tree, through defusedxml (no DTD, no entities)."""
     info = zf.getinfo(name)
     if info.file_size > limits.max_xml_part_bytes:
-        raise zip_bomb(f"{name} 声明 {megabytes(info.file_size)}", file)
+        raise refuse("zip_bomb", file, detail=f"{name} 声明 {megabytes(info.file_size)}")
     try:
         return safe_xml.fromstring(zf.read(name), forbid_dtd=True)
     except DefusedXmlException:
-        raise xml_entities(name, file) from None
+        raise refuse("xml_entities", file, part=name) from None
     except safe_xml.ParseError:
-        raise truncated(f"{name} 不是完整的 XML", file) from None
+        raise refuse("truncated", file, detail=f"{name} 不是完整的 XML") from None
 
 
 def _local(tag: str) -> str:
@@ -322,7 +275,7 @@ def _sheet_parts(zf: zipfile.ZipFile, names: set[str], limits: Limits, file: str
         if path in names:
             parts[path] = sheet.get("name", path)
         elif path:
-            raise truncated(f"工作表“{sheet.get('name', '')}”的数据缺失", file)
+            raise refuse("truncated", file, detail=f"工作表“{sheet.get('name', '')}”的数据缺失")
     return parts
 
 
@@ -334,22 +287,18 @@ def _kind(zf: zipfile.ZipFile, names: set[str], file: str) -> str:
             return "ods"
         raise _foreign("OpenDocument 文档（不是表格）", file)
     if "xl/workbook.bin" in names:
-        raise fail(
-            "unsupported_format",
-            "这是 Excel 二进制工作簿（.xlsb），暂不支持；请在 Excel 中另存为 .xlsx 后上传",
-            file,
-        )
+        raise refuse("unsupported_format", file)
     if "word/document.xml" in names:
         raise _foreign("Word 文档", file)
     if "ppt/presentation.xml" in names:
         raise _foreign("PowerPoint 演示文稿", file)
     if any(name.startswith("xl/") for name in names):
-        raise truncated("缺少 xl/workbook.xml", file)
+        raise refuse("truncated", file, detail="缺少 xl/workbook.xml")
     raise _foreign("普通 zip 压缩包", file)
 
 
 def _foreign(what: str, file: str) -> Exception:
-    return not_a_workbook(what, "请上传 .xlsx 或 .xls 格式的自评表", file)
+    return refuse("not_a_workbook", file, what=what, advice=ADVICE_UPLOAD)
 
 
 def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
@@ -358,18 +307,18 @@ def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
-        raise truncated("压缩包目录缺失，文件可能只下载或复制了一部分", file) from None
+        raise refuse("truncated", file, detail="压缩包目录缺失，文件可能只下载或复制了一部分") from None
     if len(infos) > limits.max_members:
-        raise zip_bomb(f"含 {len(infos)} 个内部文件，上限 {limits.max_members}", file)
+        raise refuse("zip_bomb", file, detail=f"含 {len(infos)} 个内部文件，上限 {limits.max_members}")
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
-        raise zip_bomb(f"声明解压后 {megabytes(declared)}，上限 {megabytes(limits.max_uncompressed_bytes)}", file)
+        raise refuse("zip_bomb", file, detail=f"声明解压后 {megabytes(declared)}，上限 {megabytes(limits.max_uncompressed_bytes)}")
     for info in infos:
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise zip_bomb(f"{info.filename} 压缩比 {ratio}:1，上限 {limits.max_ratio}:1", file)
+            raise refuse("zip_bomb", file, detail=f"{info.filename} 压缩比 {ratio}:1，上限 {limits.max_ratio}:1")
     if any(info.flag_bits & 1 for info in infos):
-        raise encrypted(file)
+        raise refuse("encrypted", file)
     names = {info.filename for info in infos}
     kind = _kind(zf, names, file)
     sheets = _sheet_parts(zf, names, limits, file) if kind == "xlsx" else {}
@@ -378,9 +327,9 @@ def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
         for info in infos:
             _scan_member(zf, info, sheets, ods, limits, file)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-        raise truncated("压缩数据校验失败", file) from None
+        raise refuse("truncated", file, detail="压缩数据校验失败") from None
     except NotImplementedError:
-        raise truncated("使用了 Excel 不支持的压缩方式", file) from None
+        raise refuse("truncated", file, detail="使用了 Excel 不支持的压缩方式") from None
     return kind, len(sheets) if kind == "xlsx" else ods.sheets if ods else 0
 
 
