@@ -304,6 +304,11 @@ def _many(value: Any) -> list[Any] | None:
     return values or None
 
 
+def _limit(limit: int | None) -> list[int]:
+    """The parameter of a ``LIMIT ?`` clause, or none."""
+    return [] if limit is None else [int(limit)]
+
+
 def _where(filters: Filters | None, alias: str = "v") -> tuple[str, list[Any]]:
     clauses, params = [f"{alias}.is_current"], []
     for name in ("year", "department", "unit", "grade", "project"):
@@ -338,6 +343,13 @@ _SUMMARY_SELECT = """
     coalesce(sum(v.n_errors), 0)::BIGINT AS n_errors,
     coalesce(sum(v.n_warnings), 0)::BIGINT AS n_warnings
 """
+
+
+# Sums shared by both levels of the deductions query.
+_SUMS = (
+    "sum(weight) AS weight, sum(score) AS score, sum(deduction) AS deduction, "
+    "sum(declared) AS declared, sum(declared_deduction) AS declared_deduction"
+)
 
 
 class Store:
@@ -475,9 +487,13 @@ class Store:
         where, params = _where(filters)
         return self._rows(f"SELECT count(*) FROM form_versions v WHERE {where}", params)[0][0]
 
-    def forms_table(self, filters: Filters | None = None) -> pd.DataFrame:
-        """Current forms, one row each, with amounts, totals, grade and finding counts."""
+    def forms_table(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+        """Current forms, one row each, with amounts, totals, grade and finding counts.
+
+        ``limit`` caps the rows (100,000 forms make a 200 ms frame nobody scrolls through).
+        """
         where, params = _where(filters)
+        params += _limit(limit)
         return self._df(
             f"""
             SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
@@ -486,6 +502,7 @@ class Store:
                    v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user"
             FROM form_versions v WHERE {where}
             ORDER BY v.year DESC NULLS LAST, v.department, v.unit, v.project
+            {"LIMIT ?" if limit is not None else ""}
             """,
             params,
         )
@@ -648,48 +665,64 @@ class Store:
             params,
         )
 
-    def deductions(self, filters: Filters | None = None, by: str = "level1") -> pd.DataFrame:
+    def deductions(
+        self, filters: Filters | None = None, by: str = "level1", *, limit: int | None = None
+    ) -> pd.DataFrame:
         """Points lost (weight − rule score) summed by level1 / level2 / indicator / unit / project.
 
-        The execution block is included as level1 = level2 = name = 预算执行率. Columns: the
-        group columns, n_forms, n_items, weight, score, deduction, declared, declared_deduction.
+        The execution block is included as level1 = level2 = name = 预算执行率, so by project the
+        deductions add up to 100 − rule total. Columns: the group columns, n_items (indicator
+        rows), weight, score, deduction, declared, declared_deduction (weight − declared).
+        By unit or project the indicator rows are first summed per form on the integer
+        version_id, which keeps the query fast at millions of indicator rows. ``limit``: the
+        largest deductions only (by project, 100,000 forms are 100,000 rows).
         """
         if by not in DEDUCTION_GROUPS:
             raise ValueError(f"by must be one of {tuple(DEDUCTION_GROUPS)}")
         where, params = _where(filters)
         group = ", ".join(DEDUCTION_GROUPS[by])
+        rows = """
+            SELECT i.version_id, i.level1, i.level2, i.name, 1 AS n, i.weight, i.score, i.deduction,
+                   i.declared, i.weight - i.declared AS declared_deduction
+            FROM indicators i JOIN cur ON i.version_id = cur.id"""
+        if by in ("unit", "project"):
+            rows = f"SELECT version_id, sum(n) AS n, {_SUMS} FROM ({rows}) GROUP BY version_id"
         return self._df(
             f"""
-            WITH cur AS (SELECT * FROM form_versions v WHERE {where}),
+            WITH cur AS (
+                SELECT id, year, department, unit, project, exec_weight, exec_score, exec_declared
+                FROM form_versions v WHERE {where}
+            ),
             items AS (
-                SELECT i.version_id, i.level1, i.level2, i.name, i.weight, i.score,
-                       i.deduction, i.declared
-                FROM indicators i JOIN cur ON i.version_id = cur.id
-                UNION ALL
-                SELECT id, ?, ?, ?, exec_weight, exec_score,
-                       exec_weight - coalesce(exec_score, 0), exec_declared
+                SELECT r.*, cur.year, cur.department, cur.unit, cur.project
+                FROM ({rows}) r JOIN cur ON r.version_id = cur.id
+                UNION ALL BY NAME
+                SELECT id AS version_id, ? AS level1, ? AS level2, ? AS name, 1 AS n,
+                       exec_weight AS weight, exec_score AS score,
+                       exec_weight - coalesce(exec_score, 0) AS deduction, exec_declared AS declared,
+                       exec_weight - exec_declared AS declared_deduction, year, department, unit, project
                 FROM cur WHERE exec_weight IS NOT NULL
             )
-            SELECT {group}, count(DISTINCT version_id) AS n_forms, count(*) AS n_items,
-                   sum(weight) AS weight, sum(score) AS score, sum(deduction) AS deduction,
-                   sum(declared) AS declared, sum(weight - declared) AS declared_deduction
-            FROM items JOIN (SELECT id AS version_id, year, department, unit, project FROM cur)
-                 USING (version_id)
+            SELECT {group}, sum(n)::BIGINT AS n_items, {_SUMS}
+            FROM items
             GROUP BY {group}
             ORDER BY deduction DESC NULLS LAST, {group}
+            {"LIMIT ?" if limit is not None else ""}
             """,
-            [*params, EXECUTION_LABEL, EXECUTION_LABEL, EXECUTION_LABEL],
+            [*params, EXECUTION_LABEL, EXECUTION_LABEL, EXECUTION_LABEL, *_limit(limit)],
         )
 
-    def declared_vs_rule(self, filters: Filters | None = None) -> pd.DataFrame:
+    def declared_vs_rule(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
         """Declared and rule totals side by side per current form, largest gap first."""
         where, params = _where(filters)
+        params += _limit(limit)
         return self._df(
             f"""
             SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
                    v.declared_total, v.rule_total, v.difference, v.grade
             FROM form_versions v WHERE {where}
             ORDER BY v.difference DESC NULLS LAST, v.unit, v.project
+            {"LIMIT ?" if limit is not None else ""}
             """,
             params,
         )

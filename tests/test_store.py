@@ -83,6 +83,7 @@ def test_import_stores_forms_and_reloads_them_exactly(store: Store) -> None:
         "declared_total", "rule_total", "grade", "n_errors", "n_warnings",
     ]
     assert set(table["project"]) == {"项目甲", "项目乙"}
+    assert len(store.forms_table(limit=1)) == 1
     scores = store.indicator_scores(1)
     assert list(scores["name"]) == [r.name for r in ROWS]
     assert list(scores["explanation"]) == ["说明0", "说明1", "说明2", "说明3"]
@@ -289,11 +290,13 @@ def test_deductions_grouped_in_sql(dept: Store) -> None:
     lvl2 = dept.deductions(by="level2").set_index(["level1", "level2"])["deduction"]
     assert lvl2[("产出指标", "数量指标")] == 30 and lvl2[("产出指标", "时效指标")] == 0
     ind = dept.deductions(by="indicator")
-    assert ind.iloc[0][["name", "deduction", "n_forms"]].tolist() == ["服务企业数量", 30, 4]
+    assert ind.iloc[0][["name", "deduction", "n_items"]].tolist() == ["服务企业数量", 30, 4]
     unit = dept.deductions(by="unit").set_index("unit")["deduction"].to_dict()
     assert unit == {"U1": 26, "U2": 35}
     project = dept.deductions(Filters(year=2021), by="project").set_index("project")["deduction"].to_dict()
     assert project == {"A": 11, "B": 15, "C": 35}  # = 100 − rule total
+    assert dept.deductions(by="project", limit=2)["project"].tolist() == ["C", "B"]
+    assert dept.declared_vs_rule(limit=1)["project"].tolist() == ["C"]
     declared = dept.deductions(by="level1").set_index("level1")["declared_deduction"].to_dict()
     assert declared["产出指标"] == 0  # every form declared full marks
     with pytest.raises(ValueError):
