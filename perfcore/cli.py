@@ -1,4 +1,6 @@
-"""Command line: ``python -m perfcore parse|score|check|import|template|seed`` (help in Chinese).
+"""Command line: ``python -m perfcore parse|score|check|import|template|seed|backup|restore``.
+
+Help and messages are Chinese.
 
 Exit codes: 0 done; 1 some file could not be read / stored, or ``check`` found an
 error-level finding; 2 the database is locked or unusable (or the arguments are wrong).
@@ -75,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="导入示例数据", description="把 data/samples 中的示例自评表导入数据库。")
     db(p)
     p.add_argument("--if-empty", action="store_true", help="仅当数据库中还没有任何自评表时导入")
+
+    p = sub.add_parser("backup", help="备份数据库", description="把整个数据库导出为 Parquet 文件（一个新目录）。")
+    p.add_argument("folder", metavar="DIR", help="备份目录（须为新目录或空目录）")
+    db(p)
+
+    p = sub.add_parser("restore", help="从备份恢复数据库", description="从备份目录恢复出一个新的数据库文件（不会覆盖已有文件）。")
+    p.add_argument("folder", metavar="DIR", help="备份目录")
+    p.add_argument("--db", metavar="FILE", required=True, help="要创建的新数据库文件")
     return parser
 
 
@@ -279,6 +289,21 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    with _open_store(args.db) as store:
+        dest = store.backup(args.folder)
+        print(f"已备份 {store.count_forms()} 张当前自评表（含全部历史版本与审计记录）到：{dest}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from perfcore.store import Store
+
+    with Store.restore(args.folder, args.db) as store:
+        print(f"已从“{args.folder}”恢复到“{args.db}”：{store.count_forms()} 张当前自评表。")
+    return 0
+
+
 COMMANDS = {
     "parse": cmd_parse,
     "score": cmd_score,
@@ -286,6 +311,8 @@ COMMANDS = {
     "import": cmd_import,
     "template": cmd_template,
     "seed": cmd_seed,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

@@ -32,7 +32,8 @@ again and restoring it brings it back. Views read ``is_current`` rows only.
 Concurrency: one connection per Store, a ``cursor()`` per call (DuckDB connections are not
 shareable across threads), one ``threading.Lock`` serialising writes, each write one
 transaction, so readers never see half an import. Another process holding the file gives
-``StoreLockedError`` with a Chinese message. Rows go in with one ``INSERT … SELECT unnest(?)``
+``StoreLockedError`` with a Chinese message. ``backup`` / ``Store.restore`` copy the whole
+database to Parquet files and back. Rows go in with one ``INSERT … SELECT unnest(?)``
 per table and batch (DuckDB's ``executemany`` costs ~0.5 ms a row).
 """
 from __future__ import annotations
@@ -302,6 +303,11 @@ def _many(value: Any) -> list[Any] | None:
         return [value]
     values = _plain(list(value))
     return values or None
+
+
+def _literal(path: Path) -> str:
+    """A path as a SQL string literal: EXPORT / IMPORT DATABASE take no parameters."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _limit(limit: int | None) -> list[int]:
@@ -758,6 +764,42 @@ class Store:
         where, params = _where(filters)
         rows = self._rows(f"SELECT DISTINCT v.{column} FROM form_versions v WHERE {where} ORDER BY 1", params)
         return [r[0] for r in rows]
+
+    # --- backup -------------------------------------------------------------------------------
+
+    def backup(self, folder: str | os.PathLike[str]) -> Path:
+        """Write every table as Parquet (plus schema.sql / load.sql) into a new or empty folder.
+
+        One consistent snapshot (EXPORT DATABASE runs in one transaction); writes wait for it.
+        """
+        dest = Path(folder)
+        if dest.exists() and any(dest.iterdir()):
+            raise StoreError(f"备份目录“{dest}”不是空的，请换一个新目录。")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, self._cursor() as cur:
+            cur.execute(f"EXPORT DATABASE {_literal(dest)} (FORMAT parquet)")
+        return dest
+
+    @classmethod
+    def restore(cls, folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> Store:
+        """A new database file at ``path`` from a ``backup`` folder; never overwrites a file."""
+        src, target = Path(folder), Path(path)
+        if not (src / "schema.sql").is_file():
+            raise StoreError(f"“{src}”不是数据库备份目录（缺少 schema.sql）。")
+        if target.exists():
+            raise StoreError(f"数据库文件“{target}”已存在：请恢复到一个新文件，确认无误后再替换。")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(target))
+            try:
+                con.execute(f"IMPORT DATABASE {_literal(src)}")
+            finally:
+                con.close()
+        except duckdb.Error as exc:
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise StoreError(f"从“{src}”恢复失败：{exc}") from None
+        return cls(target)
 
     # --- what-if scenarios ------------------------------------------------------------------
 

@@ -172,3 +172,17 @@ def test_template_and_help(tmp_path: Path) -> None:
     assert "导入数据库" in help_text and "选项" in help_text
     wrong = run(tmp_path, "frobnicate")
     assert wrong.returncode == 2 and "参数错误" in wrong.stderr
+
+
+def test_backup_and_restore_commands(tmp_path: Path, books: dict[str, Path]) -> None:
+    db = tmp_path / "live.duckdb"
+    assert run(tmp_path, "import", books["good"], "--db", db).returncode == 0
+    backup = run(tmp_path, "backup", tmp_path / "bk", "--db", db)
+    assert backup.returncode == 0 and "已备份 2 张" in backup.stdout
+    restored = run(tmp_path, "restore", tmp_path / "bk", "--db", tmp_path / "new.duckdb")
+    assert restored.returncode == 0 and "2 张当前自评表" in restored.stdout
+    with Store(tmp_path / "new.duckdb", read_only=True) as store:
+        assert sorted(store.forms_table()["project"]) == ["项目乙", "项目甲"]
+    refused = run(tmp_path, "restore", tmp_path / "bk", "--db", db)
+    assert refused.returncode == 2 and "已存在" in refused.stderr
+    no_traceback(refused)

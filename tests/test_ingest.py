@@ -15,9 +15,8 @@ from tests.formfactory import make_form
 
 @pytest.fixture
 def store(tmp_path: Path):
-    s = Store(tmp_path / "ingest.duckdb")
-    yield s
-    s.close()
+    with Store(tmp_path / "ingest.duckdb") as s:
+        yield s
 
 
 def test_seed_workbooks_land_once_with_department_figures(store: Store) -> None:

@@ -62,9 +62,8 @@ def full(f: Form) -> Scorecard:
 
 @pytest.fixture
 def store(tmp_path: Path):
-    s = Store(tmp_path / "store.duckdb")
-    yield s
-    s.close()
+    with Store(tmp_path / "store.duckdb") as s:
+        yield s
 
 
 # --- importing ------------------------------------------------------------------------------
@@ -334,6 +333,29 @@ def test_names_with_quotes_and_sql_fragments_are_data(store: Store) -> None:
     assert store.imports_table().loc[0, "file_name"] == "'; DELETE FROM imports; --.xlsx"
     assert store.audit_table().loc[0, "user"] == "Robert'); --"
     assert store.form_status(f) == "same"
+
+
+def test_backup_and_restore_keep_everything(store: Store, tmp_path: Path) -> None:
+    old, new = form(), form(declared=15.0)
+    store.import_forms("v1.xlsx", b"v1", [old], [full(old)], user="甲")
+    store.import_forms("v2.xlsx", b"v2", [new], [full(new)], user="甲")
+    store.delete_version(2, user="乙")
+    store.save_scenario(1, "方案", [{"index": 0}], True)
+    folder = store.backup(tmp_path / "backup 'x'")
+    with pytest.raises(StoreError, match="不是空的"):
+        store.backup(folder)
+    with Store.restore(folder, tmp_path / "restored.duckdb") as back:
+        for table in ("forms_table", "imports_table", "audit_table"):
+            assert getattr(back, table)().equals(getattr(store, table)()), table
+        assert back.history(2021, "单位A", "项目甲").equals(store.history(2021, "单位A", "项目甲"))
+        assert back.load_form(2) == new and back.load_scenario(1)["changes"] == [{"index": 0}]
+        assert back.restore_version(2) is True  # a working database, not a read-only copy
+        again = form(declared=12.0)
+        assert back.import_forms("v3.xlsx", b"v3", [again], [full(again)]).replaced[0]["version_id"] == 3
+    with pytest.raises(StoreError, match="已存在"):
+        Store.restore(folder, tmp_path / "restored.duckdb")
+    with pytest.raises(StoreError, match="不是数据库备份"):
+        Store.restore(tmp_path, tmp_path / "other.duckdb")
 
 
 def test_scenarios_round_trip(store: Store) -> None:
