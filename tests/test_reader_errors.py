@@ -33,14 +33,15 @@ def assert_error(result: WorkbookResult, code: str, file: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b"", b"project,unit\n1,2\n", _zip("word/document.xml", b"<w/>"), one_form()[:2000]],
+    ("data", "code"),
+    [(b"", "empty_file"), (b"project,unit\n1,2\n", "not_a_workbook"),
+     (_zip("word/document.xml", b"<w/>"), "not_a_workbook"), (one_form()[:2000], "truncated")],
     ids=["zero-bytes", "csv", "zip-not-workbook", "truncated-xlsx"],
 )
-def test_not_a_workbook(data):
+def test_not_a_workbook(data, code):
     result = read_workbook(data, "报表.xlsx")
-    assert_error(result, "not_a_workbook", "报表.xlsx")
-    assert "不是 Excel 工作簿" in result.error.message
+    assert_error(result, code, "报表.xlsx")
+    assert ("不是 Excel 工作簿" if code == "not_a_workbook" else "文件") in result.error.message
 
 
 def test_password_protected_ooxml_is_reported_as_encrypted():

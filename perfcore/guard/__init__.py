@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from perfcore.guard.amounts import bad_amount
 from perfcore.guard.limits import DEFAULT_LIMITS, Limits, megabytes
-from perfcore.guard.messages import MESSAGES, refuse, too_many_columns, too_many_rows, too_many_sheets
+from perfcore.guard.messages import MESSAGES, refuse
 from perfcore.guard.ole import inspect_ole
 from perfcore.guard.ooxml import inspect_zip
 from perfcore.guard.sniff import OLE2, ZIP, advice, sniff
@@ -24,7 +24,6 @@ __all__ = [
     "CODES",
     "Inspection",
     "Limits",
-    "check_shape",
     "inspect",
     "load_path",
 ]
@@ -60,24 +59,12 @@ def _too_large(size: int, limits: Limits, file: str):
     return refuse("too_large", file, size=megabytes(size), limit=megabytes(limits.max_file_bytes))
 
 
-def load_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> bytes:
+def load_path(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS, *, name: str = "") -> bytes:
     """Read a file from disk, checking its size first so a huge file is never loaded."""
-    name = os.path.basename(os.fspath(path))
+    name = name or os.path.basename(os.fspath(path))
     size = os.stat(path).st_size
     if size > limits.max_file_bytes:
         raise _too_large(size, limits, name)
     with open(path, "rb") as handle:
         return handle.read(limits.max_file_bytes + 1)
-
-
-def check_shape(
-    sheet: str, rows: int, cols: int, filename: str = "", limits: Limits = DEFAULT_LIMITS, *, sheets: int = 0
-) -> None:
-    """Post-parse backstop for a sheet's extent (and the sheet count) as the parser reports it."""
-    if sheets > limits.max_sheets:
-        raise too_many_sheets(sheets, limits, filename)
-    if rows > limits.max_rows:
-        raise too_many_rows(rows, limits, filename, sheet)
-    if cols > limits.max_cols:
-        raise too_many_columns(cols, 0, limits, filename, sheet)
 

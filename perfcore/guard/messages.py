@@ -38,8 +38,8 @@ def refuse(code: str, file: str, sheet: str = "", cell: str = "", **values: obje
     return ReadError(code=code, message=MESSAGES[code].format(**values), file=file, sheet=sheet, cell=cell)
 
 
-def too_many_rows(row: int, limits: Limits, file: str, sheet: str) -> ReadError:
-    return refuse("too_many_rows", file, sheet, f"A{row}", row=row, limit=limits.max_rows)
+def too_many_rows(row: int, limits: Limits, file: str, sheet: str, col: int = 1) -> ReadError:
+    return refuse("too_many_rows", file, sheet, f"{col_letters(col)}{row}", row=row, limit=limits.max_rows)
 
 
 def too_many_columns(col: int, row: int, limits: Limits, file: str, sheet: str) -> ReadError:

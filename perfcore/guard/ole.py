@@ -150,7 +150,7 @@ def scan_biff(stream: bytes, limits: Limits, file: str) -> int:
             if kind == _MULRK and len(body) >= 6:
                 col = struct.unpack_from("<H", body, length - 2)[0]
             if row + 1 > limits.max_rows:
-                raise too_many_rows(row + 1, limits, file, current)
+                raise too_many_rows(row + 1, limits, file, current, col + 1)
             if col + 1 > limits.max_cols:
                 raise too_many_columns(col + 1, row + 1, limits, file, current)
         pos += 4 + length

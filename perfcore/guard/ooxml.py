@@ -118,7 +118,7 @@ class _SheetScan(_Chunked):
         self.cut = re.compile(b"</" + p + rb"(?:c|row|sheetData)>")
         self.merge = re.compile(b"<" + p + rb'mergeCell\s[^>]*ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
         self.not_finite = re.compile(b"<" + p + rb"v>\s*[+-]?(?:nan|inf)", re.I)
-        self.cell_start = re.compile(b"<" + p + rb"c\s([^>]*)>")
+        self.cell_start = re.compile(b"<" + p + rb"c(\s[^>]*)>")
         self.row, self.col = 0, 0
 
     def _scan(self, piece: bytes) -> None:
@@ -129,7 +129,7 @@ class _SheetScan(_Chunked):
         else:
             hit = self.bad_row.search(piece)
             if hit:
-                raise too_many_rows(int(hit[2]), self.limits, self.file, self.sheet)
+                raise too_many_rows(int(hit[2]), self.limits, self.file, self.sheet, col_number(hit[1].decode()))
             hit = self.bad_col.search(piece)
             if hit:
                 raise too_many_columns(col_number(hit[1].decode()), int(hit[2]), self.limits, self.file, self.sheet)
@@ -174,7 +174,7 @@ class _SheetScan(_Chunked):
 
     def _check(self, row: int, col: int) -> None:
         if row > self.limits.max_rows:
-            raise too_many_rows(row, self.limits, self.file, self.sheet)
+            raise too_many_rows(row, self.limits, self.file, self.sheet, max(col, 1))
         if col > self.limits.max_cols:
             raise too_many_columns(col, row, self.limits, self.file, self.sheet)
 

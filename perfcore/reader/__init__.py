@@ -1,10 +1,12 @@
 """Workbook reader: bytes or a path in, self-evaluation forms out, never a traceback.
 
 Error codes in ``WorkbookResult.error.code`` (the whole file could not be used):
-``file_not_found``, ``not_a_workbook`` (also 0-byte files), ``encrypted``,
+``file_not_found``, ``not_a_workbook``, ``encrypted``,
 ``empty_workbook`` (no cell anywhere), ``no_form`` (cells but no form),
 ``formula_no_cache`` (values the form needs are uncalculated formulas),
-``unreadable`` (anything unexpected). Sheet-level remarks go to ``notes``.
+``unreadable`` (anything unexpected), and the codes of ``perfcore.guard.CODES``
+(empty_file, truncated, too_large, zip_bomb, too_many_rows, bad_amount, ...) from the
+checks run on the raw bytes before parsing. Sheet-level remarks go to ``notes``.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from perfcore import guard
 from perfcore.errors import ReadError
 from perfcore.model import Form
 
@@ -50,13 +53,23 @@ def read_workbook(
     name = filename or (os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "上传文件")
     try:
         name, data = load_source(source, filename)
+        guard.inspect(data, name)  # hostile bytes never reach calamine
         book = open_book(data, name)
-        return _read_book(book, data, name, include_hidden)
+        return _refuse_bad_amounts(_read_book(book, data, name, include_hidden))
     except ReadError as error:
         return WorkbookResult(name, error=error)
     except Exception as exc:  # the API promise: bad input never raises
         log.exception("reading %s failed", name)
         return WorkbookResult(name, error=read_error("unreadable", name, detail=type(exc).__name__))
+
+
+def _refuse_bad_amounts(result: WorkbookResult) -> WorkbookResult:
+    """A date, NaN, negative or absurd amount refuses the file rather than skewing every total."""
+    for form in result.forms:
+        error = guard.bad_amount(form, result.file)
+        if error is not None:
+            return WorkbookResult(result.file, notes=result.notes, error=error)
+    return result
 
 
 def read_paths(paths: Iterable[str | os.PathLike]) -> list[WorkbookResult]:

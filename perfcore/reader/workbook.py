@@ -9,9 +9,11 @@ import io
 import os
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
 
+from perfcore import guard
 from perfcore.errors import ReadError
+from perfcore.guard.messages import refuse
 
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -41,7 +43,7 @@ def load_source(source: bytes | str | os.PathLike, filename: str | None) -> tupl
     path = Path(source)
     name = filename or path.name
     try:
-        return name, path.read_bytes()
+        return name, guard.load_path(path, name=name)  # size checked before reading
     except OSError as exc:
         raise read_error("file_not_found", name, detail=exc.strerror or "") from None
 
@@ -58,5 +60,7 @@ def open_book(data: bytes, name: str) -> CalamineWorkbook:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
         raise read_error("encrypted", name) from None
+    except (ZipError, XmlError):
+        raise refuse("truncated", name, detail="文件结构无法解析") from None
     except CalamineError:
         raise read_error("not_a_workbook", name) from None
