@@ -94,15 +94,6 @@ def test_size_is_checked_before_anything_is_read(tmp_path):
     assert code_of(b"PK\x03\x04" + bytes(2000), guard.Limits(max_file_bytes=1000)) == "too_large"
 
 
-def test_check_shape_is_the_backstop_after_parsing():
-    guard.check_shape("表", 50, 10, "a.xls", SMALL)
-    with pytest.raises(ReadError, match="第 51 行"):
-        guard.check_shape("表", 51, 1, "a.xls", SMALL)
-    with pytest.raises(ReadError) as caught:
-        guard.check_shape("表", 1, 1, "a.xls", SMALL, sheets=201)
-    assert caught.value.code == "too_many_sheets"
-
-
 # --- sheet XML variants ------------------------------------------------------------------------
 
 
@@ -225,3 +216,14 @@ def test_a_compound_file_whose_chains_loop_is_truncated():
     dir_sector = struct.unpack_from("<I", data, 48)[0]
     struct.pack_into("<I", data, 512 + fat_sector * 512 + dir_sector * 4, dir_sector)
     assert code_of(bytes(data), name="a.xls") == "truncated"
+
+
+@pytest.mark.parametrize("name", ["entity_bomb_workbook.xlsx", "entity_bomb_sheet.xlsx", "xxe_shared_strings.xlsx"])
+def test_openpyxl_parses_through_defusedxml_and_refuses_entities(name):
+    import openpyxl
+    from defusedxml import DefusedXmlException
+
+    assert openpyxl.DEFUSEDXML
+    with pytest.raises(ValueError) as caught:
+        openpyxl.load_workbook(ROOT / "tests" / "fixtures" / "hostile" / name)
+    assert isinstance(caught.value.__context__, DefusedXmlException)
