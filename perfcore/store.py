@@ -305,6 +305,18 @@ def _many(value: Any) -> list[Any] | None:
     return values or None
 
 
+_PATH_LOCKS: dict[str, threading.Lock] = {}
+_PATH_LOCKS_GUARD = threading.Lock()
+
+
+def _path_lock(path: str) -> threading.Lock:
+    """One write lock per database file in this process: two Store objects on the same file
+    share DuckDB's database instance, so their writes must queue behind the same lock."""
+    key = str(Path(path).resolve())
+    with _PATH_LOCKS_GUARD:
+        return _PATH_LOCKS.setdefault(key, threading.Lock())
+
+
 def _literal(path: Path) -> str:
     """A path as a SQL string literal: EXPORT / IMPORT DATABASE take no parameters."""
     return "'" + str(path).replace("'", "''") + "'"
@@ -364,8 +376,8 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = str(path)
         self.read_only = read_only
-        self._lock = threading.Lock()
         in_memory = self.path == ":memory:"
+        self._lock = threading.Lock() if in_memory else _path_lock(self.path)
         if not in_memory:
             if read_only and not Path(self.path).exists():
                 raise StoreError(f"数据库文件“{self.path}”不存在。")

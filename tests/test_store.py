@@ -414,16 +414,18 @@ def test_a_file_held_by_another_process_gives_the_chinese_message(tmp_path: Path
 
 
 def test_concurrent_writers_and_readers_never_see_half_a_file(store: Store) -> None:
-    """4 threads import 5 two-form files each while 2 threads read: every read sees whole files."""
+    """4 threads import 5 two-form files each, through two Store objects on the same file,
+    while 2 threads read: every read sees whole files, every file lands."""
     seen: list[int] = []
     failures: list[BaseException] = []
     done = threading.Event()
+    other = Store(store.path)
 
     def write(t: int) -> None:
         try:
             for k in range(5):
                 pair = [form(f"T{t}-{k}-a"), form(f"T{t}-{k}-b")]
-                store.import_forms(f"{t}-{k}.xlsx", f"{t}-{k}".encode(), pair, [full(p) for p in pair])
+                (store if t % 2 else other).import_forms(f"{t}-{k}.xlsx", f"{t}-{k}".encode(), pair, [full(p) for p in pair])
         except BaseException as exc:  # surfaced below
             failures.append(exc)
 
@@ -444,6 +446,7 @@ def test_concurrent_writers_and_readers_never_see_half_a_file(store: Store) -> N
     done.set()
     for th in readers:
         th.join()
+    other.close()
     assert not failures
     assert store.count_forms() == 40 and len(store.imports_table()) == 20
     assert seen and all(n % 2 == 0 for n in seen)
