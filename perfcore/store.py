@@ -258,12 +258,10 @@ class ImportFile:
 
 # --- helpers --------------------------------------------------------------------------------
 
-
-def _key(form: Form) -> tuple[int | None, str, str]:
-    return form.key
+Key = tuple[int | None, str, str]  # Form.key: year, 实施单位, 项目名称
 
 
-def _item(key: tuple[int | None, str, str], version_id: int | None, **extra: Any) -> dict[str, Any]:
+def _item(key: Key, version_id: int | None, **extra: Any) -> dict[str, Any]:
     year, unit, project = key
     return {"year": year, "unit": unit, "project": project, "version_id": version_id, **extra}
 
@@ -904,7 +902,7 @@ class _Importer:
                 "SELECT sha256, min(id) FROM imports WHERE list_contains(?, sha256) GROUP BY sha256", [hashes]
             ).fetchall()
         )
-        keys = {_key(form) for f in files for form in f.forms}
+        keys = {form.key for f in files for form in f.forms}
         states = self._states(keys)
         ids = cur.execute(
             "SELECT (SELECT coalesce(max(id), 0) FROM imports), (SELECT coalesce(max(id), 0) FROM form_versions), "
@@ -923,7 +921,7 @@ class _Importer:
             _insert(cur, table, self.rows[table])
         return reports
 
-    def _states(self, keys: set[tuple[int | None, str, str]]) -> dict[tuple[int | None, str, str], _KeyState]:
+    def _states(self, keys: set[Key]) -> dict[Key, _KeyState]:
         states = {key: _KeyState() for key in keys}
         if not keys:
             return states
@@ -950,7 +948,7 @@ class _Importer:
         item: ImportFile,
         sha: str,
         known: dict[str, int],
-        states: dict[tuple[int | None, str, str], _KeyState],
+        states: dict[Key, _KeyState],
     ) -> ImportReport:
         forms = item.forms
         scorecards = list(item.scorecards) if item.scorecards is not None else [None] * len(forms)
@@ -961,7 +959,7 @@ class _Importer:
                 import_id=known[sha],
                 file=item.file_name,
                 sha256=sha,
-                skipped=[_item(_key(f), states[_key(f)].current_id, reason="file") for f in forms],
+                skipped=[_item(f.key, states[f.key].current_id, reason="file") for f in forms],
                 duplicate_of=known[sha],
             )
         import_id = self.next_import
@@ -969,7 +967,7 @@ class _Importer:
         known[sha] = import_id
         report = ImportReport(import_id=import_id, file=item.file_name, sha256=sha)
         for form, sc in zip(forms, scorecards, strict=True):
-            key = _key(form)
+            key = form.key
             state = states[key]
             d = form_to_dict(form)
             digest = content_hash(d)

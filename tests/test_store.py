@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from perfcore.errors import StoreError, StoreLockedError
-from perfcore.model import ExecutionScore, Finding, Form, IndicatorScore, Num, Scorecard, Text
+from perfcore.model import ExecutionScore, Finding, Form, IndicatorScore, Scorecard, Text
 from perfcore.store import LOCKED_MESSAGE, Filters, ImportFile, Store, default_db_path
 from tests.formfactory import Row, make_form
 
