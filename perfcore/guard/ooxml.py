@@ -96,7 +96,7 @@ class _SheetScan(_Chunked):
     """Streaming check of one worksheet part: the extent of its cells and merged ranges.
 
     Fast path: when every ``<row>`` and ``<c>`` carries its ``r`` reference (Excel,
-    WPS, LibreOffice and openpyxl always write it), two regex searches per chunk find
+    WPS, LibreOffice and openpyxl always write it), one regex search per chunk finds
     any cell with content beyond the limits (valueless styled cells are skipped, as
     calamine skips them). Tags without ``r`` take their position from the previous
     tag, so chunks holding them are walked tag by tag.
@@ -108,11 +108,12 @@ class _SheetScan(_Chunked):
         p = re.escape(root[1] + b":") if root and root[1] else b""
         bad_row = _greater(str(limits.max_rows), "0123456789", "[1-9]").encode()
         bad_col = _greater(col_letters(limits.max_cols), "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "[A-Z]").encode()
-        # Only cells with content count: calamine skips valueless (self-closing, styled) cells.
-        cell = b"<" + p + rb'c\s[^>]*?\br="'
-        self.bad_row = re.compile(cell + rb'([A-Z]{1,3})(' + bad_row + rb')"[^>]*(?<!/)>')
-        self.bad_col = re.compile(cell + rb'(' + bad_col + rb')(\d+)"[^>]*(?<!/)>')
-        self.unreferenced = re.compile(b"<" + p + rb"(?:c|row)(?=[\s>/])(?![^>]*\sr=)")
+        # One pass finds either a tag without ``r`` (group-less match) or a cell with content
+        # beyond a limit (calamine skips valueless, self-closing styled cells, and so do we).
+        self.alarm = re.compile(
+            b"<" + p + rb"(?:c|row)(?=[\s>/])(?![^>]*\sr=)|<" + p + rb'c\s[^>]*?\br="(?:([A-Z]{1,3})('
+            + bad_row + rb")|(" + bad_col + rb')(\d+))"[^>]*(?<!/)>'
+        )
         self.tag = re.compile(b"<" + p + rb"(c|row)(?=[\s>/])([^>]*)>")
         self.ref = re.compile(rb'\sr="([A-Z]{0,3})(\d+)"')
         self.cut = re.compile(b"</" + p + rb"(?:c|row|sheetData)>")
@@ -120,20 +121,20 @@ class _SheetScan(_Chunked):
         self.not_finite = re.compile(b"<" + p + rb"v>\s*[+-]?(?:nan|inf)", re.I)
         self.cell_start = re.compile(b"<" + p + rb"c(\s[^>]*)>")
         self.row, self.col = 0, 0
+        self.tail = b""  # end of the last piece scanned fast: where a walk would start from
 
     def _scan(self, piece: bytes) -> None:
         if not piece:
             return
-        if self.unreferenced.search(piece):
-            self._walk(piece)
+        hit = self.alarm.search(piece)
+        if hit is None:
+            self.tail = piece[-_CUT_TAIL:]
+        elif hit[1]:
+            raise too_many_rows(int(hit[2]), self.limits, self.file, self.sheet, col_number(hit[1].decode()))
+        elif hit[3]:
+            raise too_many_columns(col_number(hit[3].decode()), int(hit[4]), self.limits, self.file, self.sheet)
         else:
-            hit = self.bad_row.search(piece)
-            if hit:
-                raise too_many_rows(int(hit[2]), self.limits, self.file, self.sheet, col_number(hit[1].decode()))
-            hit = self.bad_col.search(piece)
-            if hit:
-                raise too_many_columns(col_number(hit[1].decode()), int(hit[2]), self.limits, self.file, self.sheet)
-            self._last_position(piece)
+            self._walk(piece)
         for merge in self.merge.finditer(piece):
             self._check(int(merge[2]), col_number(merge[1].decode()))
         for value in self.not_finite.finditer(piece):
@@ -141,6 +142,12 @@ class _SheetScan(_Chunked):
 
     def _walk(self, piece: bytes) -> None:
         """Tag-by-tag positions, for parts that leave out ``r`` (rare writers)."""
+        if self.tail:  # the previous piece was scanned fast: take its last position
+            for tag in list(self.tag.finditer(self.tail))[-2:]:
+                ref = self.ref.search(tag[2])
+                if ref:
+                    self.row, self.col = int(ref[2]), col_number(ref[1].decode()) if ref[1] else 0
+            self.tail = b""
         for tag in self.tag.finditer(piece):
             ref = self.ref.search(tag[2])
             if tag[1] == b"row":
@@ -152,15 +159,6 @@ class _SheetScan(_Chunked):
                 self.col += 1
             if not tag[2].endswith(b"/"):
                 self._check(self.row, self.col)
-
-    def _last_position(self, piece: bytes) -> None:
-        """Carry the position of the last tag into the next chunk (needed only by ``_walk``)."""
-        tags = list(self.tag.finditer(piece, max(0, len(piece) - _CUT_TAIL)))
-        for tag in tags[-2:]:
-            ref = self.ref.search(tag[2])
-            if ref:
-                self.row = int(ref[2])
-                self.col = col_number(ref[1].decode()) if ref[1] else 0
 
     def _not_finite(self, piece: bytes, at: int) -> None:
         """NaN / inf in a numeric cell: Excel cannot save one, and it would poison every sum."""
