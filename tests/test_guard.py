@@ -218,7 +218,7 @@ def test_a_compound_file_whose_chains_loop_is_truncated():
     assert code_of(bytes(data), name="a.xls") == "truncated"
 
 
-@pytest.mark.parametrize("name", ["entity_bomb_workbook.xlsx", "entity_bomb_sheet.xlsx", "xxe_shared_strings.xlsx"])
+@pytest.mark.parametrize("name", ["entity_bomb_workbook.xlsx", "entity_bomb_sheet.xlsx", "xxe_external_entity.xlsx"])
 def test_openpyxl_parses_through_defusedxml_and_refuses_entities(name):
     import openpyxl
     from defusedxml import DefusedXmlException
