@@ -478,7 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     args.out.mkdir(parents=True, exist_ok=True)
 
-    results: dict = {"meta": {"date": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                            text=True, check=False).stdout.strip()
+    results: dict = {"meta": {"date": datetime.now().isoformat(timespec="seconds"), "commit": commit,
+                              "machine": machine(),
                               "load_before": os.getloadavg(), "args": {k: str(v) for k, v in vars(args).items()}}}
     m = results["meta"]["machine"]
     print(f"perfboard bench — {results['meta']['date']}, {m['nproc']} cores {m['cpu']}, Python {m['python']}, "
