@@ -448,6 +448,59 @@ def print_verdict(rows: list[dict]) -> None:
         print(f"   {row['name']:<22} {row['value']!s:>10}  target {sign} {row['target']:<6}  {mark}")
 
 
+def markdown(results: dict) -> str:
+    """The figures of a run as the Markdown tables bench/README.md records."""
+    meta, m = results["meta"], results["meta"]["machine"]
+    pkgs = ", ".join(f"{k} {v}" for k, v in m["packages"].items())
+    lines = [f"Run {meta['date']} at commit `{meta.get('commit', '?')}`: {m['nproc']} cores {m['cpu']}, "
+             f"{m['memory_gb']} GB, Python {m['python']}; {pkgs}. Load average before/after: "
+             f"{meta['load_before'][0]:.2f} / {meta.get('load_after', [0])[0]:.2f}.", "",
+             "| target | figure | limit | met |", "|---|---|---|---|"]
+    for row in results["targets"]:
+        met = {True: "yes", False: "**no**", None: "–"}[row["ok"]]
+        sign = "≤" if row["kind"] == "max" else "≥"
+        lines.append(f"| {row['name']} | {row['value']} | {sign} {row['target']} | {met} |")
+    for key in ("import", "import_large"):
+        imp = results.get(key, {})
+        if "seconds" in imp:
+            extra = (f"; pandas.read_excel alone {imp['pandas_seconds']} s ({imp['vs_pandas']}×)"
+                     if "pandas_seconds" in imp else "")
+            lines += ["", f"Import {imp['forms']:,} forms / {imp['workbooks']} workbooks (`python -m perfcore "
+                      f"import`, one process): {imp['seconds']} s, {imp['forms_per_s']} forms/s, peak RSS "
+                      f"{imp['peak_rss_mb']} MB{extra}."]
+    queries = results.get("queries", {})
+    if queries and all("median_ms" in q for q in queries.values()):
+        sizes = list(queries)
+        names = sorted({n.split("[")[0] for q in queries.values() for n in q["median_ms"]})
+        scopes = ("all", "year", "dept")
+        lines += ["", "Department-page queries, median ms; scopes: "
+                  "all = every year, year = one year (the page's default), dept = one department-year.", "",
+                  "| query | " + " | ".join(f"{int(s):,}: {sc}" for s in sizes for sc in scopes) + " |",
+                  "|---|" + "---|" * (len(sizes) * len(scopes))]
+        for name in names:
+            cells = [str(queries[s]["median_ms"].get(f"{name}[{sc}]", "")) for s in sizes for sc in scopes]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    render = results.get("render", {})
+    if "department_first_s" in render:
+        lines += ["", f"AppTest at {render['forms']:,} forms: department page {render['department_first_s']} s "
+                  f"(rerun {render['department_again_s']} s), scorecard {render['scorecard_first_s']} s "
+                  f"(rerun {render['scorecard_again_s']} s), app start {render['app_s']} s, "
+                  f"peak RSS {render['peak_rss_mb']} MB."]
+    readers = results.get("readers", {})
+    if "calamine_s" in readers:
+        lines += ["", f"Readers on the {readers['files']} import workbooks: python-calamine {readers['calamine_s']} s, "
+                  f"openpyxl read-only {readers['openpyxl_read_only_s']} s ({readers.get('calamine_speedup')}× "
+                  f"slower), perfcore.reader (calamine + form parsing + checks) {readers['perfcore_reader_s']} s."]
+    if "median_ms" in results.get("whatif", {}):
+        lines += ["", f"What-if on a 35-indicator form: {results['whatif']['median_ms']} ms median."]
+    startup = results.get("startup", {})
+    if "help_seconds" in startup:
+        lines += ["", f"Start-up: `python -m perfcore --help` {startup['help_seconds']} s; import of one workbook "
+                  f"{startup['import_one_seconds']} s; heaviest imports (ms): "
+                  + ", ".join(f"{n} {ms}" for n, ms in startup["top_imports_ms"][:5]) + "."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes for iterating")
@@ -463,9 +516,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-cache", action="store_true",
                         help="reuse generated data even if perfcore changed since (faster iterating)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when any section failed")
+    parser.add_argument("--markdown", type=Path, metavar="JSON",
+                        help="print the Markdown tables of an earlier run's JSON and exit")
     parser.add_argument("--render-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
+    if args.markdown:
+        print(markdown(json.loads(args.markdown.read_text(encoding="utf-8"))), end="")
+        return 0
     if args.render_child:
         print(json.dumps(render_pages(args.render_child)))
         return 0

@@ -44,3 +44,7 @@ def test_bench_runs_at_tiny_size_and_reports_every_figure(tmp_path):
         "import_seconds", "import_vs_pandas", "import_peak_rss_mb", "import_large_seconds",
         "query_max_ms", "render_max_s", "whatif_ms"}
     assert next(r for r in results["targets"] if r["name"] == "import_large_seconds")["value"] is None
+
+    table = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--markdown", str(out / "latest.json")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "| import_seconds |" in table and "| dept_summary |" in table and "What-if" in table
