@@ -26,7 +26,7 @@ def filters() -> Filters:
 
 
 def kpi_tiles(summary: dict, unit: str) -> None:
-    row1 = st.columns(4)
+    row1 = st.columns([1, 2, 2, 2])
     row1[0].metric("项目数", f"{summary['n_projects']}", border=True,
                    help=f"{summary['n_units']} 个实施单位，{summary['n_forms']} 张自评表")
     row1[1].metric(f"年初预算数{fmt.money_label(unit)}", fmt.money(summary["initial"], unit), border=True)
@@ -38,10 +38,11 @@ def kpi_tiles(summary: dict, unit: str) -> None:
     row2[1].metric("预算执行率（对年初预算）", fmt.percent(summary["rate_vs_initial"]), border=True,
                    help="Σ全年执行数 ÷ Σ年初预算数：与上一项差得越多，说明年中调减越多")
     row2[2].metric("平均规则得分", fmt.score(summary["mean_score"]), border=True,
-                   delta=f"按预算加权 {fmt.score(summary['weighted_score'])}", delta_color="off",
+                   delta=f"按预算加权 {fmt.score(summary['weighted_score'])}", delta_color="off", delta_arrow="off",
                    help="各项目规则得分的算术平均；下方为按全年预算数加权的平均")
-    row2[3].metric("等级分布", views.grade_line(summary["grades"]), border=True,
-                   help=f"自评高于规则得分的项目 {summary['n_over_declared']} 个")
+    label, value = views.grade_line(summary["grades"])
+    row2[3].metric(f"等级 {label}", value, border=True,
+                   help=f"按规则得分定级的项目数；自评高于规则得分的项目 {summary['n_over_declared']} 个")
 
 
 def charts_section(table, f: Filters, unit: str) -> None:
@@ -76,8 +77,7 @@ def project_list(table, unit: str) -> None:
     st.caption(f"金额单位：{unit}。点击“打开评分卡”查看项目的逐项得分与审核发现。")
 
 
-st.title("部门总览")
-store = common.get_store()
+store = common.start_page("部门总览")
 if common.forms().empty:
     common.empty_state("查看部门总览")
     st.stop()

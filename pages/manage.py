@@ -37,8 +37,7 @@ def version_actions(store, version_ids: list[int], key: str) -> None:
               on_click=change_version, args=(store, chosen, False))
 
 
-st.title("数据管理")
-store = common.get_store()
+store = common.start_page("数据管理")
 if notice := st.session_state.pop(NOTICE_KEY, None):
     (st.error if notice[0] == "error" else st.success)(notice[1])
 

@@ -15,8 +15,8 @@ from perfcore.views import md_escape
 from perfcore.writer import write_forms
 from ui import charts, common
 
-INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "得分率", "自评得分",
-                     "自评得分率", "扣分", "状态", "评分说明", "偏差原因分析", "单元格"]
+INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "扣分", "得分率", "自评得分",
+                     "评分说明", "偏差原因分析", "状态", "单元格"]
 HISTORY_LABELS = {"version_no": "版本", "is_current": "当前版本", "deleted": "已删除", "imported_at": "导入时间",
                   "file_name": "文件", "sheet": "工作表", "user": "导入人", "declared_total": "自评总分",
                   "rule_total": "规则总分", "grade": "等级"}
@@ -37,8 +37,8 @@ def kpi_tiles(card: Scorecard, unit: str) -> None:
     tiles[0].metric("规则得分", fmt.score(k.total), border=True, help="按评分规则重新计算的总分（满分 100）")
     tiles[1].metric("等级", k.grade, border=True, help="优 ≥ 90，良 ≥ 80，中 ≥ 60，差 < 60")
     tiles[2].metric("自评得分", fmt.score(k.declared), border=True,
-                    delta=f"{fmt.signed(k.difference)} 分（自评 − 规则）" if k.difference else None,
-                    delta_color="inverse", help="表上填报的总分；高于规则得分说明可能自评偏高")
+                    delta=f"{fmt.signed(k.difference)} 分" if k.difference else None,
+                    delta_color="inverse", help="表上填报的总分；下方为自评 − 规则得分，为正说明可能自评偏高")
     tiles[3].metric("预算执行率", fmt.percent(k.rate), border=True,
                     help=f"全年执行数 {fmt.money(k.executed, unit, suffix=True)} ÷ "
                          f"全年预算数 {fmt.money(k.budget, unit, suffix=True)}")
@@ -63,8 +63,8 @@ def indicator_tables(card: Scorecard) -> None:
         "规则得分": st.column_config.NumberColumn(format="%.2f", width="small"),
         "自评得分": st.column_config.NumberColumn(format="%.2f", width="small"),
         "扣分": st.column_config.NumberColumn(format="%.2f", width="small"),
-        "得分率": st.column_config.ProgressColumn("规则得分率", format="percent", min_value=0, max_value=1),
-        "自评得分率": st.column_config.ProgressColumn("自评得分率", format="percent", min_value=0, max_value=1),
+        "得分率": st.column_config.ProgressColumn("规则得分率", format="percent", min_value=0, max_value=1,
+                                                width="small", help="规则得分 ÷ 分值"),
         "评分说明": st.column_config.TextColumn(width="medium"),
         "偏差原因分析": st.column_config.TextColumn(width="medium"),
     }
@@ -102,8 +102,7 @@ def history(store, card: Scorecard, version_id: int) -> None:
     st.caption(f"共 {len(table)} 个版本；当前查看版本编号 {version_id}。删除与恢复版本请到“数据管理”页面。")
 
 
-st.title("项目评分卡")
-store = common.get_store()
+store = common.start_page("项目评分卡")
 if common.forms().empty:
     common.empty_state("查看项目评分卡")
     st.stop()

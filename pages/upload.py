@@ -58,7 +58,7 @@ def show_form(card: Scorecard, status: str) -> None:
             common.safe_table(table)
 
 
-def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]]) -> list[str]:
+def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]]) -> list[tuple[bool, str]]:
     """Store the picked forms, one transaction per file; a failing file does not stop the others."""
     lines = []
     user = st.session_state.get(USER_KEY, "").strip()
@@ -70,15 +70,14 @@ def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]
             report = store.import_forms(f.name, f.content, [form for form, _ in chosen],
                                         [c for _, c in chosen], user=user)
         except (StoreError, StoreLockedError) as exc:
-            lines.append(f"❌ 文件“{f.name}”未导入：{exc}")
+            lines.append((False, f"文件“{f.name}”未导入：{exc}"))
             continue
-        lines.append("✅ " + views.import_summary(f.name, len(report.stored), len(report.replaced),
-                                                  len(report.skipped)))
+        lines.append((True, views.import_summary(f.name, len(report.stored), len(report.replaced),
+                                                 len(report.skipped))))
     return lines
 
 
-st.title("上传与校验")
-store = common.get_store()
+store = common.start_page("上传与校验")
 
 left, right = st.columns([3, 1])
 left.markdown("把一个或多个 Excel 自评表（.xlsx / .xls）拖到下面。系统会读取每张表、按规则重新计分并列出审核发现，"
@@ -88,8 +87,8 @@ right.download_button("下载空白自评表模板", data=template_bytes(), file
                       icon=":material/download:")
 
 summary = st.session_state.pop(SUMMARY_KEY, [])
-for line in summary:
-    (st.error if line.startswith("❌") else st.success)(md_escape(line))
+for ok, line in summary:
+    (st.success if ok else st.error)(md_escape(line))
 if summary:
     st.page_link("pages/department.py", label="去部门总览查看导入的项目", icon=":material/monitoring:")
 
@@ -133,7 +132,7 @@ if items:
         st.rerun()
 
 for f, row in zip(files, statuses):
-    st.markdown(f"#### 📄 {md_escape(f.name)}")
+    st.markdown(f"#### :material/description: {md_escape(f.name)}")
     if f.error:
         st.error(f"{md_escape(str(f.error))}\n\n此文件未导入，其他文件不受影响。")
     for note in f.notes:

@@ -43,14 +43,14 @@ def editors(form: Form, start: Form, key: str, unit: str, simulate: bool) -> lis
     locked = [] if simulate else ["年度指标值", "分值"]
     st.markdown("**绩效指标**（可修改实际完成值和自评得分" + ("；已开启模拟，可修改指标值和分值" if simulate else "") + "）")
     indicators = st.data_editor(
-        views.whatif_indicator_input(start), key=f"{key}_ind", hide_index=True, num_rows="fixed",
+        views.whatif_indicator_input(start), key=f"{key}_ind", hide_index=True, num_rows="fixed", placeholder="—",
         disabled=["一级指标", "二级指标", "三级指标", *locked],
         column_config={"分值": st.column_config.NumberColumn(format="%.2f", min_value=0),
                        "自评得分": st.column_config.NumberColumn(format="%.2f", min_value=0)},
     )
     st.markdown(f"**项目资金**（金额单位：{unit}；执行率 = 年度资金总额的全年执行数 ÷ 全年预算数）")
     funds = st.data_editor(
-        views.whatif_funds_input(start, unit), key=f"{key}_funds", hide_index=True, num_rows="fixed",
+        views.whatif_funds_input(start, unit), key=f"{key}_funds", hide_index=True, num_rows="fixed", placeholder="—",
         disabled=["资金"],
         column_config={c: st.column_config.NumberColumn(format="accounting", min_value=0)
                        for c in ("全年预算数", "全年执行数")},
@@ -78,7 +78,7 @@ def reverse(card: Scorecard, version_id: int, changes: list[Change]) -> None:
     if marks.empty:
         st.success("所有指标都已得满分。")
     else:
-        common.safe_table(marks)
+        common.safe_table(marks, points=("扣分",))
     grades = [g for g in views.GRADES if g != "差"]
     c1, c2 = st.columns([1, 3])
     goal = c1.selectbox("目标等级", grades, key="wi_goal")
@@ -89,7 +89,7 @@ def reverse(card: Scorecard, version_id: int, changes: list[Change]) -> None:
         c2.success(f"当前方案已达到“{goal}”（{fmt.score(card.total)} 分）。")
     else:
         c2.info(f"至少需要改变 {len(path)} 个指标的实际完成值，才能达到“{goal}”：")
-        common.safe_table(views.path_frame(card, path))
+        common.safe_table(views.path_frame(card, path), points=("可挽回分数",))
         st.button("把这些实际值填入上方编辑表", key="wi_apply_path", on_click=start_draft,
                   args=(version_id, [*changes, *path], False))
 
@@ -128,9 +128,8 @@ def load_scenario(store, version_id: int, scenario_id: int) -> None:
     start_draft(version_id, [Change.from_dict(d) for d in scenario["changes"]], scenario["simulated"])
 
 
-st.title("模拟测算")
+store = common.start_page("模拟测算")
 st.caption("在入库表单的副本上修改实际完成值或资金金额，立即看到得分和等级的变化；入库数据不会被改动。")
-store = common.get_store()
 if message := st.session_state.pop(ERROR_KEY, None):
     st.error(message)
 if common.forms().empty:
@@ -145,27 +144,29 @@ unit = common.money_unit()
 state = draft(version_id)
 start = apply_changes(stored, [Change.from_dict(d) for d in state["changes"]])
 
+results = st.container()  # filled after the editors, shown above them: the answer stays in view
 simulate = st.toggle("模拟修改指标值", key=SIMULATE_KEY,
                      help="自评不得更改批复的年度指标值和分值；开启后可以修改，方案会被标记为“模拟”")
 current_changes = editors(stored, start, f"wi_{version_id}_{state['rev']}_{unit}", unit, simulate)
 try:
     result = what_if(stored, current_changes)
 except ValueError as exc:
-    st.error(f"修改无法计算：{exc}")
+    results.error(f"修改无法计算：{exc}")
     st.stop()
 
-st.subheader("测算结果")
-if result.simulated:
-    st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
-result_tiles(result)
+with results:
+    if result.simulated:
+        st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
+    result_tiles(result)
+
+st.subheader("各指标得分变化")
 diff = views.whatif_diff_frame(result)
 if diff.empty:
     st.caption("尚未修改任何影响得分的内容。修改上表中的实际完成值或执行数即可看到变化。")
 else:
     left, right = st.columns([3, 2])
     with left:
-        common.safe_table(diff.assign(原得分=diff["原得分"].map(fmt.score), 新得分=diff["新得分"].map(fmt.score),
-                                      变化=diff["变化"].map(fmt.signed)))
+        common.safe_table(diff.assign(变化=diff["变化"].map(fmt.signed)), points=("原得分", "新得分"))
     moved = diff[diff["三级指标"] != views.EXECUTION_LABEL]
     if not moved.empty:
         right.altair_chart(charts.whatif_changes(moved), width="stretch")

@@ -261,19 +261,19 @@ def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
         counts = severity_counts(sc.findings)
         rows.append({
             "导入": item.status != "same" and not duplicate,
-            "文件": item.file,
-            "工作表": form.source.sheet,
             "项目": form.project.value,
             "实施单位": form.unit.value,
             "年度": form.year,
-            "自评总分": sc.declared_total,
             "规则总分": sc.total,
+            "自评总分": sc.declared_total,
             "等级": sc.grade,
-            "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(item.status, item.status),
             "错误": counts["error"],
             "警告": counts["warning"],
+            "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(item.status, item.status),
+            "文件": item.file,
+            "工作表": form.source.sheet,
         })
-    columns = ["导入", "文件", "工作表", "项目", "实施单位", "年度", "自评总分", "规则总分", "等级", "状态", "错误", "警告"]
+    columns = ["导入", "项目", "实施单位", "年度", "规则总分", "自评总分", "等级", "错误", "警告", "状态", "文件", "工作表"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -309,27 +309,27 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
     """Store.forms_table rows as the department page's project list, amounts in the display unit."""
     scale = fmt.MONEY_UNITS[unit]
     return pd.DataFrame({
-        "年度": table["year"],
-        "主管部门": table["department"],
-        "实施单位": table["unit"],
         "项目": table["project"],
+        "评分卡": [f"scorecard?v={int(v)}" for v in table["version_id"]],
+        "等级": table["grade"],
+        "规则总分": table["rule_total"].astype(float),
+        "自评总分": table["declared_total"].astype(float),
+        "差额": table["difference"].astype(float),
+        "执行率": table["rate"].astype(float),
         "年初预算数": table["initial"].astype(float) / scale,
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
-        "执行率": table["rate"].astype(float),
-        "自评总分": table["declared_total"].astype(float),
-        "规则总分": table["rule_total"].astype(float),
-        "差额": table["difference"].astype(float),
-        "等级": table["grade"],
         "错误": table["n_errors"],
         "警告": table["n_warnings"],
-        "评分卡": [f"scorecard?v={int(v)}" for v in table["version_id"]],
+        "实施单位": table["unit"],
+        "主管部门": table["department"],
+        "年度": table["year"],
     })
 
 
-def grade_line(grades: dict[str, int]) -> str:
-    """Grade counts as one line: “优 4 · 良 1 · 中 0 · 差 0”."""
-    return " · ".join(f"{g} {grades.get(g, 0)}" for g in GRADES)
+def grade_line(grades: dict[str, int]) -> tuple[str, str]:
+    """Grade counts as a tile: label “优 / 良 / 中 / 差”, value “4 / 1 / 0 / 0”."""
+    return " / ".join(GRADES), " / ".join(str(grades.get(g, 0)) for g in GRADES)
 
 
 # --- what-if -----------------------------------------------------------------------------

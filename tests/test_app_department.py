@@ -27,7 +27,7 @@ def test_seed_kpis_charts_and_project_links(app_db):
     assert metrics["预算执行率（对全年预算）"] == "100.00%"
     assert metrics["预算执行率（对年初预算）"] == "63.39%"
     assert metrics["平均规则得分"] == "98.4"
-    assert metrics["等级分布"] == "优 5 · 良 0 · 中 0 · 差 0"
+    assert metrics["等级 优 / 良 / 中 / 差"] == "5 / 0 / 0 / 0"
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     titles = [s.get("title") or s.get("layer", [{}])[0].get("title") for s in specs]
     assert "各项目预算执行率（虚线 = 90%）" in json.dumps(specs, ensure_ascii=False)

@@ -12,11 +12,14 @@ RULE_COLOR = "#1f5fa8"
 DECLARED_COLOR = "#e08a1e"
 LOSS_COLOR = "#c0392b"
 GRADE_COLORS = {"优": "#2e7d32", "良": "#1f5fa8", "中": "#e08a1e", "差": "#c0392b"}
-_HEIGHT_PER_ROW = 26
+LABEL_LIMIT = 220  # px of a category label before it is cut with “…”
+_HEIGHT_PER_ROW = 34
+_HEIGHT_FRAME = 120  # axis, axis title and chart title; Streamlit fits all of it into the height
 
 
 def _height(n: int) -> int:
-    return max(120, n * _HEIGHT_PER_ROW)
+    """Chart height for n bars (or n y-axis categories)."""
+    return max(220, _HEIGHT_FRAME + n * _HEIGHT_PER_ROW)
 
 
 def level1_scores(summary: pd.DataFrame) -> alt.Chart:
@@ -29,7 +32,7 @@ def level1_scores(summary: pd.DataFrame) -> alt.Chart:
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
             x=alt.X("分:Q", title="分", stack="zero"),
             color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[RULE_COLOR, LOSS_COLOR]),
-                            legend=alt.Legend(orient="bottom", title=None)),
+                            legend=alt.Legend(title=None)),
             order=alt.Order("类别:N", sort="descending"),
             tooltip=["一级指标:N", "类别:N", alt.Tooltip("分:Q", format=".2f")],
         )
@@ -44,7 +47,7 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar(color=RULE_COLOR)
         .encode(
-            y=alt.Y("label:N", sort="x", title=None),
+            y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("执行率:Q", axis=alt.Axis(format="%"), title="预算执行率（全年执行数 ÷ 全年预算数）"),
             tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
                      alt.Tooltip("执行率:Q", format=".2%")],
@@ -63,15 +66,15 @@ def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart
         alt.Chart(long)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", title=None),
+            y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             yOffset=alt.YOffset("口径:N", sort=list(names.values())),
             x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=",.0f")),
             color=alt.Color("口径:N", sort=list(names.values()),
                             scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),
-                            legend=alt.Legend(orient="bottom", title=None)),
+                            legend=alt.Legend(title=None)),
             tooltip=[alt.Tooltip("label:N", title="项目"), "口径:N", alt.Tooltip("金额:Q", format=",.2f")],
         )
-        .properties(height=_height(len(table) * 3), title=f"年初预算、全年预算与执行（{unit}）")
+        .properties(height=_height(len(table) * 2), title=f"年初预算、全年预算与执行（{unit}）")
     )
 
 
@@ -82,7 +85,7 @@ def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("level1:N", title="一级指标", sort="-y"),
+            x=alt.X("level1:N", title="一级指标", sort="-y", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("扣分:Q", title="扣分合计"),
             color=alt.Color("level2:N", title="二级指标", legend=alt.Legend(orient="right")),
             tooltip=[alt.Tooltip("level1:N", title="一级指标"), alt.Tooltip("level2:N", title="二级指标"),
@@ -100,7 +103,7 @@ def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
         alt.Chart(data)
         .mark_bar(color=LOSS_COLOR)
         .encode(
-            y=alt.Y("name:N", sort="-x", title=None),
+            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("扣分:Q", title="扣分合计"),
             tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
                      alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
@@ -114,11 +117,11 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
     data = frame.dropna(subset=["rule_total"]).assign(
         自评=lambda d: d["declared_total"].astype(float), 规则=lambda d: d["rule_total"].astype(float))
     order = list(data.sort_values("difference", ascending=False)["label"])
-    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None))
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
     tooltip = [alt.Tooltip("label:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
                alt.Tooltip("规则:Q", format=".2f"), alt.Tooltip("difference:Q", title="差额", format="+.2f")]
-    gap = base.mark_rule(color="#888", strokeWidth=2).encode(x=alt.X("规则:Q", title="总分",
-                                                                        scale=alt.Scale(zero=False)), x2="自评:Q")
+    gap = base.mark_rule(color="#888", strokeWidth=2).encode(
+        x=alt.X("规则:Q", title="总分", scale=alt.Scale(zero=False, padding=12)), x2="自评:Q")
     rule = base.mark_point(filled=True, size=90, color=RULE_COLOR).encode(x="规则:Q", tooltip=tooltip)
     declared = base.mark_point(filled=True, size=90, shape="diamond", color=DECLARED_COLOR).encode(
         x="自评:Q", tooltip=tooltip)
@@ -137,7 +140,7 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
             x=alt.X("n:Q", title="条数"),
             color=alt.Color("严重程度:N", scale=alt.Scale(domain=list(labels.values()),
                                                        range=[LOSS_COLOR, DECLARED_COLOR, "#9aa5b1"]),
-                            legend=alt.Legend(orient="bottom")),
+                            legend=alt.Legend()),
             tooltip=[alt.Tooltip("code:N", title="代码"), "严重程度:N", alt.Tooltip("n:Q", title="条数"),
                      alt.Tooltip("n_forms:Q", title="涉及项目数"), alt.Tooltip("example:N", title="示例")],
         )
@@ -172,11 +175,11 @@ def whatif_changes(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("三级指标:N", sort="-x", title=None),
+            y=alt.Y("三级指标:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("变化:Q", title="得分变化"),
             color=alt.condition(alt.datum.变化 > 0, alt.value("#2e7d32"), alt.value(LOSS_COLOR)),
             tooltip=["三级指标:N", alt.Tooltip("原得分:Q", format=".2f"), alt.Tooltip("新得分:Q", format=".2f"),
                      alt.Tooltip("变化:Q", format="+.2f")],
         )
-        .properties(height=_height(len(data)), title="各指标得分变化")
+        .properties(height=_height(len(data)), title="得分变化（分）")
     )

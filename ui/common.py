@@ -20,9 +20,48 @@ from perfcore.views import md_escape
 
 UPLOAD_PAGE = "pages/upload.py"
 SCORECARD_PAGE = "pages/scorecard.py"
+DEPARTMENT_PAGE = "pages/department.py"
 WHATIF_PAGE = "pages/whatif.py"
+MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
 PIN_KEY = "_pinned_version"
+_app_started = False  # set by app.py on every run; see start_page()
+
+
+# --- navigation and page start ----------------------------------------------------------
+
+
+def app_pages() -> list[st.Page]:
+    """The five pages, in menu order (url paths are the deep-link addresses)."""
+    return [
+        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload", default=True),
+        st.Page(SCORECARD_PAGE, title="项目评分卡", icon=":material/assignment:", url_path="scorecard"),
+        st.Page(DEPARTMENT_PAGE, title="部门总览", icon=":material/monitoring:", url_path="department"),
+        st.Page(WHATIF_PAGE, title="模拟测算", icon=":material/calculate:", url_path="whatif"),
+        st.Page(MANAGE_PAGE, title="数据管理", icon=":material/database:", url_path="manage"),
+    ]
+
+
+def mark_app_started() -> None:
+    """Called by app.py: from now on this process runs every page through app.py."""
+    global _app_started
+    _app_started = True
+
+
+def start_page(title: str) -> Store:
+    """Every page's first line: make sure app.py is in charge, show the title, return the Store.
+
+    Why: Streamlit treats a folder named ``pages/`` as the old multipage layout until
+    ``st.navigation`` has run once in the process. So the first request after a server
+    start that is a deep link (``/scorecard?v=3``) would run the page without app.py (no
+    sidebar, no wide layout). Registering the same pages and rerunning hands the request
+    to app.py; the page and its query parameters are kept.
+    """
+    if not _app_started:
+        st.navigation(app_pages(), position="hidden")
+        st.rerun()
+    st.title(title)
+    return get_store()
 
 
 # --- the store and cached reads ------------------------------------------------------
@@ -118,9 +157,14 @@ def show_text(label: str, value: str) -> None:
     st.markdown(md_escape(value) if value.strip() else "（未填写）")
 
 
-def safe_table(frame: pd.DataFrame) -> None:
-    """A small static table; st.table renders markdown in cells, so form text is escaped first."""
+def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = ()) -> None:
+    """A small static table; st.table renders markdown in cells, so form text is escaped first.
+
+    ``points`` columns are shown as scores (92.01, 7, 1.75).
+    """
     shown = frame.copy()
+    for column in points:
+        shown[column] = shown[column].map(fmt.score)
     for column in shown.columns:
         if not pd.api.types.is_numeric_dtype(shown[column]):
             shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else v)

@@ -1,0 +1,204 @@
+"""End to end in headless Chromium against `streamlit run`: upload, import, scorecard, what-if.
+
+Screenshots of every page land in test-output/screenshots/. Each step waits for rendered
+content (a heading, a metric value), never for a fixed time or for page load alone.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from perfcore.samples import SHEETS_WORKBOOK
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
+WAIT_MS = 60_000
+VIEWPORT = {"width": 1440, "height": 1000}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}: {proc.stdout.read().decode(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+@contextmanager
+def running_app(db: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free localhost port with database ``db``; yields its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "PERFBOARD_DB": str(db)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One app server with its own, initially empty, database for the module."""
+    with running_app(tmp_path_factory.mktemp("e2e") / "e2e.duckdb") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("没有找到 /usr/bin/chromium：请先运行 `make chromium`（apt-get install chromium）")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tab(chromium_browser):
+    """A fresh browser tab (own Streamlit session) with a desktop-sized window."""
+    context = chromium_browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.set_default_timeout(WAIT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished the current run (the running indicator is gone)."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot of the whole page: the window grows to the content (Streamlit scrolls inside)."""
+    _settle(page)
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 8000)})
+    _settle(page)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.set_viewport_size(VIEWPORT)
+
+
+def _metric(page, label: str):
+    """The value element of the st.metric whose label is ``label``."""
+    tile = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label))
+    return tile.locator('[data-testid="stMetricValue"]')
+
+
+def test_upload_import_scorecard_whatif(server: str, tab) -> None:
+    page = tab
+    page.goto(f"{server}/")
+    page.get_by_role("heading", name="上传与校验").wait_for()
+    page.get_by_text("数据库还是空的").wait_for()
+    _shot(page, "01-upload-empty")
+
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(SHEETS_WORKBOOK))
+    page.get_by_text("读取结果：1 个文件，5 张自评表").wait_for()
+    page.get_by_text("规则 92.01（优），自评 98").wait_for()
+    _shot(page, "02-upload-preview")
+
+    page.get_by_role("button", name="导入选中的 5 张表").click()
+    page.get_by_text("新增 5 张").wait_for()
+    _shot(page, "03-upload-imported")
+
+    page.goto(f"{server}/scorecard?{urlencode(WINDOW)}")
+    page.get_by_role("heading", name="窗口业务管理").wait_for()
+    rule_total = _metric(page, "规则得分")
+    rule_total.wait_for()
+    assert rule_total.inner_text() == "92.01"
+    assert _metric(page, "自评得分").inner_text() == "98"
+    _shot(page, "04-scorecard")
+
+    page.goto(f"{server}/whatif?{urlencode(WINDOW)}")
+    page.get_by_role("heading", name="模拟测算").wait_for()
+    new_total = _metric(page, "模拟后规则得分")
+    new_total.wait_for()
+    assert new_total.inner_text() == "92.01"
+    # row 0 is 服务新开办企业数量 (>=29000家, actual 3146): move to its 实际完成值 cell and type
+    grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
+    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
+    cell_editor.wait_for()
+    cell_editor.fill("29000家")
+    cell_editor.press("Enter")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes('模拟后规则得分') && m.innerText.includes('98.25'))"""
+    )
+    assert new_total.inner_text() == "98.25"
+    _shot(page, "05-whatif")
+
+    page.goto(f"{server}/department")
+    page.get_by_role("heading", name="部门总览").wait_for()
+    projects = _metric(page, "项目数")
+    projects.wait_for()
+    assert projects.inner_text() == "5"
+    page.locator('[data-testid="stVegaLiteChart"]').nth(5).wait_for()
+    _shot(page, "06-department")
+
+    page.goto(f"{server}/manage")
+    page.get_by_role("heading", name="数据管理").wait_for()
+    page.get_by_role("tab", name="导入记录").wait_for()
+    _shot(page, "07-manage")
+
+
+def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser) -> None:
+    """A bookmark opened right after a server start gets the full app (menu, 元/万元 switch)."""
+    with running_app(tmp_path / "fresh.duckdb") as url:
+        context = chromium_browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        page.goto(f"{url}/scorecard?{urlencode(WINDOW)}")
+        page.get_by_role("heading", name="项目评分卡").wait_for()
+        page.get_by_text("数据库里还没有自评表").wait_for()
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert nav.inner_text().split() == ["upload_file", "上传与校验", "assignment", "项目评分卡", "monitoring",
+                                            "部门总览", "calculate", "模拟测算", "database", "数据管理"]
+        page.get_by_text("金额单位").wait_for()
+        context.close()
