@@ -5,6 +5,7 @@ content (a heading, a metric value), never for a fixed time or for page load alo
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import socket
@@ -19,7 +20,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from perfcore.samples import SHEETS_WORKBOOK
+from perfcore.model import Text
+from perfcore.samples import SHEETS_WORKBOOK, load_seed_forms
+from perfcore.writer import write_forms
 
 pytestmark = pytest.mark.browser
 
@@ -202,3 +205,35 @@ def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser)
                                             "部门总览", "calculate", "模拟测算", "database", "数据管理"]
         page.get_by_text("金额单位").wait_for()
         context.close()
+
+
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+SCRIPT = "<script>window.__xss=2</script>"
+LINK = "[点我](javascript:window.__xss=3)"
+
+
+def _hostile_workbook(path: Path) -> Path:
+    """The seed's 业务培训 with HTML, script and a markdown link in the texts a page shows."""
+    form = next(f for f in load_seed_forms() if f.project.value == "业务培训")
+    form = dataclasses.replace(form, project=Text(f"培训{HOSTILE}"), unit=Text(f"单位{SCRIPT}"))
+    form.goals.planned = Text(f"目标{LINK} **粗体**")
+    form.indicators[0].name = f"指标{HOSTILE}"
+    write_forms([form], path)
+    return path
+
+
+def test_form_text_never_runs_as_html(server: str, tab, tmp_path) -> None:
+    page = tab
+    page.goto(f"{server}/")
+    page.get_by_role("heading", name="上传与校验").wait_for()
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(_hostile_workbook(tmp_path / "x.xlsx")))
+    page.get_by_text(f"培训{HOSTILE}", exact=False).first.wait_for()
+    page.get_by_role("button", name="导入选中的 1 张表").click()
+    page.get_by_text("新增 1 张").wait_for()
+    page.goto(f"{server}/scorecard?{urlencode({'year': '2021', 'unit': f'单位{SCRIPT}', 'project': f'培训{HOSTILE}'})}")
+    page.get_by_role("heading", name=f"培训{HOSTILE}").wait_for()
+    page.get_by_text(f"目标{LINK} **粗体**").wait_for()  # shown literally: no link, no bold
+    _settle(page)
+    _shot(page, "08-scorecard-hostile-text")
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator('main img[src="x"], main a[href^="javascript"]').count() == 0
