@@ -24,11 +24,12 @@ seed: install
 run: seed
 	PERFBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
+# fonts-noto-cjk: without a CJK font chromium draws the Chinese UI as boxes in screenshots.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
-	  else echo "chromium not found and apt-get unavailable" >&2; exit 1; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	  else echo "chromium or a CJK font not found and apt-get unavailable" >&2; exit 1; fi; }
 
 test: install chromium
 	$(BIN)/python -m pytest -q
