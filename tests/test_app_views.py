@@ -1,0 +1,134 @@
+"""Page-support logic without Streamlit: perfcore.views tables and ui.charts specs on the real seed."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+
+from perfcore import views
+from perfcore.model import Text
+from perfcore.reader import read_workbook
+from perfcore.samples import SHEETS_WORKBOOK, load_seed_forms
+from perfcore.scoring import score_form
+from perfcore.whatif import Change, what_if
+from ui import charts
+
+
+@pytest.fixture(scope="module")
+def cards():
+    return {c.form.project.value: c for c in (score_form(f) for f in read_workbook(SHEETS_WORKBOOK).forms)}
+
+
+@pytest.fixture
+def window(cards):
+    return cards["窗口业务管理"]
+
+
+def test_md_escape_makes_markdown_and_html_inert():
+    assert views.md_escape("**粗体** [链接](javascript:x) <b>") == (
+        r"\*\*粗体\*\* \[链接\]\(javascript\:x\) \<b\>")
+    assert views.md_escape(":material/home: 1. a_b") == r"\:material/home\: 1\. a\_b"
+    assert views.md_escape(None) == ""
+
+
+def test_indicator_frame_and_level1_summary(window):
+    table = views.indicator_frame(window)
+    assert len(table) == 18 and table["序号"].tolist() == list(range(1, 19))
+    missed = table[table["扣分"] > 0]
+    assert missed["三级指标"].tolist() == ["服务新开办企业数量", "政务服务免费快递业务量"]
+    assert missed["规则得分"].tolist() == [0.76, 5.25] and missed["自评得分"].tolist() == [6.0, 6.0]
+    assert missed["得分率"].round(4).tolist() == [0.1086, 0.75]
+    summary = views.level1_summary(window).set_index("一级指标")
+    assert summary.loc["预算执行率", "规则得分"] == 10
+    assert summary.loc["产出指标", ["分值", "规则得分", "扣分"]].tolist() == [50, 42.01, 7.99]
+    assert summary["规则得分"].sum() == pytest.approx(92.01)
+
+
+def test_findings_grouped_by_severity_errors_first(window):
+    groups = views.findings_by_severity(window.findings)
+    assert [(s, label, len(t)) for s, label, t in groups] == [("error", "错误", 2), ("warning", "警告", 1)]
+    assert groups[0][2]["单元格"].tolist() == ["窗口业务管理!D13", "窗口业务管理!D14"]
+    assert views.severity_counts(window.findings) == {"error": 2, "warning": 1, "info": 0}
+
+
+def test_form_kpis_and_funds_in_wan(window):
+    k = views.form_kpis(window)
+    assert (k.total, k.grade, k.declared, k.difference, k.rate) == (92.01, "优", 98, 5.99, 1.0)
+    assert k.cut == pytest.approx(802257.18 / 3596500 - 1)
+    funds = views.funds_frame(window.form, "万元")
+    assert funds.iloc[0].tolist() == ["年度资金总额", "359.65", "80.23", "80.23"]
+
+
+def test_print_html_escapes_form_text(window):
+    form = dataclasses.replace(window.form, project=Text("<script>alert(1)</script>"))
+    page = views.print_html(score_form(form), "元")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "92.01" in page and "3,596,500.00" in page and "tr class=ded" in page
+
+
+def test_preview_frame_marks_stored_and_duplicates(cards):
+    card = cards["业务培训"]
+    items = [views.PreviewItem("a.xlsx", card, "new"), views.PreviewItem("b.xlsx", card, "new"),
+             views.PreviewItem("c.xlsx", cards["宣传与推广"], "same"),
+             views.PreviewItem("d.xlsx", cards["窗口业务管理"], "changed")]
+    frame = views.preview_frame(items)
+    assert frame["导入"].tolist() == [True, False, False, True]
+    assert frame["状态"].tolist() == ["新表", views.DUPLICATE_LABEL, "已导入（内容相同）", "新版本（导入后替换当前版本）"]
+
+
+def test_check_file_reports_unreadable_bytes_without_raising():
+    checked = views.check_file("坏.xlsx", b"not a workbook")
+    assert checked.error is not None and checked.cards == []
+    assert "坏.xlsx" in str(checked.error)
+
+
+def test_whatif_changes_from_editor_frames(window):
+    form = window.form
+    indicators = views.whatif_indicator_input(form)
+    funds = views.whatif_funds_input(form, "万元")
+    indicators.loc[0, "实际完成值"] = "29000家"
+    indicators.loc[1, "年度指标值"] = ">=13500件"       # locked: ignored unless simulating
+    funds.loc[0, "全年执行数"] = 64.180574               # 万元
+    changes = views.whatif_changes(form, indicators, funds, "万元")
+    assert changes == [Change("actual", 0, "29000家"), Change("executed", None, 641805.74)]
+    simulated = views.whatif_changes(form, indicators, funds, "万元", simulate=True)
+    assert Change("target", 1, ">=13500件") in simulated
+    result = what_if(form, changes)
+    diff = views.whatif_diff_frame(result)
+    assert diff["三级指标"].tolist() == [views.EXECUTION_LABEL, "服务新开办企业数量"]
+    assert diff["变化"].tolist() == [-2.0, 6.24] and result.new.total == 96.25
+
+
+def test_full_marks_and_path_frames(window):
+    marks = views.full_marks_frame(window)
+    assert marks[["三级指标", "满分所需实际值"]].values.tolist() == [
+        ["服务新开办企业数量", "29000家"], ["政务服务免费快递业务量", "18000件"]]
+    path = views.path_frame(window, [Change("actual", 0, "29000家")])
+    assert path.iloc[0].tolist() == ["服务新开办企业数量", "3146", "29000家", 6.24]
+
+
+def test_with_labels_disambiguates_repeated_project_names():
+    table = pd.DataFrame({"project": ["培训", "培训", "培训", "宣传"], "unit": ["甲", "乙", "乙", "甲"],
+                          "year": [2021, 2021, 2022, 2021]})
+    assert views.with_labels(table)["label"].tolist() == ["培训（甲）", "培训（乙） 2021", "培训（乙） 2022", "宣传"]
+
+
+def test_deleted_candidates_from_the_audit_trail():
+    audit = pd.DataFrame({"action": ["restore", "delete", "import", "delete"],
+                          "version_ids": [[3], [3, 4], [1, 2], [4]]})
+    assert views.deleted_candidates(audit) == [3, 4]
+    assert views.version_label({"project": "业务培训", "unit": "甲", "year": None, "version_no": 2,
+                                "deleted": True, "is_current": False}) == "业务培训 · 甲 · 年度不详 · 版本 2（已删除）"
+
+
+def test_charts_encode_the_right_fields(window):
+    spec = charts.level1_scores(views.level1_summary(window)).to_dict()
+    assert spec["encoding"]["x"]["field"] == "分" and spec["encoding"]["x"]["stack"] == "zero"
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert {"一级指标": "产出指标", "类别": "扣分", "分": 7.99} in rows
+    forms = pd.DataFrame([{"project": c.project.value, "unit": c.unit.value, "year": 2021,
+                           "rate": 0.5, "initial": 2.0, "budget": 1.0, "executed": 0.5} for c in load_seed_forms()])
+    rate = json.dumps(charts.rate_by_project(views.with_labels(forms)).to_dict(), ensure_ascii=False)
+    assert '"x": 0.9' in rate and "预算执行率" in rate
