@@ -103,13 +103,7 @@ def history(store, card: Scorecard, version_id: int) -> None:
 
 
 store = common.start_page("项目评分卡")
-if common.forms().empty:
-    common.empty_state("查看项目评分卡")
-    st.stop()
-
-version_id = common.pick_form()
-if version_id is None:
-    st.stop()
+version_id = common.require_form("查看项目评分卡")
 card = common.scorecard(version_id)
 form, unit = card.form, common.money_unit()
 

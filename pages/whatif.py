@@ -132,13 +132,7 @@ store = common.start_page("模拟测算")
 st.caption("在入库表单的副本上修改实际完成值或资金金额，立即看到得分和等级的变化；入库数据不会被改动。")
 if message := st.session_state.pop(ERROR_KEY, None):
     st.error(message)
-if common.forms().empty:
-    common.empty_state("进行模拟测算")
-    st.stop()
-
-version_id = common.pick_form()
-if version_id is None:
-    st.stop()
+version_id = common.require_form("进行模拟测算")
 stored = common.load_form(version_id)
 unit = common.money_unit()
 state = draft(version_id)

@@ -123,6 +123,12 @@ def _shot(page, name: str) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
+def _open(page, url: str, heading: str) -> None:
+    """Go to a page and wait until Streamlit has drawn its heading."""
+    page.goto(url)
+    page.get_by_role("heading", name=heading).wait_for()
+
+
 def _metric(page, label: str):
     """The value element of the st.metric whose label is ``label``."""
     tile = page.locator('[data-testid="stMetric"]').filter(
@@ -132,8 +138,7 @@ def _metric(page, label: str):
 
 def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     page = tab
-    page.goto(f"{server}/")
-    page.get_by_role("heading", name="上传与校验").wait_for()
+    _open(page, f"{server}/", "上传与校验")
     page.get_by_text("数据库还是空的").wait_for()
     _shot(page, "01-upload-empty")
 
@@ -146,16 +151,14 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     page.get_by_text("新增 5 张").wait_for()
     _shot(page, "03-upload-imported")
 
-    page.goto(f"{server}/scorecard?{urlencode(WINDOW)}")
-    page.get_by_role("heading", name="窗口业务管理").wait_for()
+    _open(page, f"{server}/scorecard?{urlencode(WINDOW)}", "窗口业务管理")
     rule_total = _metric(page, "规则得分")
     rule_total.wait_for()
     assert rule_total.inner_text() == "92.01"
     assert _metric(page, "自评得分").inner_text() == "98"
     _shot(page, "04-scorecard")
 
-    page.goto(f"{server}/whatif?{urlencode(WINDOW)}")
-    page.get_by_role("heading", name="模拟测算").wait_for()
+    _open(page, f"{server}/whatif?{urlencode(WINDOW)}", "模拟测算")
     new_total = _metric(page, "模拟后规则得分")
     new_total.wait_for()
     assert new_total.inner_text() == "92.01"
@@ -177,16 +180,14 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     assert new_total.inner_text() == "98.25"
     _shot(page, "05-whatif")
 
-    page.goto(f"{server}/department")
-    page.get_by_role("heading", name="部门总览").wait_for()
+    _open(page, f"{server}/department", "部门总览")
     projects = _metric(page, "项目数")
     projects.wait_for()
     assert projects.inner_text() == "5"
     page.locator('[data-testid="stVegaLiteChart"]').nth(5).wait_for()
     _shot(page, "06-department")
 
-    page.goto(f"{server}/manage")
-    page.get_by_role("heading", name="数据管理").wait_for()
+    _open(page, f"{server}/manage", "数据管理")
     page.get_by_role("tab", name="导入记录").wait_for()
     _shot(page, "07-manage")
 
@@ -197,8 +198,7 @@ def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser)
         context = chromium_browser.new_context(viewport=VIEWPORT, locale="zh-CN")
         context.set_default_timeout(WAIT_MS)
         page = context.new_page()
-        page.goto(f"{url}/scorecard?{urlencode(WINDOW)}")
-        page.get_by_role("heading", name="项目评分卡").wait_for()
+        _open(page, f"{url}/scorecard?{urlencode(WINDOW)}", "项目评分卡")
         page.get_by_text("数据库里还没有自评表").wait_for()
         nav = page.locator('[data-testid="stSidebarNav"]')
         assert nav.inner_text().split() == ["upload_file", "上传与校验", "assignment", "项目评分卡", "monitoring",
@@ -224,14 +224,13 @@ def _hostile_workbook(path: Path) -> Path:
 
 def test_form_text_never_runs_as_html(server: str, tab, tmp_path) -> None:
     page = tab
-    page.goto(f"{server}/")
-    page.get_by_role("heading", name="上传与校验").wait_for()
+    _open(page, f"{server}/", "上传与校验")
     page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(_hostile_workbook(tmp_path / "x.xlsx")))
     page.get_by_text(f"培训{HOSTILE}", exact=False).first.wait_for()
     page.get_by_role("button", name="导入选中的 1 张表").click()
     page.get_by_text("新增 1 张").wait_for()
-    page.goto(f"{server}/scorecard?{urlencode({'year': '2021', 'unit': f'单位{SCRIPT}', 'project': f'培训{HOSTILE}'})}")
-    page.get_by_role("heading", name=f"培训{HOSTILE}").wait_for()
+    _open(page, f"{server}/scorecard?{urlencode({'year': '2021', 'unit': f'单位{SCRIPT}', 'project': f'培训{HOSTILE}'})}",
+          f"培训{HOSTILE}")
     page.get_by_text(f"目标{LINK} **粗体**").wait_for()  # shown literally: no link, no bold
     _settle(page)
     _shot(page, "08-scorecard-hostile-text")

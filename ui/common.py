@@ -229,6 +229,17 @@ def pick_form() -> int | None:
     return current
 
 
+def require_form(what: str) -> int:
+    """The chosen form's version id; stops the page (with guidance) when there is none."""
+    if forms().empty:
+        empty_state(what)
+        st.stop()
+    version_id = pick_form()
+    if version_id is None:
+        st.stop()
+    return version_id
+
+
 def link_params(form: Form) -> dict[str, str]:
     """Query parameters that open this form's project on the scorecard or what-if page."""
     year, unit, project = form.key
