@@ -77,7 +77,7 @@ def project_list(table, unit: str) -> None:
     st.caption(f"金额单位：{unit}。点击“打开评分卡”查看项目的逐项得分与审核发现。")
 
 
-store = common.start_page("部门总览")
+common.start_page("部门总览")
 if common.forms().empty:
     common.empty_state("查看部门总览")
     st.stop()

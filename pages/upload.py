@@ -29,15 +29,13 @@ def template_bytes() -> bytes:
 
 
 def read_all(uploads: list) -> list[views.CheckedFile]:
-    """Read every upload, with a progress bar while there is more than one file."""
-    bar = st.progress(0.0, text="正在读取…") if len(uploads) > 1 else None
+    """Read every upload (cached by content) with a progress bar naming the file being read."""
+    bar = st.progress(0.0, text="正在读取…")
     files = []
     for i, upload in enumerate(uploads):
-        if bar:
-            bar.progress(i / len(uploads), text=f"正在读取 {upload.name}（{i + 1}/{len(uploads)}）")
+        bar.progress(i / len(uploads), text=f"正在读取 {md_escape(upload.name)}（{i + 1}/{len(uploads)}）")
         files.append(read_file(upload.name, upload.getvalue()))
-    if bar:
-        bar.empty()
+    bar.empty()
     return files
 
 

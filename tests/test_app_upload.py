@@ -65,3 +65,21 @@ def test_sidebar_has_money_unit_switch(app_db):
     at = open_page()
     switch = at.sidebar.get("button_group")[0]
     assert switch.options == ["元", "万元"] and switch.value == "元"
+
+
+def test_database_held_by_another_process_is_explained(app_db):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from perfcore.store import Store; s = Store(sys.argv[1]); "
+                               "print('ready', flush=True); time.sleep(120)", str(app_db)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        at = open_page()
+        assert "数据库文件正被其他程序占用" in texts(at)
+        assert not at.get("file_uploader")
+    finally:
+        holder.kill()
+        holder.wait()

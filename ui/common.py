@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from perfcore import fmt
-from perfcore.errors import StoreLockedError
+from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Form, Scorecard
 from perfcore.scoring import score_form
 from perfcore.store import Filters, Store, default_db_path
@@ -86,6 +86,10 @@ def get_store() -> Store:
         st.info("请先停止命令行导入或另一个正在运行的看板，然后刷新本页面。")
         st.stop()
         raise  # st.stop() raises; this line keeps type checkers calm
+    except StoreError as exc:
+        st.error(f"无法打开数据库：{exc}")
+        st.stop()
+        raise
 
 
 def clear_caches() -> None:
@@ -187,7 +191,7 @@ def _apply_version_link(table: pd.DataFrame) -> None:
     try:
         version_id = int(raw)
         form = load_form(version_id)
-    except Exception:  # unknown or malformed id: fall back to the normal picker
+    except (ValueError, StoreError):  # unknown or malformed id: fall back to the normal picker
         st.warning(f"链接中的版本号“{md_escape(raw)}”不存在，请在下方重新选择项目。")
         return
     year, unit, project = form.key
