@@ -13,8 +13,16 @@ import unicodedata
 BLANK_MARKS = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "NA", "\\", "…", "……"})
 
 _WS = re.compile(r"\s+")
+# Invisible characters (C0/C1 controls, zero-width and bidi overrides): they make one
+# project look like two and can disguise text, so they go; line breaks become spaces.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff（）()、，])\s+(?=[\u3400-\u9fff（）()、，])")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def strip_invisible(text: str) -> str:
+    """Drop control, zero-width and bidi-override characters (emoji and line breaks stay)."""
+    return _INVISIBLE.sub("", text)
 
 
 def nfkc(text: str) -> str:
@@ -32,7 +40,7 @@ def clean(value: object) -> str:
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return repr(value)
-    text = nfkc(str(value)).replace("\u3000", " ").replace("\xa0", " ")
+    text = strip_invisible(nfkc(str(value))).replace("\u3000", " ").replace("\xa0", " ")
     text = _WS.sub(" ", text).strip()
     return _CJK_GAP.sub("", text)
 

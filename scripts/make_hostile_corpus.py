@@ -439,7 +439,6 @@ def semantic_cases() -> Iterator[tuple[str, bytes, dict]]:
         "<t>深化_x0007_“一网\x01通办”\u202e专项\u200b😀费用</t>".encode()))
     yield "control_chars_emoji.xlsx", named, {
         "expect_forms": 1, "expect_fields": {"project": "深化“一网通办”专项😀费用"},
-        "known_gap": "perfcore.text.clean keeps C0 controls, U+202E and U+200B (text.py is shared)",
         "why": "名称里有控制字符、双向覆盖符、零宽字符和 emoji：去掉不可见字符，保留 emoji"}
     hostile_text = "<script>alert(1)</script><img src=x onerror=alert(2)>'; DROP TABLE forms;--"
     markup = patch(form_workbook(), "xl/worksheets/sheet1.xml", replace(

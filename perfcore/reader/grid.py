@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from perfcore.model import Num, Text
-from perfcore.text import clean, parse_number
+from perfcore.text import clean, parse_number, strip_invisible
 
 from .labels import label_key
 
@@ -40,7 +40,7 @@ def printed(value: object) -> str:
         return value.isoformat()
     if not isinstance(value, str):
         return clean(value)
-    return _CJK_GAP.sub("", _WS.sub(" ", value).strip())
+    return _CJK_GAP.sub("", _WS.sub(" ", strip_invisible(value)).strip())
 
 
 @dataclass
