@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from perfcore.errors import ReadError
 from perfcore.policy import Policy, get_policy
 from perfcore.reader import read_workbook
+from perfcore.reader.workbook import load_source
 from perfcore.scoring import score_form
 from perfcore.store import ImportFile, ImportReport, Store
 
@@ -52,20 +52,13 @@ class IngestResult:
         return not self.errors
 
 
-def load_item(item: Item) -> tuple[str, bytes | str | os.PathLike[str]]:
-    """(display name, bytes) for an upload or a readable path; the path itself when unreadable,
-    so that the reader reports why (file_not_found, ...)."""
-    if isinstance(item, tuple):
-        name, data = item
-        return name, data
-    try:
-        return Path(item).name, Path(item).read_bytes()
-    except OSError:
-        return Path(item).name, item
-
-
 def _prepare(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]:
-    name, data = load_item(item)
+    """Read, check and score one file; its bytes are loaded once (size-checked) and reused for the hash."""
+    source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
+    try:
+        name, data = load_source(source, filename)
+    except ReadError as error:
+        return FileResult(name=error.file, error=error), None
     result = read_workbook(data, name)
     done = FileResult(name=result.file or name, n_forms=len(result.forms), notes=list(result.notes))
     if result.error is not None:
@@ -79,8 +72,7 @@ def _prepare(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]
     except Exception as exc:  # a scorer bug must not stop the other files
         done.error = ReadError("score_failed", f"评分时出错，本文件未导入：{exc}", file=done.name)
         return done, None
-    content = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else Path(data).read_bytes()
-    return done, ImportFile(done.name, content, result.forms, cards)
+    return done, ImportFile(done.name, data, result.forms, cards)
 
 
 def ingest_files(
