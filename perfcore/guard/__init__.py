@@ -35,10 +35,12 @@ CODES = tuple(MESSAGES)
 
 @dataclass(frozen=True)
 class Inspection:
-    """What the guard found: the real format and the number of sheets it counted."""
+    """What the guard found: the real format, the number of sheets it counted and, for
+    .xlsx, which sheets hold formulas (only those can hide uncalculated ones)."""
 
     kind: str    # "xlsx" (also .xlsm), "xls" or "ods"
     sheets: int
+    formula_sheets: frozenset[str] = frozenset()
 
 
 def inspect(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> Inspection:

@@ -120,12 +120,16 @@ class _SheetScan(_Chunked):
         self.merge = re.compile(b"<" + p + rb'mergeCell\s[^>]*ref="[A-Z]+\d+:([A-Z]+)(\d+)"')
         self.not_finite = re.compile(b"<" + p + rb"v>\s*[+-]?(?:nan|inf)", re.I)
         self.cell_start = re.compile(b"<" + p + rb"c(\s[^>]*)>")
+        self.formula = re.compile(b"<" + p + rb"f[\s>/]")
+        self.has_formulas = False  # lets the reader skip its formula-cache probe for this sheet
         self.row, self.col = 0, 0
         self.tail = b""  # end of the last piece scanned fast: where a walk would start from
 
     def _scan(self, piece: bytes) -> None:
         if not piece:
             return
+        if not self.has_formulas and self.formula.search(piece):
+            self.has_formulas = True
         hit = self.alarm.search(piece)
         if hit is None:
             self.tail = piece[-_CUT_TAIL:]
@@ -299,8 +303,8 @@ def _foreign(what: str, file: str) -> Exception:
     return refuse("not_a_workbook", file, what=what, advice=ADVICE_UPLOAD)
 
 
-def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
-    """('xlsx' | 'ods', sheet count), or ReadError."""
+def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int, frozenset[str]]:
+    """('xlsx' | 'ods', sheet count, names of sheets holding formulas), or ReadError."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
@@ -321,14 +325,17 @@ def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int]:
     kind = _kind(zf, names, file)
     sheets = _sheet_parts(zf, names, limits, file) if kind == "xlsx" else {}
     ods = _OdsScan(limits, file) if kind == "ods" else None
+    formula_sheets: set[str] = set()
     try:
         for info in infos:
-            _scan_member(zf, info, sheets, ods, limits, file)
+            scan = _scan_member(zf, info, sheets, ods, limits, file)
+            if isinstance(scan, _SheetScan) and scan.has_formulas:
+                formula_sheets.add(scan.sheet)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise refuse("truncated", file, detail="压缩数据校验失败") from None
     except NotImplementedError:
         raise refuse("truncated", file, detail="使用了 Excel 不支持的压缩方式") from None
-    return kind, len(sheets) if kind == "xlsx" else ods.sheets if ods else 0
+    return kind, len(sheets) if kind == "xlsx" else ods.sheets if ods else 0, frozenset(formula_sheets)
 
 
 def _scan_member(
@@ -338,8 +345,8 @@ def _scan_member(
     ods: _OdsScan | None,
     limits: Limits,
     file: str,
-) -> None:
-    """Inflate one member (verifying its size and CRC); XML parts get the text checks."""
+) -> _SheetScan | _OdsScan | None:
+    """Inflate one member (verifying its size and CRC); XML parts get the text checks (the scan is returned)."""
     is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
     sheet = sheets.get(info.filename)
     runs = _Runs(limits, file)
@@ -358,3 +365,4 @@ def _scan_member(
             scan.feed(chunk)
     if scan is not None:
         scan.finish()
+    return scan

@@ -53,9 +53,9 @@ def read_workbook(
     name = filename or (os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "上传文件")
     try:
         name, data = load_source(source, filename)
-        guard.inspect(data, name)  # hostile bytes never reach calamine
+        found = guard.inspect(data, name)  # hostile bytes never reach calamine
         book = open_book(data, name)
-        return _refuse_bad_amounts(_read_book(book, data, name, include_hidden))
+        return _refuse_bad_amounts(_read_book(book, data, name, include_hidden, found.formula_sheets))
     except ReadError as error:
         return WorkbookResult(name, error=error)
     except Exception as exc:  # the API promise: bad input never raises
@@ -77,7 +77,9 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> list[WorkbookResult]:
     return [read_workbook(path) for path in paths]
 
 
-def _read_book(book: CalamineWorkbook, data: bytes, name: str, include_hidden: bool) -> WorkbookResult:
+def _read_book(
+    book: CalamineWorkbook, data: bytes, name: str, include_hidden: bool, formula_sheets: frozenset[str]
+) -> WorkbookResult:
     result = WorkbookResult(name)
     any_cells = False
     for meta in book.sheets_metadata:
@@ -101,7 +103,8 @@ def _read_book(book: CalamineWorkbook, data: bytes, name: str, include_hidden: b
             result.notes.append(f"工作表“{meta.name}”不是绩效自评表，已跳过")
             continue
         result.forms.extend(read_form(grid, block, name) for block in blocks)
-        result.error = _formula_error(grid, data, name)
+        if meta.name in formula_sheets:  # a sheet without formulas has none uncalculated
+            result.error = _formula_error(grid, data, name)
         if result.error:
             result.forms = []
             return result

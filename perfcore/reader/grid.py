@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from perfcore.model import Num, Text
 from perfcore.text import clean, parse_number, strip_invisible
@@ -43,6 +44,14 @@ def printed(value: object) -> str:
     return _CJK_GAP.sub("", _WS.sub(" ", strip_invisible(value)).strip())
 
 
+@lru_cache(maxsize=1 << 16, typed=True)
+def _text_and_key(value: object) -> tuple[str, str]:
+    """``printed`` and ``label_key`` of one cell value, memoised: labels, targets and units
+    repeat across every form of a batch, so most cells are computed once (typed: 1 ≠ True)."""
+    text = printed(value)
+    return text, label_key(text) if text else ""
+
+
 @dataclass
 class Grid:
     """Cells of one sheet (row-major, zero-based) with merged ranges by their top-left cell."""
@@ -53,8 +62,9 @@ class Grid:
     blank_reads: set[Cell] = field(default_factory=set)   # value cells read empty (formula check)
 
     def __post_init__(self) -> None:
-        self.texts = [[printed(v) if v != "" else "" for v in row] for row in self.values]
-        self.keys = [[label_key(t) if t else "" for t in row] for row in self.texts]
+        pairs = [[_text_and_key(v) if v != "" else ("", "") for v in row] for row in self.values]
+        self.texts = [[text for text, _ in row] for row in pairs]
+        self.keys = [[key for _, key in row] for row in pairs]
         self.nrows = len(self.values)
 
     @classmethod
