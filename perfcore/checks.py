@@ -144,9 +144,12 @@ def check(code: str, severity: str, title: str) -> Callable[[Callable[[Context],
     return register
 
 
-def run_checks(form: Form, scorecard: Scorecard, policy: Policy = DEFAULT_POLICY) -> list[Finding]:
-    """Every enabled check on one form; errors first, then warnings, then info, each in code order."""
-    ctx = Context(form, scorecard, policy)
+def run_checks(
+    form: Form, scorecard: Scorecard, policy: Policy = DEFAULT_POLICY, assessments: list[Assessment] | None = None
+) -> list[Finding]:
+    """Every enabled check on one form; errors first, then warnings, then info, each in code order.
+    ``assessments`` (one per indicator, from scoring) saves assessing every indicator twice."""
+    ctx = Context(form, scorecard, policy, list(assessments or []))
     prefix = form.project.value.strip() or form.source.sheet or "自评表"
     findings = [
         Finding(c.code, c.severity, f"{prefix}：{hit.message}", hit.cell, hit.indicator)

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     db(p)
     p.add_argument("--user", default="", metavar="NAME", help="操作人姓名（记入审计日志）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果")
+    p.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+        help="读取和评分用的进程数（默认等于 CPU 核数；1 = 不开子进程）",
+    )
     policy(p)
 
     p = sub.add_parser("template", help="生成空白自评表模板", description="按标准格式生成空白自评表模板。")
@@ -232,15 +236,13 @@ def _print_report(done: Any) -> None:
         print(f"  说明：{note}")
 
 
-def _ingest(paths: Sequence[str], db: str | None, user: str, policy: str | None) -> Any:
+def cmd_import(args: argparse.Namespace) -> int:
     from perfcore.ingest import ingest_files
 
-    with _open_store(db) as store:
-        return ingest_files(expand_paths(paths), store, user=user, policy=policy)
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    result = _ingest(args.paths, args.db, args.user, args.policy)
+    with _open_store(args.db) as store:
+        result = ingest_files(
+            expand_paths(args.paths), store, user=args.user, policy=args.policy, workers=max(1, args.workers)
+        )
     if args.json:
         _print_json(
             {

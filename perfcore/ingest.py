@@ -5,16 +5,24 @@ others go on; each file's forms land in the database all together or not at all.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
+import multiprocessing
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
 
 from perfcore.errors import ReadError
 from perfcore.policy import Policy, get_policy
 from perfcore.reader import read_workbook
 from perfcore.reader.workbook import load_source
+from perfcore.records import form_record
 from perfcore.scoring import score_form
 from perfcore.store import ImportFile, ImportReport, Store
+
+log = logging.getLogger(__name__)
 
 Item = str | os.PathLike[str] | tuple[str, bytes]
 Progress = Callable[[int, int, str], None]
@@ -22,6 +30,9 @@ Progress = Callable[[int, int, str], None]
 # Files are written to the database in batches of about this many forms (one transaction
 # per batch, file by file if it fails): fewer statements, bounded memory.
 BATCH_FORMS = 500
+# Files per task handed to a worker process: enough to amortise the round trip, small
+# enough that the store gets its first batch early and progress moves.
+CHUNK_FILES = 4
 
 
 @dataclass
@@ -69,10 +80,39 @@ def _prepare(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]
         return done, None
     try:
         cards = [score_form(form, policy) for form in result.forms]
+        records = [form_record(form, card) for form, card in zip(result.forms, cards)]
     except Exception as exc:  # a scorer bug must not stop the other files
         done.error = ReadError("score_failed", f"评分时出错，本文件未导入：{exc}", file=done.name)
         return done, None
-    return done, ImportFile(done.name, data, result.forms, cards)
+    return done, ImportFile(
+        done.name, data, result.forms, cards, records=records, sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def _prepare_lean(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]:
+    """``_prepare`` in a worker process: only the plain rows and the hash travel back
+    (pickling the Form dataclasses would cost as much as reading them)."""
+    done, job = _prepare(item, policy)
+    return done, job and replace(job, content=b"", forms=[], scorecards=None)
+
+
+def _prepared(items: list[Item], policy: Policy, workers: int) -> Iterator[tuple[FileResult, ImportFile | None]]:
+    """Each file read, checked and scored, in order: in ``workers`` forked processes when
+    asked and possible, else here. A worker that dies (it should not) costs only a retry
+    of the unfinished files in this process."""
+    workers = min(workers, len(items) // CHUNK_FILES)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (_prepare(item, policy) for item in items)
+        return
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for pair in pool.map(_prepare_lean, items, [policy] * len(items), chunksize=CHUNK_FILES):
+                yield pair
+                done += 1
+    except BrokenProcessPool:
+        log.warning("import worker died; reading the remaining %d files in this process", len(items) - done)
+        yield from (_prepare(item, policy) for item in items[done:])
 
 
 def ingest_files(
@@ -82,8 +122,13 @@ def ingest_files(
     user: str = "",
     policy: Policy | str | None = None,
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> IngestResult:
-    """Import files (paths or ``(name, bytes)``) into ``store``; progress(done, total, name) per file."""
+    """Import files (paths or ``(name, bytes)``) into ``store``; progress(done, total, name) per file.
+
+    ``workers`` > 1 reads and scores in that many forked processes while this one stores
+    (the command line uses every core; the app, a threaded server, keeps the default 1).
+    """
     items = list(items)
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = IngestResult()
@@ -97,12 +142,11 @@ def ingest_files(
                 done.error = ReadError("store_failed", report.error, file=done.name)
         pending.clear()
 
-    for n, item in enumerate(items, 1):
-        done, job = _prepare(item, rules)
+    for n, (done, job) in enumerate(_prepared(items, rules, workers), 1):
         out.files.append(done)
         if job is not None:
             pending.append((done, job))
-            if sum(len(j.forms) for _, j in pending) >= BATCH_FORMS:
+            if sum(len(j.prepared()) for _, j in pending) >= BATCH_FORMS:
                 flush()
         if progress:
             progress(n, len(items), done.name)

@@ -6,6 +6,8 @@ and the execution block get a rule score plus a short explanation such as
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from perfcore import fmt
 from perfcore.model import ExecutionScore, Form, Indicator, IndicatorScore, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
@@ -15,8 +17,10 @@ from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 _STATUS_WORD = {"met": "达成", "partly": "部分达成", "missed": "未达成"}
 
 
+@lru_cache(maxsize=1 << 14)
 def _n(value: float) -> str:
-    """A figure as printed in an explanation: no float noise, no thousands separators."""
+    """A figure as printed in an explanation: no float noise, no thousands separators
+    (memoised: weights and full-mark scores repeat on every form)."""
     return fmt.score(value, 6)
 
 
@@ -61,10 +65,13 @@ def _explain(a: Assessment, weight: float, score: float) -> str:
     return f"未达标：{w} × {x} ÷ {t} = {s}"
 
 
-def score_indicator(index: int, indicator: Indicator, policy: Policy = DEFAULT_POLICY) -> IndicatorScore:
-    """Rule score of one indicator (index = its position in Form.indicators)."""
+def score_indicator(
+    index: int, indicator: Indicator, policy: Policy = DEFAULT_POLICY, assessment: Assessment | None = None
+) -> IndicatorScore:
+    """Rule score of one indicator (index = its position in Form.indicators); an assessment
+    already made for it is reused rather than recomputed."""
     weight = indicator.weight.value or 0.0
-    a = assess(indicator, policy)
+    a = assessment or assess(indicator, policy)
     score = None if a.share is None else policy.round(weight * a.share)
     return IndicatorScore(
         index=index,
@@ -111,7 +118,10 @@ def grade_for(total: float, policy: Policy = DEFAULT_POLICY) -> str:
 def score_form(form: Form, policy: Policy = DEFAULT_POLICY) -> Scorecard:
     """Form → Scorecard: rule scores with explanations, total, grade and review findings."""
     execution = score_execution(form, policy)
-    indicators = [score_indicator(i, ind, policy) for i, ind in enumerate(form.indicators)]
+    assessments = [assess(ind, policy) for ind in form.indicators]  # shared with the checks
+    indicators = [
+        score_indicator(i, ind, policy, a) for i, (ind, a) in enumerate(zip(form.indicators, assessments))
+    ]
     total = policy.round((execution.score or 0.0) + sum(s.score or 0.0 for s in indicators))
     card = Scorecard(
         form=form,
@@ -122,5 +132,5 @@ def score_form(form: Form, policy: Policy = DEFAULT_POLICY) -> Scorecard:
         grade=grade_for(total, policy),
         declared_total=form.total_declared.value,
     )
-    card.findings = run_checks(form, card, policy)
+    card.findings = run_checks(form, card, policy, assessments)
     return card

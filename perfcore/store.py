@@ -53,7 +53,8 @@ import duckdb
 
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Form, Scorecard
-from perfcore.serialize import content_hash, form_from_dict, form_to_dict
+from perfcore.records import FormRecord, Key, form_record
+from perfcore.serialize import content_hash, form_from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -248,17 +249,37 @@ class ImportReport:
 
 @dataclass
 class ImportFile:
-    """One file ready to store: its bytes (for the hash), forms and their scorecards."""
+    """One file ready to store: its bytes (for the hash), forms and their scorecards.
+
+    A parallel import hands over ``records`` and ``sha256`` built in a worker process
+    instead (``content`` and ``forms`` may then be empty); otherwise they are built here.
+    """
 
     file_name: str
     content: bytes
     forms: list[Form]
     scorecards: Sequence[Scorecard | None] | None = None
+    records: list[FormRecord] | None = None
+    sha256: str | None = None
+
+    def prepared(self) -> list[FormRecord]:
+        """The rows of every form of the file (built once)."""
+        if self.records is None:
+            cards = list(self.scorecards) if self.scorecards is not None else [None] * len(self.forms)
+            if len(cards) != len(self.forms):
+                raise ValueError("scorecards must match forms one to one")
+            self.records = [form_record(form, card) for form, card in zip(self.forms, cards)]
+        return self.records
+
+    def digest(self) -> str:
+        """SHA-256 of the file's bytes: the same file imported twice is recognised."""
+        if self.sha256 is None:
+            self.sha256 = hashlib.sha256(self.content).hexdigest()
+        return self.sha256
 
 
 # --- helpers --------------------------------------------------------------------------------
 
-Key = tuple[int | None, str, str]  # Form.key: year, 实施单位, 项目名称
 
 
 def _item(key: Key, version_id: int | None, **extra: Any) -> dict[str, Any]:
@@ -280,7 +301,7 @@ def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[
     columns = [list(col) for col in zip(*rows, strict=True)]
     select = ", ".join(f"unnest(?::{typ}[])" for _, typ, _ in cols)
     names = ", ".join(name for name, _, _ in cols)
-    cur.execute(f"INSERT INTO {table} ({names}) SELECT {select}", columns)
+    cur.execute(f"INSERT INTO {table} ({names}) SELECT {select}", columns).fetchall()
 
 
 def _plain(value: Any) -> Any:
@@ -820,7 +841,7 @@ class Store:
         text = json.dumps(changes, ensure_ascii=False)
 
         def run(cur: duckdb.DuckDBPyConnection) -> int:
-            new_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM scenarios").fetchone()[0]
+            new_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM scenarios").fetchall()[0][0]
             _insert(cur, "scenarios", [(new_id, int(version_id), name, text, bool(simulated), _now(), user)])
             return new_id
 
@@ -866,7 +887,7 @@ def _failed(item: ImportFile, exc: Exception) -> ImportReport:
     return ImportReport(
         import_id=None,
         file=item.file_name,
-        sha256=hashlib.sha256(item.content).hexdigest(),
+        sha256=item.digest(),
         error=f"保存到数据库失败，本文件未导入任何表：{exc}",
     )
 
@@ -896,18 +917,18 @@ class _Importer:
 
     def run(self, files: list[ImportFile]) -> list[ImportReport]:
         cur = self.cur
-        hashes = [hashlib.sha256(f.content).hexdigest() for f in files]
+        hashes = [f.digest() for f in files]
         known = dict(
             cur.execute(
                 "SELECT sha256, min(id) FROM imports WHERE list_contains(?, sha256) GROUP BY sha256", [hashes]
             ).fetchall()
         )
-        keys = {form.key for f in files for form in f.forms}
+        keys = {record.key for f in files for record in f.prepared()}
         states = self._states(keys)
         ids = cur.execute(
             "SELECT (SELECT coalesce(max(id), 0) FROM imports), (SELECT coalesce(max(id), 0) FROM form_versions), "
             "(SELECT coalesce(max(id), 0) FROM audit)"
-        ).fetchone()
+        ).fetchall()[0]
         self.next_import, self.next_version, self.next_audit = (i + 1 for i in ids)
         reports = [self._file(f, sha, known, states) for f, sha in zip(files, hashes, strict=True)]
         new_ids = {row[0] for row in self.rows["form_versions"]}
@@ -916,7 +937,7 @@ class _Importer:
         ]
         old = sorted(self.superseded - new_ids)
         if old:
-            cur.execute("UPDATE form_versions SET is_current = false WHERE list_contains(?, id)", [old])
+            cur.execute("UPDATE form_versions SET is_current = false WHERE list_contains(?, id)", [old]).fetchall()
         for table in ("imports", "form_versions", "fund_lines", "indicators", "findings", "audit"):
             _insert(cur, table, self.rows[table])
         return reports
@@ -950,34 +971,29 @@ class _Importer:
         known: dict[str, int],
         states: dict[Key, _KeyState],
     ) -> ImportReport:
-        forms = item.forms
-        scorecards = list(item.scorecards) if item.scorecards is not None else [None] * len(forms)
-        if len(scorecards) != len(forms):
-            raise ValueError("scorecards must match forms one to one")
+        records = item.prepared()
         if sha in known:
             return ImportReport(
                 import_id=known[sha],
                 file=item.file_name,
                 sha256=sha,
-                skipped=[_item(f.key, states[f.key].current_id, reason="file") for f in forms],
+                skipped=[_item(r.key, states[r.key].current_id, reason="file") for r in records],
                 duplicate_of=known[sha],
             )
         import_id = self.next_import
         self.next_import += 1
         known[sha] = import_id
         report = ImportReport(import_id=import_id, file=item.file_name, sha256=sha)
-        for form, sc in zip(forms, scorecards, strict=True):
-            key = form.key
+        for record in records:
+            key, digest = record.key, record.digest
             state = states[key]
-            d = form_to_dict(form)
-            digest = content_hash(d)
             if state.current_hash == digest:
                 report.skipped.append(_item(key, state.current_id, reason="same"))
                 continue
             vid = self.next_version
             self.next_version += 1
             state.max_version += 1
-            self._version_rows(vid, state.max_version, form, d, sc, digest, import_id, item.file_name)
+            self._version_rows(vid, state.max_version, record, import_id, item.file_name)
             if state.current_id is None:
                 report.stored.append(_item(key, vid, version_no=state.max_version))
             else:
@@ -988,7 +1004,7 @@ class _Importer:
             state.current_id, state.current_hash = vid, digest
         self.rows["imports"].append(
             (
-                import_id, item.file_name, sha, self.now, self.user, len(forms),
+                import_id, item.file_name, sha, self.now, self.user, len(records),
                 len(report.stored), len(report.replaced), len(report.skipped), report.status,
             )
         )
@@ -1009,51 +1025,15 @@ class _Importer:
         )
         self.next_audit += 1
 
-    def _version_rows(
-        self, vid: int, version_no: int, form: Form, d: dict[str, Any], sc: Scorecard | None, digest: str,
-        import_id: int, file_name: str,
-    ) -> None:
-        total = form.fund("total")
-        amounts = [getattr(total, k).value if total else None for k in ("initial", "budget", "executed")]
-        initial, budget, executed = amounts
-        severities = [f.severity for f in sc.findings] if sc else []
-        if sc is not None:
-            rate, exec_weight, exec_score = sc.execution.rate, sc.execution.weight, sc.execution.score
-        else:
-            rate = executed / budget if executed is not None and budget else None
-            exec_weight, exec_score = form.execution.weight.value, None
-        year, unit, project = form.key
+    def _version_rows(self, vid: int, version_no: int, record: FormRecord, import_id: int, file_name: str) -> None:
+        """The record's rows with the ids, version, file and user of this import filled in."""
         self.rows["form_versions"].append(
-            (
-                vid, year, unit, project, form.department.value.strip(), version_no, True, False, None, None,
-                digest, import_id, file_name, form.source.sheet, form.source.first_row, self.now, self.user,
-                sc.policy if sc else None, form.money_unit, initial, budget, executed,
-                rate, form.execution.rate.value, exec_weight, form.execution.declared_score.value, exec_score,
-                form.total_weight.value, form.total_declared.value,
-                sc.total if sc else None, sc.difference if sc else None, sc.grade if sc else None,
-                len(form.indicators), severities.count("error"), severities.count("warning"),
-                severities.count("info"), json.dumps(d, ensure_ascii=False),
-            )
+            (vid, *record.head, version_no, True, False, None, None, record.digest, import_id, file_name,
+             *record.place, self.now, self.user, *record.body)
         )
-        self.rows["fund_lines"].extend(
-            (vid, i, line.kind, line.label, line.initial.value, line.budget.value, line.executed.value)
-            for i, line in enumerate(form.funds)
-        )
-        scores = {s.index: s for s in sc.indicators} if sc else {}
-        for i, ind in enumerate(form.indicators):
-            s = scores.get(i)
-            self.rows["indicators"].append(
-                (
-                    vid, i, ind.level1, ind.level2, ind.name, ind.target.value, ind.actual.value,
-                    ind.weight.value, ind.declared_score.value,
-                    s.score if s else None, s.status if s else None, s.deduction if s else None,
-                    s.explanation if s else None, ind.note.value, ind.cell,
-                )
-            )
-        if sc:
-            self.rows["findings"].extend(
-                (vid, i, f.code, f.severity, f.message, f.cell, f.indicator) for i, f in enumerate(sc.findings)
-            )
+        self.rows["fund_lines"].extend((vid, *row) for row in record.fund_lines)
+        self.rows["indicators"].extend((vid, *row) for row in record.indicators)
+        self.rows["findings"].extend((vid, *row) for row in record.findings)
 
 
 def _set_deleted(cur: duckdb.DuckDBPyConnection, ids: list[int], deleted: bool, user: str) -> list[int]:
@@ -1084,7 +1064,7 @@ def _set_deleted(cur: duckdb.DuckDBPyConnection, ids: list[int], deleted: bool, 
             [*key, *key],
         )
     items = [_item((r[1], r[2], r[3]), r[0]) for r in changed]
-    next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audit").fetchone()[0]
+    next_id = cur.execute("SELECT coalesce(max(id), 0) + 1 FROM audit").fetchall()[0][0]
     action = "delete" if deleted else "restore"
     _insert(
         cur, "audit",

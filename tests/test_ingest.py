@@ -1,6 +1,7 @@
 """Read → score → store end to end on real workbooks and a real database file."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,55 @@ def test_uploads_paths_and_bad_files_each_get_their_own_outcome(
     assert sorted(table["project"]) == ["项目丙", "项目乙", "项目甲"]
     assert set(store.imports_table()["user"]) == {"王五"}
     assert store.version_info(int(table["version_id"].iloc[0]))["policy"] == "exec20-bands-80-50"
+
+
+def _workbooks(tmp_path: Path, n_files: int, per_file: int = 2) -> list[Path]:
+    paths = []
+    for i in range(n_files):
+        path = tmp_path / f"unit{i:02d}.xlsx"
+        write_forms([make_form(project=f"项目{i}-{j}", executed=90000.0 + i) for j in range(per_file)], path)
+        paths.append(path)
+    return paths
+
+
+def _stored(store: Store) -> list[tuple]:
+    """Every stored row that does not depend on when or in which order the import ran."""
+    table = store.forms_table().drop(columns=["version_id", "imported_at"]).sort_values(["project"])
+    indicators = sorted(
+        tuple(row)
+        for vid in store.forms_table()["version_id"]
+        for row in store.indicator_scores(int(vid)).itertuples(index=False)
+    )
+    return [tuple(r) for r in table.itertuples(index=False)] + indicators
+
+
+def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) -> None:
+    paths = _workbooks(tmp_path, 12)
+    with Store(tmp_path / "one.duckdb") as one, Store(tmp_path / "two.duckdb") as two:
+        sequential = ingest_files(paths, one, user="甲")
+        calls: list[tuple[int, int, str]] = []
+        parallel = ingest_files(paths, two, user="甲", workers=2, progress=lambda *a: calls.append(a))
+        assert [f.name for f in parallel.files] == [p.name for p in paths]  # input order kept
+        assert [len(r.stored) for r in parallel.reports] == [2] * 12 == [len(r.stored) for r in sequential.reports]
+        assert [c[0] for c in calls] == list(range(1, 13))
+        assert two.count_forms() == 24 and _stored(two) == _stored(one)
+        assert two.load_form(int(two.forms_table()["version_id"].iloc[0])).source.file.startswith("unit")
+
+
+def _die_on_unit03(item, policy):
+    if str(item).endswith("unit03.xlsx"):
+        os._exit(9)  # a worker killed mid-import (out of memory, a crash in a native reader)
+    return ingest._prepare(item, policy)
+
+
+def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    paths = _workbooks(tmp_path, 12, per_file=1)
+    # Forked workers inherit the patch; the in-process retry uses the real _prepare.
+    monkeypatch.setattr(ingest, "_prepare_lean", _die_on_unit03)
+    with Store(tmp_path / "db.duckdb") as store:
+        result = ingest_files(paths, store, workers=2)
+        assert "import worker died" in caplog.text
+        assert result.ok and [f.name for f in result.files] == [p.name for p in paths]
+        assert store.count_forms() == 12
