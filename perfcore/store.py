@@ -455,8 +455,17 @@ class Store:
             return result
 
     def _df(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """A query's result as a DataFrame, through Arrow: 2× faster than ``.df()`` on the
+        100,000-row tables of the department page (bench/README.md), same frame."""
+        from pyarrow import types as arrow_types  # here, not at import: the CLI's import path needs no pandas
+
         with self._cursor() as cur:
-            return cur.execute(sql, _plain(list(params))).df()
+            table = cur.sql(sql, params=_plain(list(params)) or None).to_arrow_table()
+        frame = table.to_pandas()
+        for column in table.schema:  # integers with NULLs stay integers (as .df() gives them)
+            if arrow_types.is_integer(column.type) and table.column(column.name).null_count:
+                frame[column.name] = frame[column.name].astype(f"Int{column.type.bit_width}")
+        return frame
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._cursor() as cur:

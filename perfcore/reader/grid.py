@@ -18,8 +18,9 @@ from .labels import label_key
 Cell = tuple[int, int]  # zero-based (row, column)
 
 
+@lru_cache(maxsize=1024)
 def column_letter(col: int) -> str:
-    """Zero-based column index → Excel letters (0 → A, 26 → AA)."""
+    """Zero-based column index → Excel letters (0 → A, 26 → AA); memoised, every cell ref needs one."""
     letters = ""
     col += 1
     while col:
@@ -100,8 +101,10 @@ class Grid:
 
     def raw(self, row: int, col: int) -> str:
         """The cell as printed: strings stripped, numbers without a trailing ``.0``."""
-        value = self.values[row][col] if 0 <= row < self.nrows and 0 <= col < self.width(row) else ""
-        return value.strip() if isinstance(value, str) else printed(value)
+        if not (0 <= row < self.nrows and 0 <= col < len(self.values[row])):
+            return ""
+        value = self.values[row][col]
+        return value.strip() if isinstance(value, str) else self.texts[row][col]  # texts = printed(value)
 
     def num(self, row: int, col: int | None, scale: float = 1.0) -> Num:
         """The number in a cell (None for blanks, dashes, words), scaled, with raw text and ref."""
