@@ -45,17 +45,26 @@ def kpi_tiles(summary: dict, unit: str) -> None:
                    help=f"按规则得分定级的项目数；自评高于规则得分的项目 {summary['n_over_declared']} 个")
 
 
+def chart_with_note(place, chart, note: str) -> None:
+    place.altair_chart(chart, width="stretch")
+    if note:
+        place.caption(note)
+
+
 def charts_section(table, f: Filters, unit: str) -> None:
     labelled = views.with_labels(table)
     left, right = st.columns(2)
-    left.altair_chart(charts.rate_by_project(labelled), width="stretch")
-    right.altair_chart(charts.budget_by_project(labelled, unit, fmt.MONEY_UNITS[unit]), width="stretch")
+    rates, note = views.chart_projects(labelled, "rate", "执行率最低", ascending=True)
+    chart_with_note(left, charts.rate_by_project(rates), note)
+    budgets, note = views.chart_projects(labelled, "budget", "全年预算数最大", ascending=False)
+    chart_with_note(right, charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), note)
     left, right = st.columns(2)
     left.altair_chart(charts.deductions_stacked(common.query("deductions", f, by="level2")), width="stretch")
     right.altair_chart(charts.top_deductions(common.query("deductions", f, by="indicator")), width="stretch")
     left, right = st.columns(2)
     declared = views.with_labels(common.query("declared_vs_rule", f))
-    left.altair_chart(charts.declared_vs_rule(declared), width="stretch")
+    gaps, note = views.chart_projects(declared, "difference", "自评高出规则得分最多", ascending=False)
+    chart_with_note(left, charts.declared_vs_rule(gaps), note)
     by_code = common.query("findings_by_code", f)
     if by_code.empty:
         right.success("所选项目没有审核发现。")

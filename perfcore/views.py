@@ -305,6 +305,25 @@ def with_labels(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+CHART_PROJECTS = 30  # bars a per-project chart can show legibly (and render quickly)
+
+
+def chart_projects(
+    table: pd.DataFrame, column: str, what: str, *, ascending: bool, n: int = CHART_PROJECTS
+) -> tuple[pd.DataFrame, str]:
+    """The rows a per-project chart shows and its caption.
+
+    A department-wide selection holds thousands of projects; a chart of all of them is
+    unreadable and slow to draw, so it shows the ``n`` that matter most (lowest rates,
+    largest budgets, widest gaps) and says so; the project list keeps every row.
+    """
+    if len(table) <= n:
+        return table, ""
+    data = table.dropna(subset=[column])
+    picked = data.nsmallest(n, column) if ascending else data.nlargest(n, column)
+    return picked, f"共 {len(data):,} 个项目，图中为{what}的 {n} 个；完整名单见下方项目列表。"
+
+
 def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
     """Store.forms_table rows as the department page's project list, amounts in the display unit."""
     scale = fmt.MONEY_UNITS[unit]

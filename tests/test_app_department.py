@@ -5,10 +5,12 @@ import json
 
 import dataclasses
 
+import pyarrow as pa
 import pytest
 
 from apphelp import open_page, seed, texts
 from perfcore.model import Num
+from perfcore.store import Filters
 from perfcore.samples import load_seed_forms
 from perfcore.writer import write_forms
 
@@ -67,3 +69,24 @@ def test_multi_year_comparison_when_two_years_stored(app_db, tmp_path):
     assert "历年对比" in texts(at)
     trend = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
     assert "历年平均规则得分" in json.dumps(trend, ensure_ascii=False)
+
+
+def test_a_large_selection_charts_the_projects_that_matter_and_lists_them_all(app_db):
+    from perfcore.store import Store
+    from perfcore.synth import store_forms
+
+    with Store(app_db) as store:
+        store_forms(store, 200)  # five years × 40 projects
+        newest = store.forms_table(Filters(year=max(store.years())))
+    at = open_page("department")
+    assert len(at.dataframe[0].value) == len(newest) == 40
+    notes = [c.value for c in at.caption if "图中为" in c.value]
+    assert notes == [
+        "共 40 个项目，图中为执行率最低的 30 个；完整名单见下方项目列表。",
+        "共 40 个项目，图中为全年预算数最大的 30 个；完整名单见下方项目列表。",
+        "共 40 个项目，图中为自评高出规则得分最多的 30 个；完整名单见下方项目列表。",
+    ]
+    rate_chart = at.get("vega_lite_chart")[0].proto  # its rows travel as Arrow IPC bytes
+    shown = [pa.ipc.open_stream(d.data.data).read_all() for d in rate_chart.datasets]
+    bars = next(t for t in shown if "执行率" in t.column_names)
+    assert sorted(bars.column("执行率").to_pylist()) == pytest.approx(sorted(newest["rate"])[:30])
