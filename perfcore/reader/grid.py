@@ -66,6 +66,7 @@ class Grid:
         pairs = [[_text_and_key(v) if v != "" else ("", "") for v in row] for row in self.values]
         self.texts = [[text for text, _ in row] for row in pairs]
         self.keys = [[key for _, key in row] for row in pairs]
+        self.distinct_keys = {key for row in self.keys for key in row if key}
         self.nrows = len(self.values)
 
     @classmethod

@@ -85,7 +85,7 @@ def _target(grid: Grid, row: int, cols: dict[str, int]) -> Text:
 
 
 def _is_total(grid: Grid, row: int, last_col: int) -> bool:
-    return any(grid.key(row, col) in TOTAL_LABELS for col in range(last_col + 1))
+    return 0 <= row < grid.nrows and not TOTAL_LABELS.isdisjoint(grid.keys[row][: last_col + 1])
 
 
 def read_indicators(grid: Grid, rows: range, form: Form) -> None:

@@ -57,7 +57,9 @@ def _is_indicator_header(key: str) -> bool:
 
 
 def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
-    return sorted({row for row, _ in find_cells(grid, match, range(grid.nrows))})
+    """Rows holding a matching label anywhere: ``match`` runs once per distinct label of the sheet."""
+    wanted = {key for key in grid.distinct_keys if match(key)}
+    return [row for row, keys in enumerate(grid.keys) if not wanted.isdisjoint(keys)]
 
 
 def find_forms(grid: Grid) -> list[Block]:
