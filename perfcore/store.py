@@ -33,8 +33,8 @@ Concurrency: one connection per Store, a ``cursor()`` per call (DuckDB connectio
 shareable across threads), one ``threading.Lock`` serialising writes, each write one
 transaction, so readers never see half an import. Another process holding the file gives
 ``StoreLockedError`` with a Chinese message. ``backup`` / ``Store.restore`` copy the whole
-database to Parquet files and back. Rows go in with one ``INSERT … SELECT unnest(?)``
-per table and batch (DuckDB's ``executemany`` costs ~0.5 ms a row).
+database to Parquet files and back. Rows go in with one ``INSERT … SELECT`` from NumPy
+columns per table and batch (DuckDB's ``executemany`` costs ~0.5 ms a row).
 """
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
+import numpy as np
 
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Form, Scorecard
@@ -294,14 +295,27 @@ def _describe(items: Iterable[dict[str, Any]]) -> str:
 
 
 def _insert(cur: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert rows (tuples in TABLES column order) with one statement: a typed list per column."""
+    """Insert rows (tuples in TABLES column order) with one statement.
+
+    The columns go in as NumPy object arrays that DuckDB scans natively, cast to the
+    column types in SQL: ten times faster than binding Python lists to ``unnest(?)``,
+    and unlike Arrow it does not pull pandas into the command line. (DuckDB 2.0: every
+    earlier result on this cursor must be fully fetched before ``register``.)
+    """
     if not rows:
         return
     cols = TABLES[table]
-    columns = [list(col) for col in zip(*rows, strict=True)]
-    select = ", ".join(f"unnest(?::{typ}[])" for _, typ, _ in cols)
+    batch = {
+        name: np.fromiter(values, dtype=object, count=len(rows))
+        for (name, _, _), values in zip(cols, zip(*rows, strict=True), strict=True)
+    }
     names = ", ".join(name for name, _, _ in cols)
-    cur.execute(f"INSERT INTO {table} ({names}) SELECT {select}", columns).fetchall()
+    select = ", ".join(f"{name}::{typ}" for name, typ, _ in cols)
+    cur.register("_batch", batch)
+    try:
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {select} FROM _batch").fetchall()
+    finally:
+        cur.unregister("_batch")
 
 
 def _plain(value: Any) -> Any:
