@@ -6,7 +6,7 @@ scoring or checks hard-codes a rule setting; it reads it from a Policy.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -62,6 +62,20 @@ class Policy:
     money_tolerance: float = 0.01         # yuan, for sums of fund rows
     low_execution_rate: float = 0.9       # below this the form must give a reason
     disabled_checks: frozenset[str] = field(default_factory=frozenset)
+
+    def __hash__(self) -> int:
+        """Hash of every field, computed once: a policy is part of the key of memoised rule
+        assessments (rules.assess), so it is hashed once per indicator."""
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            value = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", value)
+            return value
+
+    def __getstate__(self) -> dict:
+        """Pickled without the cached hash: string hashes differ between processes."""
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     def round(self, value: float) -> float:
         """Round half up (not banker's rounding) to the policy's decimals: 0.759 → 0.76."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from perfcore.model import Form, Indicator
 from perfcore.policy import Policy
@@ -143,8 +144,15 @@ def _ratio(rule: str, t: float, a: float) -> float | None:
 
 def assess(indicator: Indicator, policy: Policy) -> Assessment:
     """Parse target and actual of one indicator and judge them under the policy."""
-    target = parse_value(indicator.target.value)
-    actual = parse_value(indicator.actual.value)
+    return _assess(indicator.target.value, indicator.actual.value, policy)
+
+
+@lru_cache(maxsize=1 << 16)
+def _assess(target_text: str, actual_text: str, policy: Policy) -> Assessment:
+    """Memoised on the two texts: the same target and actual recur across a department's
+    forms (≥95% / 98%, 及时 / 及时), and an Assessment is immutable."""
+    target = parse_value(target_text)
+    actual = parse_value(actual_text)
     if target.kind in ("missing", "unparseable"):
         return _unknown(target, actual, "", f"{target.kind}_target")
     rule = "qualitative" if target.kind == "qualitative" else _rule_for(target, policy)[0]
