@@ -225,13 +225,15 @@ def bench_startup(reps: int, sample: Path, tmp: Path) -> dict:
     return result
 
 
-def import_run(paths: list[Path], n_forms: int, tmp: Path) -> dict:
-    """One ``python -m perfcore import`` process over ``paths`` into a fresh database."""
+def import_run(paths: list[Path], n_forms: int, tmp: Path, workers: int | None = None) -> dict:
+    """One ``python -m perfcore import`` command over ``paths`` into a fresh database (its
+    default worker processes, or ``--workers N``); peak RSS is the largest of its processes."""
     from perfcore.store import Store
 
     db = tmp / f"import-{n_forms}.duckdb"
     db.unlink(missing_ok=True)
-    run = run_measured([sys.executable, "-m", "perfcore", "import", *map(str, paths), "--db", str(db)])
+    extra = [] if workers is None else ["--workers", str(workers)]
+    run = run_measured([sys.executable, "-m", "perfcore", "import", *map(str, paths), "--db", str(db), *extra])
     if run["returncode"] not in (0, 1):  # 1 = imported with review findings, if the CLI says so
         raise RuntimeError(f"import exited {run['returncode']}: {run['stderr'][-800:]}")
     store = Store(db, read_only=True)
@@ -251,8 +253,10 @@ def bench_import(out: Path, tmp: Path, n_forms: int, n_workbooks: int, seed: int
     paths, gen = workbooks(out, n_forms, n_workbooks, seed, workers)
     result = import_run(paths, n_forms, tmp)
     result["generate_seconds"] = round(gen, 1)
+    result["one_process_seconds"] = import_run(paths, n_forms, tmp, workers=1)["seconds"]
     line = (f"   import {n_forms:,} forms / {len(paths)} workbooks: {result['seconds']:.2f} s, "
-            f"{result['forms_per_s']:,.0f} forms/s, peak RSS {result['peak_rss_mb']:.0f} MB")
+            f"{result['forms_per_s']:,.0f} forms/s, peak RSS {result['peak_rss_mb']:.0f} MB "
+            f"(--workers 1: {result['one_process_seconds']:.2f} s)")
     if with_pandas:
         import pandas as pd
 
@@ -465,9 +469,11 @@ def markdown(results: dict) -> str:
         if "seconds" in imp:
             extra = (f"; pandas.read_excel alone {imp['pandas_seconds']} s ({imp['vs_pandas']}×)"
                      if "pandas_seconds" in imp else "")
-            lines += ["", f"Import {imp['forms']:,} forms / {imp['workbooks']} workbooks (`python -m perfcore "
-                      f"import`, one process): {imp['seconds']} s, {imp['forms_per_s']} forms/s, peak RSS "
-                      f"{imp['peak_rss_mb']} MB{extra}."]
+            one = (f"; with `--workers 1` (no worker processes) {imp['one_process_seconds']} s"
+                   if "one_process_seconds" in imp else "")
+            lines += ["", f"Import {imp['forms']:,} forms / {imp['workbooks']} workbooks (one `python -m perfcore "
+                      f"import` command, worker processes = cores): {imp['seconds']} s, {imp['forms_per_s']} "
+                      f"forms/s, peak RSS {imp['peak_rss_mb']} MB{one}{extra}."]
     queries = results.get("queries", {})
     if queries and all("median_ms" in q for q in queries.values()):
         sizes = list(queries)
