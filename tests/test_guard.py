@@ -227,3 +227,18 @@ def test_openpyxl_parses_through_defusedxml_and_refuses_entities(name):
     with pytest.raises(ValueError) as caught:
         openpyxl.load_workbook(ROOT / "tests" / "fixtures" / "hostile" / name)
     assert isinstance(caught.value.__context__, DefusedXmlException)
+
+
+@pytest.mark.parametrize("cell, expected", [
+    (b'<c r="B900"><v>1</v></c>', "too_many_rows"),                 # the usual writer: r first
+    (b'<c s="1" r="B900"><v>1</v></c>', "too_many_rows"),           # r after another attribute
+    (b'<c\tr="B900"><v>1</v></c>', "too_many_rows"),                # a tab, not a space
+    (b'<c r="B1" r="B900"><v>1</v></c>', "too_many_rows"),          # a second r (not well-formed XML)
+    (b'<c r="L1"><v>1</v></c>', "too_many_columns"),
+    (b'<c r="B900" s="1"/>', "ok"),                                 # valueless: calamine skips it
+    (b'<c r="B9"><v>1</v></c>', "ok"),
+])
+def test_every_attribute_order_gets_the_same_verdict(cell, expected):
+    """The pre-check that lets ordinary sheets skip the full scan must never let a far cell through."""
+    body = b"".join(sheet_xml([b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9">' + cell + b"</row>"]))
+    assert code_of(one_sheet(body), SMALL) == expected
