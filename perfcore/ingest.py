@@ -29,10 +29,10 @@ Progress = Callable[[int, int, str], None]
 
 # Files are written to the database in batches of about this many forms (one transaction
 # per batch, file by file if it fails): fewer statements, bounded memory.
-BATCH_FORMS = 500
+BATCH_FORMS = 200
 # Files per task handed to a worker process: enough to amortise the round trip, small
 # enough that the store gets its first batch early and progress moves.
-CHUNK_FILES = 4
+CHUNK_FILES = 2
 
 
 @dataclass
