@@ -237,8 +237,9 @@ def _print_report(done: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from perfcore.ingest import ingest_files
+    from perfcore.ingest import ingest_files, tune_gc_for_batch
 
+    tune_gc_for_batch()
     with _open_store(args.db) as store:
         result = ingest_files(
             expand_paths(args.paths), store, user=args.user, policy=args.policy, workers=max(1, args.workers)

@@ -147,7 +147,7 @@ def assess(indicator: Indicator, policy: Policy) -> Assessment:
     return _assess(indicator.target.value, indicator.actual.value, policy)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _assess(target_text: str, actual_text: str, policy: Policy) -> Assessment:
     """Memoised on the two texts: the same target and actual recur across a department's
     forms (≥95% / 98%, 及时 / 及时), and an Assessment is immutable."""

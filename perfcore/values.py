@@ -108,7 +108,7 @@ def _split_suffix(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def parse_value(text: str | None) -> Value:
     """Target or actual text → Value. Never raises; unknown shapes come back ``unparseable``."""
     raw = "" if text is None else str(text)

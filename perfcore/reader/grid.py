@@ -45,11 +45,23 @@ def printed(value: object) -> str:
     return _CJK_GAP.sub("", _WS.sub(" ", strip_invisible(value)).strip())
 
 
-@lru_cache(maxsize=1 << 16, typed=True)
-def _text_and_key(value: object) -> tuple[str, str]:
-    """``printed`` and ``label_key`` of one cell value, memoised: labels, targets and units
-    repeat across every form of a batch, so most cells are computed once (typed: 1 ≠ True)."""
+@lru_cache(maxsize=1 << 14)
+def _text_and_key_of_str(value: str) -> tuple[str, str]:
+    """``printed`` and ``label_key`` of a text cell, memoised: labels, targets and units
+    repeat across every form of a batch, so most are computed once."""
     text = printed(value)
+    return text, label_key(text) if text else ""
+
+
+def _text_and_key(value: object) -> tuple[str, str]:
+    """``printed`` and ``label_key`` of one cell value. Numbers are not memoised (amounts are
+    all different, and a cache full of them only slows Python's garbage collector); their
+    printed text is already a label key (no spaces, brackets or colons)."""
+    if isinstance(value, str):
+        return _text_and_key_of_str(value)
+    text = printed(value)
+    if isinstance(value, (int, float)):
+        return text, text
     return text, label_key(text) if text else ""
 
 
