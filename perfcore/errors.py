@@ -29,6 +29,11 @@ class ReadError(Exception):
         )
         return f"{where}：{self.message}" if where else self.message
 
+    def __reduce__(self) -> tuple[type, tuple[str, ...]]:
+        """Picklable with its fields (Exception's default passes ``args``, empty for a
+        dataclass): errors travel from import workers and through Streamlit's data cache."""
+        return type(self), (self.code, self.message, self.file, self.sheet, self.cell)
+
     def to_dict(self) -> dict[str, str]:
         return {
             "code": self.code,

@@ -83,3 +83,28 @@ def test_database_held_by_another_process_is_explained(app_db):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_hostile_files_in_one_upload_are_explained_and_only_the_good_one_is_imported(app_db):
+    """Issue 5's promise in the app: each bad file named with its Chinese reason, no traceback,
+    nothing of it stored, the good file of the same upload imported."""
+    from pathlib import Path
+
+    from perfcore.errors import ReadError
+    from perfcore.reader import read_workbook
+
+    corpus = Path(__file__).parent / "fixtures" / "hostile"
+    bad = ["zip_bomb.xlsx", "encrypted.xlsx", "formula_no_cache.xlsx", "pdf_renamed.xlsx", "negative_amount.xlsx"]
+    files = [(name, (corpus / name).read_bytes(), XLSX) for name in [*bad, "valid_form.xlsx"]]
+    at = _upload(open_page(), *files)
+    page = texts(at)
+    assert "Traceback" not in page
+    assert f"{len(files)} 个文件，1 张自评表，{len(bad)} 个文件无法读取" in page
+    for name in bad:
+        error: ReadError = read_workbook(corpus / name).error
+        assert name in page and error.message in page, name  # the reader's own Chinese message
+    at.button[0].click().run()
+    assert not at.exception
+    with Store(app_db) as store:
+        assert store.count_forms() == 1
+        assert set(store.imports_table()["file_name"]) == {"valid_form.xlsx"}

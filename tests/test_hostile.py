@@ -112,12 +112,14 @@ def test_case_gives_its_documented_outcome(case):
         assert set(case["expect_findings"]) <= codes, codes
 
 
-def test_a_mixed_upload_stores_the_good_files_and_nothing_of_the_hostile_ones(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_mixed_upload_stores_the_good_files_and_nothing_of_the_hostile_ones(tmp_path, workers, caplog):
     names = ["valid_form.xlsx", "zip_bomb.xlsx", "encrypted.xlsx", "stacked_5.xlsx", "formula_no_cache.xlsx",
              "negative_amount.xlsx", "truncated.xlsx", "duplicate_forms.xlsx"]
     items = [(name, (CORPUS / name).read_bytes()) for name in names]
     with Store(tmp_path / "perfboard.duckdb") as store:
-        result = ingest_files(items, store, user="测试")
+        result = ingest_files(items, store, user="测试", workers=workers)
+        assert "worker died" not in caplog.text  # errors travel back from worker processes intact
         by_name = {f.name: f for f in result.files}
         failed = {name for name, f in by_name.items() if f.error is not None}
         assert failed == {"zip_bomb.xlsx", "encrypted.xlsx", "formula_no_cache.xlsx", "negative_amount.xlsx",
