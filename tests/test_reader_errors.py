@@ -132,3 +132,14 @@ def test_paths_name_the_file_and_a_missing_path_is_an_error(tmp_path):
 
 def test_bytes_without_a_name_get_a_chinese_placeholder():
     assert read_workbook(b"junk").file == "上传文件"
+
+
+def test_read_errors_survive_pickling_with_every_field() -> None:
+    """They cross from import workers and through Streamlit's data cache."""
+    import pickle
+
+    from perfcore.errors import ReadError
+
+    error = ReadError("formula_no_cache", "公式没有计算结果", file="a.xlsx", sheet="表1", cell="C7")
+    back = pickle.loads(pickle.dumps(error))
+    assert back == error and str(back) == str(error) and back.to_dict() == error.to_dict()

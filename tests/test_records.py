@@ -33,11 +33,3 @@ def test_an_unscored_form_still_gives_its_rows_without_scores() -> None:
     assert record.findings == [] and all(row[8] is None for row in record.indicators)
     assert pickle.loads(pickle.dumps(record)) == record
 
-
-def test_read_errors_survive_pickling_with_every_field() -> None:
-    """They cross from import workers and through Streamlit's data cache."""
-    from perfcore.errors import ReadError
-
-    error = ReadError("formula_no_cache", "公式没有计算结果", file="a.xlsx", sheet="表1", cell="C7")
-    back = pickle.loads(pickle.dumps(error))
-    assert back == error and str(back) == str(error) and back.to_dict() == error.to_dict()
