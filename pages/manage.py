@@ -7,13 +7,12 @@ from perfcore import views
 from perfcore.errors import StoreError
 from ui import common
 
-USER_KEY = "import_user"  # the same operator name as on the upload page
 NOTICE_KEY = "manage_notice"
 
 
 def change_version(store, version_id: int, delete: bool) -> None:
     """Button callback: soft-delete or restore one version, then refresh every page's data."""
-    user = st.session_state.get(USER_KEY, "").strip()
+    user = st.session_state.get(common.USER_KEY, "").strip()
     try:
         changed = store.delete_version(version_id, user) if delete else store.restore_version(version_id, user)
     except StoreError as exc:
@@ -53,7 +52,7 @@ with imports:
             "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 with versions:
-    st.text_input("操作人（记入操作日志）", key=USER_KEY, placeholder="例如：张三")
+    st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
     st.markdown("**在用的表单**：选择项目后可删除或恢复它的任一版本。")
     version_id = common.pick_form()
     if version_id is None:

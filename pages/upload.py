@@ -13,7 +13,6 @@ from ui import common
 
 ROUND_KEY = "upload_round"      # bumping it gives a fresh (empty) uploader after an import
 SUMMARY_KEY = "import_summary"  # what the last import did, shown once after the rerun
-USER_KEY = "import_user"
 
 
 @st.cache_data(show_spinner=False, max_entries=200)
@@ -59,7 +58,7 @@ def show_form(card: Scorecard, status: str) -> None:
 def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]]) -> list[tuple[bool, str]]:
     """Store the picked forms, one transaction per file; a failing file does not stop the others."""
     lines = []
-    user = st.session_state.get(USER_KEY, "").strip()
+    user = st.session_state.get(common.USER_KEY, "").strip()
     for n, f in enumerate(files):
         chosen = [(c.form, c) for i, c in enumerate(f.cards) if (n, i) in picked]
         if not chosen:
@@ -121,7 +120,7 @@ if items:
     )
     picked = {key for key, keep in zip(index, edited["导入"]) if keep}
     c1, c2 = st.columns([1, 3])
-    c2.text_input("导入人（记入操作日志）", key=USER_KEY, placeholder="例如：张三")
+    c2.text_input("导入人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
     if c1.button(f"导入选中的 {len(picked)} 张表", type="primary", disabled=not picked, icon=":material/save:"):
         with st.spinner("正在导入…"):
             st.session_state[SUMMARY_KEY] = do_import(store, files, picked)

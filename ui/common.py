@@ -24,6 +24,7 @@ DEPARTMENT_PAGE = "pages/department.py"
 WHATIF_PAGE = "pages/whatif.py"
 MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
+USER_KEY = "import_user"  # the operator's name, shared by the upload and manage pages (audit trail)
 PIN_KEY = "_pinned_version"
 _app_started = False  # set by app.py on every run; see start_page()
 
