@@ -337,6 +337,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"数据库错误：{exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "已中断。已写入数据库的文件都是完整的（每个文件要么全部导入、要么未导入）；"
+            "重新运行同一命令即可继续，已导入的文件会自动跳过。",
+            file=sys.stderr,
+        )
+        return 130
     except BrokenPipeError:  # output piped into head & co.: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -119,14 +120,21 @@ def _prepared(items: list[Item], policy: Policy, workers: int) -> Iterator[tuple
         yield from (_prepare(item, policy) for item in items)
         return
     done = 0
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for pair in pool.map(_prepare_lean, items, [policy] * len(items), chunksize=CHUNK_FILES):
-                yield pair
-                done += 1
+        for pair in pool.map(_prepare_lean, items, [policy] * len(items), chunksize=CHUNK_FILES):
+            yield pair
+            done += 1
     except BrokenProcessPool:
         log.warning("import worker died; reading the remaining %d files in this process", len(items) - done)
         yield from (_prepare(item, policy) for item in items[done:])
+    finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_start() -> None:
+    """Ctrl-C is the main process's to handle (it stops cleanly); workers just stop being fed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def ingest_files(

@@ -186,3 +186,51 @@ def test_backup_and_restore_commands(tmp_path: Path, books: dict[str, Path]) -> 
     refused = run(tmp_path, "restore", tmp_path / "bk", "--db", db)
     assert refused.returncode == 2 and "已存在" in refused.stderr
     no_traceback(refused)
+
+
+def test_ctrl_c_stops_an_import_cleanly_and_a_rerun_finishes_it(tmp_path: Path, assert_whole_forms) -> None:
+    """Ctrl-C (SIGINT to the terminal's process group, workers included) mid-import: a Chinese
+    message, no traceback, only whole files stored; the same command again completes the import."""
+    import signal
+    import time
+    import zipfile
+
+    from perfcore.synth import make_form as synth_form
+
+    originals = []
+    for k in range(2):
+        path = tmp_path / f"unit{k}.xlsx"
+        write_forms([synth_form(k * 10 + i) for i in range(10)], path)
+        originals.append(path.read_bytes())
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for n in range(160):  # distinct bytes (zip comment), the same two sets of forms
+        copy = folder / f"copy{n:03d}.xlsx"
+        copy.write_bytes(originals[n % 2])
+        with zipfile.ZipFile(copy, "a") as book:
+            book.comment = f"copy {n}".encode()
+    db = tmp_path / "ctrl-c.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "perfcore", "import", str(folder), "--db", str(db)]
+    child = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, encoding="utf-8", start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not Path(f"{db}.wal").exists() and not db.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the reading and storing
+    assert child.poll() is None, "the import finished before the interrupt: give it more files"
+    os.killpg(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "已中断" in err and "Traceback" not in err + out
+    with Store(db) as store:
+        imports = store.imports_table()
+        assert 0 < len(imports) < 160  # some files, not all
+        assert (imports["n_forms"] == 10).all()  # whole files only
+        assert_whole_forms(store)
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    with Store(db) as store:
+        assert len(store.imports_table()) == 160 and store.count_forms() == 20
+        assert_whole_forms(store)
