@@ -282,7 +282,6 @@ class ImportFile:
 # --- helpers --------------------------------------------------------------------------------
 
 
-
 def _item(key: Key, version_id: int | None, **extra: Any) -> dict[str, Any]:
     year, unit, project = key
     return {"year": year, "unit": unit, "project": project, "version_id": version_id, **extra}
