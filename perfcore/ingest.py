@@ -113,23 +113,26 @@ def _prepare_lean(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | 
 
 def _prepared(items: list[Item], policy: Policy, workers: int) -> Iterator[tuple[FileResult, ImportFile | None]]:
     """Each file read, checked and scored, in order: in ``workers`` forked processes when
-    asked and possible, else here. A worker that dies (it should not) costs only a retry
-    of the unfinished files in this process."""
+    asked and possible, else here. A worker that dies (it should not), or workers that
+    cannot start, cost only a retry of the unfinished files in this process."""
     workers = min(workers, len(items) // CHUNK_FILES)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from (_prepare(item, policy) for item in items)
         return
     done = 0
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
+    pool: ProcessPoolExecutor | None = None
     try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
         for pair in pool.map(_prepare_lean, items, [policy] * len(items), chunksize=CHUNK_FILES):
             yield pair
             done += 1
-    except BrokenProcessPool:
-        log.warning("import worker died; reading the remaining %d files in this process", len(items) - done)
+    except (BrokenProcessPool, OSError, NotImplementedError) as exc:  # OSError: no /dev/shm, no fork
+        log.warning("import worker died or could not start (%s); reading the remaining %d files in this process",
+                    type(exc).__name__, len(items) - done)
         yield from (_prepare(item, policy) for item in items[done:])
     finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _worker_start() -> None:

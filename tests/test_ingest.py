@@ -124,3 +124,17 @@ def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
         assert "import worker died" in caplog.text
         assert result.ok and [f.name for f in result.files] == [p.name for p in paths]
         assert store.count_forms() == 12
+
+
+def test_without_worker_processes_the_import_runs_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # what a container without /dev/shm raises
+
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_semaphores)
+    paths = _workbooks(tmp_path, 6, per_file=1)
+    with Store(tmp_path / "db.duckdb") as store:
+        result = ingest_files(paths, store, workers=2)
+        assert "could not start" in caplog.text
+        assert result.ok and store.count_forms() == 6
