@@ -6,7 +6,6 @@ others go on; each file's forms land in the database all together or not at all.
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -99,16 +98,14 @@ def _prepare(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]
     except Exception as exc:  # a scorer bug must not stop the other files
         done.error = ReadError("score_failed", f"评分时出错，本文件未导入：{exc}", file=done.name)
         return done, None
-    return done, ImportFile(
-        done.name, data, result.forms, cards, records=records, sha256=hashlib.sha256(data).hexdigest()
-    )
+    return done, ImportFile(done.name, data, result.forms, cards, records=records)
 
 
 def _prepare_lean(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]:
     """``_prepare`` in a worker process: only the plain rows and the hash travel back
     (pickling the Form dataclasses would cost as much as reading them)."""
     done, job = _prepare(item, policy)
-    return done, job and replace(job, content=b"", forms=[], scorecards=None)
+    return done, job and replace(job, content=b"", forms=[], scorecards=None, sha256=job.digest())
 
 
 def _prepared(items: list[Item], policy: Policy, workers: int) -> Iterator[tuple[FileResult, ImportFile | None]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from perfcore.model import Form, Scorecard
+from perfcore.rules import execution_rate
 from perfcore.serialize import content_hash, form_to_dict
 
 Key = tuple[int | None, str, str]  # Form.key: year, 实施单位, 项目名称
@@ -46,8 +47,7 @@ def form_record(form: Form, card: Scorecard | None = None) -> FormRecord:
     if card is not None:
         rate, exec_weight, exec_score = card.execution.rate, card.execution.weight, card.execution.score
     else:
-        rate = executed / budget if executed is not None and budget else None
-        exec_weight, exec_score = form.execution.weight.value, None
+        rate, exec_weight, exec_score = execution_rate(form), form.execution.weight.value, None
     year, unit, project = form.key
     body = (
         card.policy if card else None, form.money_unit, initial, budget, executed,

@@ -741,7 +741,7 @@ class Store:
         where, params = _where(filters)
         group = ", ".join(DEDUCTION_GROUPS[by])
         execution = """
-                SELECT id AS version_id, ? AS level1, ? AS level2, ? AS name, 1 AS n,
+                SELECT version_id, ? AS level1, ? AS level2, ? AS name, 1 AS n,
                        exec_weight AS weight, exec_score AS score,
                        exec_weight - coalesce(exec_score, 0) AS deduction, exec_declared AS declared,
                        exec_weight - exec_declared AS declared_deduction
@@ -749,15 +749,15 @@ class Store:
         indicators = """
                 SELECT i.version_id, i.level1, i.level2, i.name, 1 AS n, i.weight, i.score, i.deduction,
                        i.declared, i.weight - i.declared AS declared_deduction
-                FROM indicators i JOIN cur ON i.version_id = cur.id"""
+                FROM indicators i JOIN cur USING (version_id)"""
         if by in ("unit", "project"):
             # Sum per form on the integer version_id first, then attach names: grouping
             # 100,000 forms by five text columns cost three times as much.
             items = f"""
-                SELECT cur.*, f.* EXCLUDE (version_id) FROM (
+                SELECT * FROM (
                     SELECT version_id, sum(n)::BIGINT AS n_items, {_SUMS}
                     FROM ({indicators} UNION ALL BY NAME {execution}) GROUP BY version_id
-                ) f JOIN cur ON f.version_id = cur.id"""
+                ) f JOIN cur USING (version_id)"""
             if by == "unit":
                 items = f"SELECT {group}, sum(n_items)::BIGINT AS n_items, {_SUMS} FROM ({items}) GROUP BY {group}"
             select = f"SELECT {group}, n_items, weight, score, deduction, declared, declared_deduction FROM ({items})"
@@ -768,7 +768,7 @@ class Store:
         return self._df(
             f"""
             WITH cur AS (
-                SELECT id AS version_id, id, year, department, unit, project, exec_weight, exec_score, exec_declared
+                SELECT id AS version_id, year, department, unit, project, exec_weight, exec_score, exec_declared
                 FROM form_versions v WHERE {where}
             )
             {select}
