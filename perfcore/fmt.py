@@ -9,6 +9,8 @@ import math
 
 DASH = "—"
 MONEY_UNITS: dict[str, float] = {"元": 1.0, "万元": 10_000.0}
+# Number formats of the workbooks perfboard writes (blank forms, exports, the bench's forms).
+EXCEL_FORMATS: dict[str, str] = {"money": "#,##0.00", "rate": "0.00%", "score": "0.00"}
 
 
 def _missing(value: object) -> bool:

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from perfcore.fmt import EXCEL_FORMATS
 from perfcore.model import Execution, Form, FundLine, Goals, Indicator, Num, Source, Text
-from perfcore.text import clean
+from perfcore.reader.numfmt import display
 
 YEARS: tuple[int, ...] = (2020, 2021, 2022, 2023, 2024)
 FORMS_PER_UNIT_YEAR = 10  # consecutive forms share unit and year, like one unit's submission
@@ -129,7 +130,12 @@ def _money(value: float | None, cell: str, wan: bool) -> Num:
     """An amount in yuan; raw is the cell as the reader sees it (in 万元 when the form uses 万元)."""
     if value is None:
         return Num(None, "", cell)
-    return Num(value, clean(round(value / 10000, 6) if wan else value), cell)
+    return Num(value, display(round(value / 10000, 6) if wan else value, EXCEL_FORMATS["money"]), cell)
+
+
+def _shown(value: float, kind: str) -> str:
+    """A figure as perfcore.writer's number format for ``kind`` prints it (the reader's raw text)."""
+    return display(value, EXCEL_FORMATS[kind])
 
 
 def _op_text(op: str, rng: random.Random) -> str:
@@ -199,7 +205,7 @@ def _indicator(spec: _Q, weight: int, level1: str, row: int, at: str, rng: rando
         target=Text(target, f"{at}E{row}"),
         actual=Text(actual, f"{at}F{row}"),
         weight=Num(float(weight), _fmt(weight), f"{at}G{row}"),
-        declared_score=Num(declared, _fmt(declared), f"{at}H{row}"),
+        declared_score=Num(declared, _shown(declared, "score"), f"{at}H{row}"),
         note=Text(note, f"{at}I{row}"),
         cell=f"{at}D{row}",
         row=row,
@@ -247,8 +253,8 @@ def make_form(i: int, seed: int = 0, *, n_indicators: int | None = None, file: s
              for r, (kind, label, values) in enumerate(rows, start=6)]
     rate = executed / budget
     exec_score = round(10 * min(rate, 1.0), 2)
-    execution = Execution(Num(10.0, "10", f"{at}F6"), Num(rate, clean(rate), f"{at}G6"),
-                          Num(exec_score, _fmt(exec_score), f"{at}H6"))
+    execution = Execution(Num(10.0, "10", f"{at}F6"), Num(rate, _shown(rate, "rate"), f"{at}G6"),
+                          Num(exec_score, _shown(exec_score, "score"), f"{at}H6"))
 
     indicators: list[Indicator] = []
     row = 13
@@ -273,7 +279,7 @@ def make_form(i: int, seed: int = 0, *, n_indicators: int | None = None, file: s
         goals=Goals(Text(rng.choice(_GOALS), f"{at}B11"), Text("基本完成预期目标", f"{at}F11")),
         indicators=indicators,
         total_weight=Num(100.0, "100", f"{at}G{row}"),
-        total_declared=Num(declared, _fmt(declared), f"{at}H{row}"),
+        total_declared=Num(declared, _shown(declared, "score"), f"{at}H{row}"),
     )
 
 

@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perfcore.fmt import EXCEL_FORMATS
 from perfcore.model import Execution, Form, Indicator, Num, Scorecard, Source
 
 Layout = Literal["sheets", "stacked"]
@@ -91,10 +92,10 @@ STYLES: dict[str, tuple[Font, Alignment, str]] = {
     "header": (_font(bold=True), _CENTER, "General"),
     "text": (_font(), _LEFT, "General"),
     "value": (_font(), _CENTER, "General"),
-    "money": (_font(), _RIGHT, "#,##0.00"),
-    "rate": (_font(), _CENTER, "0.00%"),
+    "money": (_font(), _RIGHT, EXCEL_FORMATS["money"]),
+    "rate": (_font(), _CENTER, EXCEL_FORMATS["rate"]),
     "weight": (_font(), _CENTER, "General"),
-    "score": (_font(), _CENTER, "0.00"),
+    "score": (_font(), _CENTER, EXCEL_FORMATS["score"]),
 }
 
 

@@ -327,7 +327,7 @@ def cases() -> Iterator[tuple[str, bytes, dict]]:
     wb.active["A1"] = "本文件为说明，不含自评表"
     yield "no_form.xlsx", save(wb), {"expect_code": "no_form", "why": "有内容但不是自评表"}
     yield "formula_no_cache.xlsx", edited_form(_formulas), {
-        "expect_code": "formula_no_cache", "why": "程序写入的 =SUM 公式，从未在 Excel 中计算保存"}
+        "expect_code": "formula_no_cache", "why": "程序写入的公式从未计算保存，其中一个（未知函数）公式引擎也无法计算"}
 
     # -- controls: valid files must read
     yield "valid_form.xlsx", valid, {"expect_forms": 1, "why": "对照：标准格式的自评表"}
@@ -395,9 +395,11 @@ def _chart_only() -> bytes:
 
 
 def _formulas(ws) -> None:
-    """Declared scores and total as formulas (openpyxl stores no cached value)."""
+    """Total and a declared score as formulas without a cached value (openpyxl stores none);
+    the engine calculates the SUM but not the unknown function in a cell the checks need."""
     total_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "总分")
     ws.cell(total_row, 8).value = f"=SUM(H6,H13:H{total_row - 1})"
+    ws.cell(13, 8).value = "=ZZWEIZHI(20)"
 
 
 def _set(cell: str, value: object, number_format: str = "") -> Callable:

@@ -96,18 +96,45 @@ def test_a_workbook_whose_only_form_is_hidden_has_no_form():
     assert result.notes == ["工作表“旧版”是隐藏的，已跳过"]
 
 
-def test_formulas_without_cached_values_are_reported_with_their_cells():
+def test_formulas_without_cached_values_are_calculated_and_noted():
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "自评表"
     write_form(ws, FormSpec())
-    ws["C6"] = "=C7+C8+C9"  # openpyxl stores the formula, no value: calamine reads ''
+    ws["C6"] = "=C7+C8+C9"  # openpyxl stores the formula, no value: calamine alone reads ''
     ws["H21"] = "=SUM(H13:H20)+H6"
     result = read_workbook(_saved(wb), "公式.xlsx")
+    assert result.error is None
+    form = result.forms[0]
+    total = form.fund("total")
+    assert total.initial.value == 8340000 and total.initial.cell == "自评表!C6"
+    assert form.total_declared.value == 96 and form.total_declared.cell == "自评表!H21"
+    assert any("C6、H21" in note and "公式引擎重新计算" in note for note in form.notes)
+
+
+def test_a_formula_the_engine_cannot_calculate_refuses_the_file_naming_the_cell():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    write_form(ws, FormSpec())
+    ws["D6"] = "=ZZWEIZHI(C6)"  # an unknown function in 全年预算数, which the rules need
+    result = read_workbook(_saved(wb), "公式.xlsx")
     assert_error(result, "formula_no_cache", "公式.xlsx")
-    assert (result.error.sheet, result.error.cell) == ("自评表", "C6")
-    assert "C6、H21" in result.error.message
+    assert (result.error.sheet, result.error.cell) == ("自评表", "D6")
     assert "在 Excel 中打开并保存" in result.error.message
+
+
+def test_an_uncalculable_derived_cell_is_recomputed_by_the_rules_not_refused():
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    write_form(ws, FormSpec())
+    ws["H21"] = "=ZZWEIZHI(H13)"  # 总分 的得分: the rules add the scores up themselves
+    result = read_workbook(_saved(wb), "公式.xlsx")
+    assert result.error is None
+    form = result.forms[0]
+    assert form.total_declared.value is None
+    assert any("H21" in note and "按规则重新计算" in note for note in form.notes)
 
 
 def test_formulas_in_cells_the_form_does_not_use_are_harmless():

@@ -21,9 +21,10 @@ from perfcore import guard
 from perfcore.errors import ReadError
 from perfcore.model import Form
 
+from .cellfacts import SheetFacts, xls_facts, xlsx_facts
 from .form import read_form
-from .formulas import uncached_formulas
-from .grid import Grid, column_letter
+from .formulas import calculate, uncached_formulas
+from .grid import Cell, Grid, column_letter
 from .locate import find_forms
 from .workbook import load_source, open_book, read_error
 
@@ -54,13 +55,67 @@ def read_workbook(
     try:
         name, data = load_source(source, filename)
         found = guard.inspect(data, name)  # hostile bytes never reach calamine
-        book = open_book(data, name)
-        return _refuse_bad_amounts(_read_book(book, data, name, include_hidden, found.formula_sheets))
+        formulas = _Formulas.settle(data, found)
+        book = open_book(formulas.data, name)
+        facts = _facts(formulas.data, found)
+        return _refuse_bad_amounts(_read_book(book, name, include_hidden, facts, formulas))
     except ReadError as error:
         return WorkbookResult(name, error=error)
     except Exception as exc:  # the API promise: bad input never raises
         log.exception("reading %s failed", name)
         return WorkbookResult(name, error=read_error("unreadable", name, detail=type(exc).__name__))
+
+
+def _facts(data: bytes, found: guard.Inspection) -> dict[str, SheetFacts]:
+    """Number formats and typed constants per sheet, from the workbook's own styles."""
+    if found.kind == "xlsx":
+        return xlsx_facts(data, found.formula_sheets)
+    if found.kind == "xls":
+        return xls_facts(data)
+    return {}
+
+
+@dataclass
+class _Formulas:
+    """Formulas saved without a result (Apache POI, openpyxl): calculated before reading.
+
+    ``data`` is the workbook to read (calculated when needed), ``calculated`` the cells the
+    engine filled per sheet, ``missing`` those it could not (still no value)."""
+
+    data: bytes
+    calculated: dict[str, set[Cell]] = field(default_factory=dict)
+    missing: dict[str, set[Cell]] = field(default_factory=dict)
+
+    @classmethod
+    def settle(cls, data: bytes, found: guard.Inspection) -> _Formulas:
+        if found.kind != "xlsx" or not found.formula_sheets:
+            return cls(data)
+        uncached = uncached_formulas(data, found.formula_sheets)
+        if not uncached:
+            return cls(data)
+        calculated = calculate(data)
+        if calculated is None:
+            return cls(data, missing=uncached)
+        still = uncached_formulas(calculated, frozenset(uncached))
+        missing = {sheet: cells & still.get(sheet, set()) for sheet, cells in uncached.items()}
+        done = {sheet: cells - missing[sheet] for sheet, cells in uncached.items()}
+        return cls(calculated, {s: c for s, c in done.items() if c}, {s: c for s, c in missing.items() if c})
+
+    def notes(self, grid: Grid) -> list[str]:
+        """Chinese notes for the forms of one sheet: what was calculated, what stays unknown."""
+        notes = []
+        done = self.calculated.get(grid.sheet, set())
+        if done:
+            notes.append(f"工作表“{grid.sheet}”有 {len(done)} 个公式保存时没有计算结果（{_cells(done)}），已由公式引擎重新计算")
+        derived = self.missing.get(grid.sheet, set()) & grid.derived_blanks
+        if derived:
+            notes.append(f"单元格 {_cells(derived)} 的公式无法计算，执行率、得分、总分按规则重新计算")
+        return notes
+
+
+def _cells(cells: set[Cell], most: int = 5) -> str:
+    names = [f"{column_letter(col)}{row + 1}" for row, col in sorted(cells)]
+    return "、".join(names[:most]) + (" 等" if len(names) > most else "")
 
 
 def _refuse_bad_amounts(result: WorkbookResult) -> WorkbookResult:
@@ -78,7 +133,7 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> list[WorkbookResult]:
 
 
 def _read_book(
-    book: CalamineWorkbook, data: bytes, name: str, include_hidden: bool, formula_sheets: frozenset[str]
+    book: CalamineWorkbook, name: str, include_hidden: bool, facts: dict[str, SheetFacts], formulas: _Formulas
 ) -> WorkbookResult:
     result = WorkbookResult(name)
     any_cells = False
@@ -91,7 +146,8 @@ def _read_book(
             continue
         try:
             sheet = book.get_sheet_by_name(meta.name)
-            grid = Grid.from_rows(meta.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges)
+            rows = sheet.to_python(skip_empty_area=False)
+            grid = Grid.from_rows(meta.name, rows, sheet.merged_cell_ranges, facts.get(meta.name))
         except CalamineError:
             result.notes.append(f"工作表“{meta.name}”无法读取，已跳过")
             continue
@@ -102,25 +158,17 @@ def _read_book(
         if not blocks:
             result.notes.append(f"工作表“{meta.name}”不是绩效自评表，已跳过")
             continue
-        result.forms.extend(read_form(grid, block, name) for block in blocks)
-        if meta.name in formula_sheets:  # a sheet without formulas has none uncalculated
-            result.error = _formula_error(grid, data, name)
-        if result.error:
-            result.forms = []
-            return result
+        forms = [read_form(grid, block, name) for block in blocks]
+        needed = formulas.missing.get(grid.sheet, set()) & grid.blank_reads
+        if needed:
+            cells = _cells(needed)
+            first = min(needed)
+            error = read_error("formula_no_cache", name, sheet=grid.sheet,
+                               cell=f"{column_letter(first[1])}{first[0] + 1}", detail=cells)
+            return WorkbookResult(name, notes=result.notes, error=error)
+        for form in forms:
+            form.notes.extend(formulas.notes(grid))
+        result.forms.extend(forms)
     if not result.forms:
         result.error = read_error("no_form" if any_cells else "empty_workbook", name)
     return result
-
-
-def _formula_error(grid: Grid, data: bytes, name: str) -> ReadError | None:
-    """formula_no_cache when a value cell the forms read is an uncalculated formula."""
-    if not grid.blank_reads:
-        return None
-    uncached = sorted(grid.blank_reads & uncached_formulas(data, grid.sheet))
-    if not uncached:
-        return None
-    cells = [f"{column_letter(col)}{row + 1}" for row, col in uncached]
-    more = " 等" if len(cells) > 5 else ""
-    detail = "、".join(cells[:5]) + more
-    return read_error("formula_no_cache", name, sheet=grid.sheet, cell=cells[0], detail=detail)

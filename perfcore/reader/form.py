@@ -131,8 +131,8 @@ def _read_funds(grid: Grid, rows: range, form: Form) -> int:
         )
         if kind == "total" or len(form.funds) == 1:
             form.execution.weight = grid.num(row, cols.get("weight"))
-            form.execution.rate = _rate(grid.num(row, cols.get("rate")))
-            form.execution.declared_score = grid.num(row, cols.get("score"))
+            form.execution.rate = _rate(grid.num(row, cols.get("rate"), derived=True))
+            form.execution.declared_score = grid.num(row, cols.get("score"), derived=True)
         row += 1
     return row
 

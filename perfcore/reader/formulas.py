@@ -1,60 +1,62 @@
 """Formula cells without a cached value in an .xlsx (files written by scripts, never opened in Excel).
 
-calamine only sees cached values, so such cells read as empty; this probe tells a
-blank the user left from a formula nobody calculated. Only run when the reader
-met blank value cells, so normal files pay nothing.
+calamine only sees cached values, so such cells read as empty. The reader asks here which
+cells of the formula-holding sheets have no cached value, and has them calculated by a
+formula engine (formualizer, Rust) before reading; what the engine cannot calculate is
+reported by cell.
 """
 from __future__ import annotations
 
 import io
-import posixpath
+import logging
 import re
 import zipfile
 
 from defusedxml import DefusedXmlException, ElementTree
 
-from .grid import Cell
+from .cellfacts import Cell, cell_of
+from .package import sheet_paths
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+log = logging.getLogger(__name__)
+
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
-_VALUE = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*>[^<]+</(?:\w+:)?v>")
+_ERROR = re.compile(rb'\st="e"')
 
 
-def _cell(letters: bytes, digits: bytes) -> Cell:
-    col = 0
-    for char in letters.decode():
-        col = col * 26 + ord(char) - 64
-    return int(digits) - 1, col - 1
-
-
-def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → part path inside the package."""
-    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
-    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    paths = {}
-    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-        paths[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-    return paths
-
-
-def uncached_formulas(data: bytes, sheet: str) -> set[Cell]:
-    """Zero-based cells of ``sheet`` holding a formula but no cached value; empty when not an .xlsx."""
+def uncached_formulas(data: bytes, sheets: frozenset[str]) -> dict[str, set[Cell]]:
+    """{sheet: zero-based cells holding a formula without a usable cached value} (none, or an
+    error such as ``#DIV/0!``, which calamine reads as blank), for the given sheets of an .xlsx."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
-            path = _sheet_paths(book).get(sheet)
-            xml = book.read(path) if path else b""
+            parts = {name: book.read(path) for name, path in sheet_paths(book).items() if name in sheets}
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException, OSError):
-        return set()
-    found = set()
-    for attrs, body in _CELL.findall(xml):
-        if body and _FORMULA.search(body) and not _VALUE.search(body):
-            ref = _REF.search(attrs)
-            if ref:
-                found.add(_cell(*ref.groups()))
+        return {}
+    found: dict[str, set[Cell]] = {}
+    for name, xml in parts.items():
+        cells = set()
+        for attrs, body in _CELL.findall(xml):
+            if body and _FORMULA.search(body) and (not _VALUE.search(body) or _ERROR.search(attrs)):
+                ref = _REF.search(attrs)
+                if ref:
+                    cells.add(cell_of(*ref.groups()))
+        if cells:
+            found[name] = cells
     return found
+
+
+def calculate(data: bytes) -> bytes | None:
+    """The workbook with every formula's cached value filled in by formualizer, or None when it fails."""
+    try:
+        import datetime as dt
+
+        import formualizer  # only files with uncalculated formulas pay for it
+
+        fixed = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # TODAY()/NOW() never decide a score
+        result = formualizer.recalculate_xlsx_bytes(data, deterministic_timestamp_utc=fixed)
+        return bytes(result["bytes"])
+    except Exception:
+        log.warning("formula engine failed", exc_info=True)
+        return None

@@ -1,11 +1,14 @@
-"""One worksheet as a grid of cleaned cells that hands out Num / Text with their A1 refs.
+"""One worksheet as a grid of cells as printed, handing out Num / Text with their A1 refs.
 
 Keeping the sheet name, merged ranges and cell references in one object lets the
-form reader stay position-free and still point every value back at its cell.
+form reader stay position-free and still point every value back at its cell. A cell's
+text is what the person saw: a number under its number format (``1`` with ``0%`` is
+``100%``), a constant formula as typed (``=100%``); its value stays the stored number.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,7 +16,9 @@ from functools import lru_cache
 from perfcore.model import Num, Text
 from perfcore.text import clean, parse_number, strip_invisible
 
+from .cellfacts import SheetFacts
 from .labels import label_key
+from .numfmt import display, general
 
 Cell = tuple[int, int]  # zero-based (row, column)
 
@@ -40,6 +45,8 @@ def printed(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, (dt.date, dt.time, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, float):
+        return general(value) if math.isfinite(value) else ""
     if not isinstance(value, str):
         return clean(value)
     return _CJK_GAP.sub("", _WS.sub(" ", strip_invisible(value)).strip())
@@ -72,20 +79,31 @@ class Grid:
     sheet: str
     values: list[list[object]]
     spans: dict[Cell, Cell] = field(default_factory=dict)  # top-left → bottom-right of merged ranges
-    blank_reads: set[Cell] = field(default_factory=set)   # value cells read empty (formula check)
+    facts: SheetFacts = field(default_factory=SheetFacts)  # number formats, constants typed as formulas
+    blank_reads: set[Cell] = field(default_factory=set)    # value cells the rules need, read empty
+    derived_blanks: set[Cell] = field(default_factory=set)  # derived cells (执行率, 总分) read empty
 
     def __post_init__(self) -> None:
         pairs = [[_text_and_key(v) if v != "" else ("", "") for v in row] for row in self.values]
         self.texts = [[text for text, _ in row] for row in pairs]
         self.keys = [[key for _, key in row] for row in pairs]
-        self.distinct_keys = {key for row in self.keys for key in row if key}
         self.nrows = len(self.values)
+        for (row, col), code in self.facts.formats.items():
+            value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                text = display(value, code)
+                self.texts[row][col], self.keys[row][col] = text, label_key(text)
+        self.distinct_keys = {key for row in self.keys for key in row if key}
 
     @classmethod
     def from_rows(
-        cls, sheet: str, rows: list[list[object]], merged: list[tuple[Cell, Cell]] | None = None
+        cls,
+        sheet: str,
+        rows: list[list[object]],
+        merged: list[tuple[Cell, Cell]] | None = None,
+        facts: SheetFacts | None = None,
     ) -> Grid:
-        return cls(sheet, rows, {start: end for start, end in (merged or [])})
+        return cls(sheet, rows, {start: end for start, end in (merged or [])}, facts or SheetFacts())
 
     @property
     def empty(self) -> bool:
@@ -119,13 +137,16 @@ class Grid:
         value = self.values[row][col]
         return value.strip() if isinstance(value, str) else self.texts[row][col]  # texts = printed(value)
 
-    def num(self, row: int, col: int | None, scale: float = 1.0) -> Num:
-        """The number in a cell (None for blanks, dashes, words), scaled, with raw text and ref."""
+    def num(self, row: int, col: int | None, scale: float = 1.0, *, derived: bool = False) -> Num:
+        """The number in a cell (None for blanks, dashes, words), scaled, with raw text and ref.
+
+        ``derived`` marks cells the rules recompute themselves (执行率, its 得分, 总分): an
+        uncalculated formula there is noted, not a reason to refuse the file."""
         if col is None:
             return Num()
         raw = self.raw(row, col)
         if not raw:
-            self.blank_reads.add((row, col))
+            (self.derived_blanks if derived else self.blank_reads).add((row, col))
         value = self.values[row][col] if raw else ""
         number = parse_number(value)
         if number is not None and scale != 1.0:
@@ -133,9 +154,12 @@ class Grid:
         return Num(number, raw, self.ref(row, col))
 
     def text_cell(self, row: int, col: int | None) -> Text:
-        """The cleaned text of a cell with its ref."""
+        """The cleaned text of a cell with its ref; a constant typed as a formula reads as typed."""
         if col is None:
             return Text()
+        typed = self.facts.typed.get((row, col))
+        if typed is not None:
+            return Text(typed, self.ref(row, col))
         if not self.raw(row, col):
             self.blank_reads.add((row, col))
         return Text(self.text(row, col), self.ref(row, col))

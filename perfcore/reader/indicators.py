@@ -104,8 +104,8 @@ def read_indicators(grid: Grid, rows: range, form: Form) -> None:
     name_col = cols["name"]
     for row in range(start, rows.stop):
         if _is_total(grid, row, name_col):
-            form.total_weight = grid.num(row, cols.get("weight"))
-            form.total_declared = grid.num(row, cols.get("score"))
+            form.total_weight = grid.num(row, cols.get("weight"), derived=True)
+            form.total_declared = grid.num(row, cols.get("score"), derived=True)
             return
         levels.update(grid, row, cols)
         key = grid.key(row, name_col)

@@ -22,7 +22,7 @@ MESSAGES = {
     "encrypted": "工作簿设有打开密码，请在 Excel 中取消密码后再上传",
     "empty_workbook": "工作簿是空的，没有任何内容",
     "no_form": "没有找到财政项目支出绩效自评表（未找到“项目名称”或“财政项目支出绩效自评表”标题）",
-    "formula_no_cache": "公式没有计算结果，请在 Excel 中打开并保存后再上传",
+    "formula_no_cache": "公式没有计算结果，公式引擎也无法计算，请在 Excel 中打开并保存后再上传",
     "unreadable": "读取时出错，文件可能已损坏",
 }
 
