@@ -104,6 +104,7 @@ class Form:
     total_declared: Num = field(default_factory=Num)
     extra: dict[str, str] = field(default_factory=dict)  # 项目负责人, 填报日期, ... as printed
     notes: list[str] = field(default_factory=list)       # reader remarks in Chinese (cells guessed, formulas, ...)
+    layout: dict[str, str] = field(default_factory=dict)  # block → where it was found (标题, 年度, 项目资金 ...)
 
     def fund(self, kind: str) -> FundLine | None:
         """The first fund line of this kind, or None."""

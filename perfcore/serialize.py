@@ -7,7 +7,8 @@ Two shapes, because they serve two readers:
   ``goals``, ``indicators``, ``total``. Other tools read these keys, so they never change.
   Extras are only ever added: ``money_unit``, ``fund_lines`` (every funds row in sheet order,
   with its label), ``extra_funds`` (rows beyond the four standard ones), ``extra`` (header
-  fields such as 项目负责人), ``notes``, each indicator's ``row``, and two flat maps keyed by a
+  fields such as 项目负责人), ``notes``, ``layout`` (where each block was found), each
+  indicator's ``row``, and two flat maps keyed by a
   path (``"execution.rate"``, ``"indicators.3.actual"``, ``"fund_lines.0.budget"``):
   ``cells`` (where each value was read) and ``raw`` (the text as printed). With them the
   contract dict reloads into the very same Form.
@@ -205,6 +206,7 @@ def form_to_dict(form: Form) -> dict[str, Any]:
         ],
         "extra": dict(form.extra),
         "notes": list(form.notes),
+        "layout": dict(form.layout),
         "cells": p.cells,
         "raw": p.raw,
     }
@@ -275,6 +277,7 @@ def _form_from_contract(d: dict[str, Any]) -> Form:
         total_declared=p.to_num("total.declared_score", total.get("declared_score")),
         extra=dict(d.get("extra") or {}),
         notes=list(d.get("notes") or []),
+        layout=dict(d.get("layout") or {}),
     )
 
 
@@ -288,7 +291,7 @@ def form_from_dict(d: dict[str, Any]) -> Form:
 # --- identity of a form's content ---------------------------------------------------------
 
 
-_PLACE_KEYS = frozenset({"source", "cells", "raw", "notes"})
+_PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout"})
 
 
 def content_hash(form: Form | dict[str, Any]) -> str:

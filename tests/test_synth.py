@@ -44,4 +44,8 @@ def test_written_workbooks_read_back_as_the_generated_forms(tmp_path):
     assert [len(r.forms) for r in results] == [3, 2, 2]
     read = [f for r in results for f in r.forms]
     generated = [synth.make_form(i, 2, file=f.source.file) for i, f in enumerate(read)]
+    layouts = [f.layout for f in read]
+    assert all(set(layout) == {"标题", "年度", "表头", "项目资金", "年度总体目标", "绩效指标", "总分"} for layout in layouts)
+    for form in read:
+        form.layout = {}  # where the reader found each block; the generator does not say
     assert [form_to_dict(f) for f in read] == [form_to_dict(f) for f in generated]  # raw text and cells too

@@ -1,90 +1,112 @@
-"""The printed vocabulary of a self-evaluation form: labels, their synonyms, level names.
+"""The printed vocabulary of a self-evaluation form, loaded from ``synonyms.toml``.
 
-Forms are located by their labels, never by fixed positions, so every synonym a
-province prints lives here in one place.
+Forms are located by their labels, never by fixed positions. The synonyms every
+province prints live in that data file; this module turns them into the sets and the
+small classifiers the reader uses (which column a header names, which kind of funds
+row a label is, whether a cell is a title), so no label is spelled in reader code.
 """
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from perfcore.text import squash
 
+_DATA = tomllib.loads((Path(__file__).with_name("synonyms.toml")).read_text(encoding="utf-8"))
+
 _BRACKETS = re.compile(r"[(（【\[][^)）】\]]*[)）】\]]")
 _POINTS = re.compile(r"\d+(\.\d+)?分$")
+_TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _DATA["traditional"]["map"].split() if len(pair) == 2})
 
-TITLE = "财政项目支出绩效自评表"
-TOTAL_LABELS = frozenset({"总分", "合计", "总计", "总分值"})
 
-# Header fields of Form → label keys that name them.
-HEADER_FIELDS: dict[str, str] = {
-    "项目名称": "project",
-    "主管部门": "department",
-    "主管部门及代码": "department",
-    "主管单位": "department",
-    "实施单位": "unit",
-    "实施单位及代码": "unit",
-    "项目实施单位": "unit",
-}
-# Optional header labels kept as printed in Form.extra.
-EXTRA_LABELS = frozenset({"项目负责人", "财务负责人", "填报日期", "填报人", "联系电话", "项目编码"})
+def _set(section: str, key: str) -> frozenset[str]:
+    return frozenset(_DATA[section][key])
 
-FUNDS_LABEL = "项目资金"
-# 项目资金 block columns → label keys (brackets such as (A), (B/A), (万元) already dropped).
-FUND_COLUMNS: dict[str, frozenset[str]] = {
-    "initial": frozenset({"年初预算数", "年初预算"}),
-    "budget": frozenset({"全年预算数", "调整后预算数", "全年预算", "调整后预算"}),
-    "executed": frozenset({"全年执行数", "全年执行", "执行数", "实际执行数"}),
-    "weight": frozenset({"分值", "权重"}),
-    "rate": frozenset({"执行率", "预算执行率"}),
-    "score": frozenset({"得分"}),
-}
 
-PLANNED_LABELS = frozenset({"预算目标", "预期目标", "年初目标", "计划目标"})
-ACTUAL_LABELS = frozenset({"实际完成情况", "实际完成", "完成情况"})
-GOAL_LABELS = frozenset({"年度总体目标", "总体目标", "年度目标"})
+def _columns(section: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    return {name: _set(section, name) for name in names}
 
-# 绩效指标 table columns → label keys.
-INDICATOR_COLUMNS: dict[str, frozenset[str]] = {
-    "level1": frozenset({"一级指标"}),
-    "level2": frozenset({"二级指标"}),
-    "name": frozenset({"三级指标", "指标名称"}),
-    "target": frozenset({"年度指标值", "指标值", "年度目标值", "目标值", "预期指标值"}),
-    "op": frozenset({"指标性质", "运算符", "运算符号"}),
-    "unit": frozenset({"度量单位", "计量单位", "单位"}),
-    "actual": frozenset({"实际完成值", "完成值", "实际值", "全年实际值", "实际完成"}),
-    "weight": frozenset({"分值", "权重", "权重分值", "指标分值"}),
-    "score": frozenset({"得分", "自评得分"}),
-}
-NOTE_WORDS = ("原因", "改进措施")
+
+TITLE = "财政项目支出绩效自评表"  # the national title, written on perfboard's own templates
+TITLE_ENDINGS = tuple(_DATA["title"]["endings"])
+TITLE_EXACT = _set("title", "exact")
+
+_HEADER = _DATA["header"]
+# Header label key → Form field (project / department / unit).
+HEADER_FIELDS: dict[str, str] = {label: field for field in ("project", "department", "unit") for label in _HEADER[field]}
+PROJECT_LABELS = _set("header", "project")
+EXTRA_LABELS = _set("extra", "labels")
+
+FUNDS_ANCHORS = tuple(_DATA["funds"]["anchors"])
+FUND_COLUMNS: dict[str, frozenset[str]] = _columns("funds", ("initial", "budget", "executed", "weight", "rate", "score", "note"))
+MONEY_WAN = tuple(_DATA["funds"]["unit_wan"])
+_ROWS = _DATA["fund_rows"]
+
+PLANNED_LABELS = _set("goals", "planned")
+ACTUAL_LABELS = _set("goals", "actual")
+GOAL_LABELS = _set("goals", "section")
+
+INDICATOR_COLUMNS: dict[str, frozenset[str]] = _columns(
+    "indicators", ("level1", "level2", "name", "target", "op", "unit", "actual", "weight", "score")
+)
+NOTE_WORDS = tuple(_DATA["indicators"]["note_words"])
+INDICATOR_SECTIONS = _set("indicators", "section")
+TOTAL_LABELS = _set("indicators", "total")
+
+LEVEL1_NAMES = tuple(_DATA["levels"]["level1"])
+LEVEL2_STEMS = _set("levels", "level2_stems")
+LABEL_FRAGMENTS = _set("levels", "fragments")
+INSTRUCTIONS = tuple(_DATA["template"]["instructions"])
+TICKS = _set("marks", "ticks")
+CROSSES = _set("marks", "crosses")
 
 SECTION_LABELS = (
-    frozenset({TITLE, "绩效指标", FUNDS_LABEL})
-    | PLANNED_LABELS
-    | ACTUAL_LABELS
-    | GOAL_LABELS
-    | INDICATOR_COLUMNS["level1"]
-    | INDICATOR_COLUMNS["name"]
+    frozenset({TITLE}) | PLANNED_LABELS | ACTUAL_LABELS | GOAL_LABELS | INDICATOR_SECTIONS
+    | INDICATOR_COLUMNS["level1"] | INDICATOR_COLUMNS["name"] | frozenset(FUNDS_ANCHORS)
 )
-
-LEVEL1_NAMES = ("产出指标", "效益指标", "满意度指标", "成本指标")
-# Level-2 stems printed with or without the 指标 suffix.
-LEVEL2_STEMS = frozenset(
-    {"数量", "质量", "时效", "成本", "经济效益", "社会效益", "生态效益", "可持续影响", "服务对象满意度"}
-)
-# Fragments left when a page break cuts a vertical label (绩效 / 指标).
-LABEL_FRAGMENTS = frozenset({"绩效", "指标", "绩效指标", "一级指标", "二级指标"})
 _PLACEHOLDER = re.compile(r"^(指标\d*:?|\.+|…+|\d+)$")
+_PLACEHOLDER_PREFIX = re.compile(r"^指标\d+[:：.、]?\s*(?=\S)")
 
 
 def label_key(text: str) -> str:
-    """A cell's text as a label key: no spaces, no bracketed parts, no trailing colon."""
-    key = _BRACKETS.sub("", squash(text))
+    """A cell's text as a label key: no spaces, no bracketed parts, simplified characters, no trailing colon."""
+    key = _BRACKETS.sub("", squash(text).translate(_TRADITIONAL))
     return key.strip(":：")
+
+
+def is_title(key: str) -> bool:
+    """项目支出绩效自评表, 2020年度项目支出绩效自评表, 公开08表…专项资金绩效目标自评表 ..."""
+    return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS))
+
+
+def is_project_label(key: str) -> bool:
+    return key.split(":", 1)[0] in PROJECT_LABELS
+
+
+def is_funds_anchor(key: str) -> bool:
+    return key.startswith(FUNDS_ANCHORS)
 
 
 def column_of(key: str, columns: dict[str, frozenset[str]]) -> str | None:
     """Which column of a table a header label names, or None."""
     return next((name for name, keys in columns.items() if key in keys), None)
+
+
+def fund_kind(key: str) -> str | None:
+    """年度资金总额 / 总额 → total, 当年/本年财政拨款 → appropriation ...; other money rows → extra."""
+    label = key.removeprefix("其中").lstrip(":")
+    if label in _ROWS["total"] or label.endswith(tuple(_ROWS["total_endings"])):
+        return "total"
+    if label in _ROWS["appropriation"] or any(word in label for word in _ROWS["appropriation_contains"]):
+        return "appropriation"
+    if any(word in label for word in _ROWS["carryover_contains"]):
+        return "carryover"
+    if label in _ROWS["other"]:
+        return "other"
+    if label.endswith(tuple(_ROWS["extra_endings"])) or any(word in label for word in _ROWS["extra_contains"]):
+        return "extra"
+    return None
 
 
 def is_note_label(key: str) -> bool:
@@ -94,6 +116,25 @@ def is_note_label(key: str) -> bool:
 def is_placeholder(key: str) -> bool:
     """Rows left empty in a template: ``指标1:``, ``……``, a bare number."""
     return not key or _PLACEHOLDER.match(key) is not None
+
+
+def indicator_name(text: str) -> str:
+    """An indicator name without the template's ``指标1:`` numbering (``指标1:工程质量合格`` → ``工程质量合格``)."""
+    return _PLACEHOLDER_PREFIX.sub("", text)
+
+
+def is_instruction(text: str) -> bool:
+    """Template instructions left in a cell (``说明原因（100字以内）``): nothing the unit wrote."""
+    return any(word in text for word in INSTRUCTIONS)
+
+
+def mark(text: str) -> str | None:
+    """``√`` / ``×`` for a cell holding only a tick or a cross (also their Wingdings glyphs), else None."""
+    if text in TICKS:
+        return "√"
+    if text in CROSSES:
+        return "×"
+    return None
 
 
 def level1_of(key: str) -> str | None:
@@ -126,3 +167,9 @@ def fits(level1: str, level2: str) -> bool:
     if implied is None or implied == level1:
         return True
     return level1 == "成本指标" and "成本" in level2
+
+
+def points_of(text: str) -> float | None:
+    """The points printed in a label: ``预算执行情况(10分)`` → 10.0, else None."""
+    found = re.search(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]", squash(text))
+    return float(found.group(1)) if found else None

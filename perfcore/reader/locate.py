@@ -1,7 +1,8 @@
 """Finding forms and labels in a grid: where each form starts and ends, where a label sits.
 
-A sheet may hold one form or several stacked; a form starts at its title row
-(财政项目支出绩效自评表) or, when titles are missing, at its 项目名称 row.
+A sheet may hold one form or several stacked; a form starts at its title row (any
+title of the 自评表 family, alone on its row) or, when titles are missing, at its
+项目名称 row.
 """
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .grid import Cell, Grid
-from .labels import EXTRA_LABELS, HEADER_FIELDS, INDICATOR_COLUMNS, TITLE
+from .labels import EXTRA_LABELS, HEADER_FIELDS, INDICATOR_COLUMNS, is_funds_anchor, is_project_label, is_title
 
 _TITLE_LOOKBACK = 3  # rows between a title and its 项目名称 (year line, blank line)
 
 
 @dataclass(frozen=True)
 class Block:
-    """Rows [start, end) of one form in a sheet (zero-based)."""
+    """Rows [start, end) of one form in a sheet (zero-based); ``title`` is its title row, if any."""
 
     start: int
     end: int
+    title: int | None = None
 
 
 def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> list[Cell]:
@@ -44,14 +46,6 @@ def find_cell(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> 
     return None
 
 
-def _is_title(key: str) -> bool:
-    return TITLE in key
-
-
-def _is_project(key: str) -> bool:
-    return key == "项目名称" or key.startswith("项目名称:")
-
-
 def _is_indicator_header(key: str) -> bool:
     return key in INDICATOR_COLUMNS["name"]
 
@@ -62,29 +56,31 @@ def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
     return [row for row, keys in enumerate(grid.keys) if not wanted.isdisjoint(keys)]
 
 
+def title_rows(grid: Grid) -> list[int]:
+    """Rows holding a title of the 自评表 family and no header label (a project may be named …自评表)."""
+    return [row for row in _rows_with(grid, is_title) if not any(is_header_label(key) for key in grid.keys[row] if key)]
+
+
 def find_forms(grid: Grid) -> list[Block]:
     """Split a sheet into form blocks; a block with neither funds nor indicators is no form."""
-    titles = _rows_with(grid, _is_title)
-    projects = _rows_with(grid, _is_project)
-    starts: list[int] = []
+    titles = title_rows(grid)
+    projects = _rows_with(grid, is_project_label)
+    starts: list[tuple[int, int | None]] = []
     previous = -1
     for row in projects:
         title = next((t for t in reversed(titles) if previous < t <= row and row - t <= _TITLE_LOOKBACK), None)
-        starts.append(row if title is None else title)
+        starts.append((row, None) if title is None else (title, title))
         previous = row
     if not starts:
-        starts = titles
-    bounds = starts[1:] + [grid.nrows]
-    blocks = [Block(start, end) for start, end in zip(starts, bounds)]
+        starts = [(title, title) for title in titles]
+    bounds = [start for start, _ in starts[1:]] + [grid.nrows]
+    blocks = [Block(start, end, title) for (start, title), end in zip(starts, bounds)]
     return [block for block in blocks if _has_body(grid, block)]
 
 
 def _has_body(grid: Grid, block: Block) -> bool:
     rows = range(block.start, block.end)
-    return (
-        find_cell(grid, _is_indicator_header, rows) is not None
-        or find_cell(grid, lambda key: key.startswith("项目资金"), rows) is not None
-    )
+    return find_cell(grid, _is_indicator_header, rows) is not None or find_cell(grid, is_funds_anchor, rows) is not None
 
 
 def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
