@@ -171,3 +171,30 @@ def test_an_xls_with_percent_formats_reads_as_on_screen():
     assert form.fund("total").budget.raw == "1,000.00"
     card = score_form(form)
     assert card.total == 100 and card.indicators[0].status == "met"
+
+
+def test_a_shared_constant_formula_reads_as_typed_in_every_cell_it_fills():
+    """Excel writes a filled-down ``=100%`` once, as a shared formula the other cells point to."""
+    import zipfile
+
+    wb = openpyxl.load_workbook(SEED)
+    for name in wb.sheetnames[1:]:
+        del wb[name]
+    out = io.BytesIO()
+    wb.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, formula in (("E14", '<f t="shared" ref="E14:E15" si="0">100%</f>'), ("E15", '<f t="shared" si="0"/>')):
+                    start = text.index(f'<c r="{ref}"')
+                    end = text.index("</c>", start) + 4
+                    text = text[:start] + f'<c r="{ref}" s="0">{formula}<v>1</v></c>' + text[end:]
+                data = text.encode()
+            target.writestr(item, data)
+    form = read_workbook(patched.getvalue(), "共享公式.xlsx").forms[0]
+    by_row = {ind.row: ind for ind in form.indicators}
+    assert by_row[14].target.value == "=100%" and by_row[15].target.value == "=100%"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 import zipfile
 from dataclasses import dataclass, field
 
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REF = re.compile(rb'\sr="([A-Z]{1,3})(\d+)"')
 _TYPE = re.compile(rb'\st="(\w+)"')
-_CONSTANT = re.compile(rb"<(?:\w+:)?f>\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+)%?)\s*</(?:\w+:)?f>")
+_CONSTANT = re.compile(rb"<(?:\w+:)?f(?:\s[^>]*)?>\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+)%?)\s*</(?:\w+:)?f>")
+_SHARED_INDEX = re.compile(rb'\ssi="(\d+)"')
+_SHARED_USE = re.compile(rb'<(?:\w+:)?f\s[^>]*?\bt="shared"[^>]*?\ssi="(\d+)"[^>]*/>')
 _CELL_START = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
 _NUMERIC_TYPES = (b"n", b"d")  # other t= values (s, str, inlineStr, b, e) are not numbers
 
@@ -109,12 +112,27 @@ def _sheet_facts(xml: bytes, pattern: re.Pattern[bytes] | None, styled: dict[int
             if ref and (kind is None or kind[1] in _NUMERIC_TYPES):
                 facts.formats[cell_of(*ref.groups())] = styled[int(match[2])]
     if formulas:
+        shared: dict[bytes, str] = {}
         for match in _CONSTANT.finditer(xml):
-            starts = list(_CELL_START.finditer(xml, max(0, match.start() - 512), match.start()))
-            ref = _REF.search(starts[-1][1]) if starts else None
+            ref = _ref_before(xml, match.start())
             if ref:
-                facts.typed[cell_of(*ref.groups())] = "=" + match[1].decode()
+                facts.typed[ref] = "=" + match[1].decode()
+                index = _SHARED_INDEX.search(match[0])
+                if index:
+                    shared[index[1]] = facts.typed[ref]
+        if shared:  # other cells of a shared constant formula: <f t="shared" si="0"/>
+            for match in _SHARED_USE.finditer(xml):
+                ref = _ref_before(xml, match.start())
+                if ref and match[1] in shared:
+                    facts.typed.setdefault(ref, shared[match[1]])
     return facts
+
+
+def _ref_before(xml: bytes, at: int) -> Cell | None:
+    """The cell whose opening tag precedes position ``at`` (a formula inside it)."""
+    starts = list(_CELL_START.finditer(xml, max(0, at - 512), at))
+    ref = _REF.search(starts[-1][1]) if starts else None
+    return cell_of(*ref.groups()) if ref else None
 
 
 def xls_facts(data: bytes) -> dict[str, SheetFacts]:
@@ -138,9 +156,69 @@ def xls_facts(data: bytes) -> dict[str, SheetFacts]:
                     fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
                     if fmt is not None and not is_general(fmt.format_str):
                         sheet_facts.formats[(row, col)] = fmt.format_str
-            if sheet_facts.formats:
+            sheet_facts.typed = _biff_constants(book, index)
+            if sheet_facts.formats or sheet_facts.typed:
                 facts[sheet.name] = sheet_facts
             book.unload_sheet(index)
     except Exception:
         log.debug("xlrd failed on a sheet", exc_info=True)
     return facts
+
+
+# BIFF8 record and formula-token ids (MS-XLS 2.4.127 FORMULA, 2.5.198 Ptg).
+_FORMULA, _SHRFMLA, _EOF, _PTG_EXP = 0x0006, 0x04BC, 0x000A, 0x01
+_PTG_INT, _PTG_NUM, _PTG_PERCENT, _PTG_UPLUS, _PTG_UMINUS, _PTG_PAREN = 0x1E, 0x1F, 0x14, 0x12, 0x13, 0x15
+
+
+def _biff_constants(book, index: int) -> dict[Cell, str]:
+    """Formula cells of one .xls sheet whose formula is a constant (``=100%``), as typed.
+
+    xlrd gives formula results only, so the FORMULA records of the sheet's substream are
+    walked here (xlrd keeps the workbook stream and each sheet's offset)."""
+    mem, pos = book.mem, book._sh_abs_posn[index]
+    formulas: dict[Cell, bytes] = {}
+    shared: dict[Cell, bytes] = {}  # anchor cell → tokens of a shared formula (SHRFMLA)
+    last: Cell | None = None
+    while pos + 4 <= len(mem):
+        code, size = struct.unpack_from("<HH", mem, pos)
+        body = pos + 4
+        pos = body + size
+        if code == _EOF:
+            break
+        if code == _FORMULA and size >= 22:
+            last = struct.unpack_from("<HH", mem, body)
+            (cce,) = struct.unpack_from("<H", mem, body + 20)
+            formulas[last] = bytes(mem[body + 22: body + 22 + cce])
+        elif code == _SHRFMLA and size >= 10 and last is not None:
+            (cce,) = struct.unpack_from("<H", mem, body + 8)
+            shared[last] = bytes(mem[body + 10: body + 10 + cce])
+    typed: dict[Cell, str] = {}
+    for cell, rgce in formulas.items():
+        if len(rgce) == 5 and rgce[0] == _PTG_EXP:  # a cell of a shared formula: its anchor's tokens
+            rgce = shared.get(struct.unpack_from("<HH", rgce, 1), b"")
+        text = _constant_formula(rgce)
+        if text is not None:
+            typed[cell] = text
+    return typed
+
+
+def _constant_formula(rgce: bytes) -> str | None:
+    """``=100%`` / ``=0`` / ``=-5`` from parsed formula tokens, or None when it is not a constant."""
+    if not rgce:
+        return None
+    if rgce[0] == _PTG_INT and len(rgce) >= 3:
+        number, rest = str(struct.unpack_from("<H", rgce, 1)[0]), rgce[3:]
+    elif rgce[0] == _PTG_NUM and len(rgce) >= 9:
+        value = struct.unpack_from("<d", rgce, 1)[0]
+        number, rest = (str(int(value)) if value.is_integer() else repr(value)), rgce[9:]
+    else:
+        return None
+    sign = percent = ""
+    for token in rest:
+        if token == _PTG_PERCENT:
+            percent += "%"
+        elif token == _PTG_UMINUS:
+            sign = "" if sign else "-"
+        elif token not in (_PTG_UPLUS, _PTG_PAREN):
+            return None
+    return f"={sign}{number}{percent}"

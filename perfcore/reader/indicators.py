@@ -99,7 +99,9 @@ class _Levels:
                 new2 = level2_name(key1)
         if key2 and key2 not in LABEL_FRAGMENTS:
             level1 = level1_of(key2)
-            if level1 and level1 != "成本指标":  # a level-1 label pasted into the level-2 column
+            # A level-1 label pasted into the level-2 column, unless the row's level 1 says the
+            # same (Anhui prints 满意度指标 as the level 2 of 满意度指标).
+            if level1 and level1 != "成本指标" and level1 != (new1 or (self.level1 if not key1 else "")):
                 new1 = level1
             else:
                 new2 = level2_name(key2)
