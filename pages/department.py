@@ -39,10 +39,13 @@ def kpi_tiles(summary: dict, unit: str) -> None:
                    help="Σ全年执行数 ÷ Σ年初预算数：与上一项差得越多，说明年中调减越多")
     row2[2].metric("平均规则得分", fmt.score(summary["mean_score"]), border=True,
                    delta=f"按预算加权 {fmt.score(summary['weighted_score'])}", delta_color="off", delta_arrow="off",
-                   help="各项目规则得分的算术平均；下方为按全年预算数加权的平均")
+                   help=f"读取完整的 {summary['n_scored']} 张表规则得分的算术平均；下方为按全年预算数加权的平均")
     label, value = views.grade_line(summary["grades"])
     row2[3].metric(f"等级 {label}", value, border=True,
                    help=f"按规则得分定级的项目数；自评高于规则得分的项目 {summary['n_over_declared']} 个")
+    unread = views.unread_line(summary)
+    if unread:
+        st.warning(unread)
 
 
 def chart_with_note(place, chart, note: str) -> None:

@@ -111,6 +111,7 @@ st.header(md_escape(form.project.value) or "（未填项目名称）", divider="
 st.caption(f"主管部门：{md_escape(form.department.value) or '—'}　实施单位：{md_escape(form.unit.value) or '—'}　"
            f"年度：{common.year_label(form.year)}　来源：{md_escape(form.source.file)} / "
            f"{md_escape(form.source.sheet)}　评分规则：{md_escape(card.policy)}")
+common.reading_notice(card)
 kpi_tiles(card, unit)
 
 d1, d2, d3 = st.columns([1, 1, 2])

@@ -7,6 +7,7 @@ import streamlit as st
 from perfcore import fmt, views
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Scorecard
+from perfcore.report import total_text
 from perfcore.views import md_escape
 from perfcore.writer import write_template
 from ui import common
@@ -43,11 +44,12 @@ def show_form(card: Scorecard, status: str) -> None:
     form = card.form
     counts = views.severity_counts(card.findings)
     label = (f"{md_escape(form.project.value) or '（未填项目名称）'} · {md_escape(form.unit.value)} · "
-             f"{common.year_label(form.year)} — 规则 {fmt.score(card.total)}（{card.grade}），"
+             f"{common.year_label(form.year)} — 规则 {total_text(card)}，"
              f"自评 {fmt.score(card.declared_total)} · {views.FORM_STATUS_LABELS.get(status, status)}")
-    with st.expander(label, expanded=counts["error"] > 0):
+    with st.expander(label, expanded=counts["error"] > 0 or not card.reading.complete):
         st.caption(f"工作表“{md_escape(form.source.sheet)}”，第 {form.source.first_row} 行起；"
                    f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条")
+        common.reading_notice(card)
         if not card.findings:
             st.success("未发现问题。")
         for severity, title, table in views.findings_by_severity(card.findings):

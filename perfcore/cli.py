@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("parse", help="读取自评表并输出识别结果", description="读取自评表并输出识别结果。")
     paths(p)
     p.add_argument("--json", action="store_true", help='输出 JSON：{"forms": [...], "errors": [...]}')
+    p.add_argument("--explain", action="store_true",
+                   help="逐表说明读取情况：找到了哪些部分、在哪个单元格、缺少什么（JSON 中为 reading）")
     p.add_argument("--include-hidden", action="store_true", help="也读取隐藏的工作表")
 
     p = sub.add_parser("score", help="按规则重新评分", description="按评分规则重新计算每项得分并给出审核意见。")
@@ -152,14 +154,26 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
     results = _read(args.paths, args.include_hidden)
     errors = _errors(results)
+    cards = _score(results, None) if args.explain else []
     if args.json:
+        forms = [form_to_dict(f) for r in results for f in r.forms]
+        for form, card in zip(forms, cards):
+            form["reading"] = card.reading.to_dict()
         _print_json(
             {
-                "forms": [form_to_dict(f) for r in results for f in r.forms],
+                "forms": forms,
                 "errors": [e.to_dict() for e in errors],
                 "notes": [{"file": r.file, "note": n} for r in results for n in r.notes],
             }
         )
+    elif args.explain:
+        from perfcore.report import reading_text
+
+        print("\n\n".join(reading_text(card) for card in cards))
+        for r in results:
+            for note in r.notes:
+                print(f"{r.file}：{note}")
+        _print_errors(errors)
     else:
         for r in results:
             if r.error is not None:
@@ -188,6 +202,7 @@ def _score(results: Sequence[Any], policy_name: str | None) -> list[Any]:
 
 def cmd_score(args: argparse.Namespace) -> int:
     from perfcore import fmt
+    from perfcore.report import total_text
     from perfcore.serialize import scorecard_to_dict
 
     results = _read(args.paths)
@@ -198,7 +213,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         for sc in cards:
             print(
-                f"{_where(sc.form)}：规则总分 {fmt.score(sc.total)}（{sc.grade}），"
+                f"{_where(sc.form)}：规则总分 {total_text(sc)}，"
                 f"自评总分 {fmt.score(sc.declared_total)}，差额 {fmt.signed(sc.difference)}，"
                 f"审核意见 {len(sc.findings)} 条"
             )

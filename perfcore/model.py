@@ -157,6 +157,33 @@ class ExecutionScore:
     declared: float | None = None
 
 
+# How completely a form was read (perfcore.reading decides): only 完整 forms get a grade.
+COMPLETE, TO_VERIFY, UNSCORABLE = "完整", "需核实", "无法计分"
+STATES = (COMPLETE, TO_VERIFY, UNSCORABLE)
+
+
+@dataclass
+class ReadingReport:
+    """State, the blocks found (block → where), what the rules lack, and what is only empty."""
+
+    state: str = COMPLETE
+    blocks: dict[str, str] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)   # needed by the rules: decides the state
+    empty: list[str] = field(default_factory=list)     # printed fields left empty: for the report only
+
+    @property
+    def scorable(self) -> bool:
+        return self.state != UNSCORABLE
+
+    @property
+    def complete(self) -> bool:
+        return self.state == COMPLETE
+
+    def to_dict(self) -> dict[str, object]:
+        return {"state": self.state, "blocks": dict(self.blocks), "missing": list(self.missing),
+                "empty": list(self.empty)}
+
+
 @dataclass
 class Scorecard:
     """A form scored under one policy: rule scores, total, grade, findings."""
@@ -165,14 +192,20 @@ class Scorecard:
     policy: str
     execution: ExecutionScore
     indicators: list[IndicatorScore]
-    total: float
-    grade: str
+    total: float | None          # None when the form cannot be scored (无法计分)
+    grade: str | None            # None unless the form was read completely (完整)
     declared_total: float | None
     findings: list[Finding] = field(default_factory=list)
+    reading: ReadingReport = field(default_factory=ReadingReport)
 
     @property
     def difference(self) -> float | None:
         """Declared minus rule total (positive = self-score higher than the rules give)."""
-        if self.declared_total is None:
+        if self.declared_total is None or self.total is None:
             return None
         return round(self.declared_total - self.total, 2)
+
+    @property
+    def grade_label(self) -> str:
+        """What a page shows in the grade's place: 优 / 良 / 中 / 差, or 需核实 / 无法计分."""
+        return self.grade if self.grade is not None else self.reading.state

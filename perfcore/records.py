@@ -25,7 +25,7 @@ class FormRecord:
     """One form's rows without the ids, version numbers, file and user the store fills in.
 
     ``head`` = form_versions (year, unit, project, department); ``place`` = (sheet, first_row);
-    ``body`` = form_versions from ``policy`` to ``form_json``; the other lists lack ``version_id``.
+    ``body`` = form_versions from ``policy`` to ``reading_state``; the other lists lack ``version_id``.
     """
 
     key: Key
@@ -56,6 +56,7 @@ def form_record(form: Form, card: Scorecard | None = None) -> FormRecord:
         card.total if card else None, card.difference if card else None, card.grade if card else None,
         len(form.indicators), severities.count("error"), severities.count("warning"),
         severities.count("info"), json.dumps(d, ensure_ascii=False),
+        card.reading.state if card else None,
     )
     scores = {s.index: s for s in card.indicators} if card else {}
     indicators = []

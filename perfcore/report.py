@@ -10,6 +10,7 @@ from perfcore import fmt
 from perfcore.checks import SEVERITIES, SEVERITY_LABELS, indicator_label
 from perfcore.model import Scorecard
 from perfcore.policy import POLICIES
+from perfcore.reading import BLOCKS
 
 
 def _source(sc: Scorecard) -> str:
@@ -36,7 +37,7 @@ def scorecard_report(sc: Scorecard, *, all_indicators: bool = False) -> str:
         f"【{form.project.value or '（无项目名称）'}】{form.unit.value or '—'} · {year}",
         f"来源：{_source(sc)}",
         f"评分规则：{policy.label if policy else sc.policy}",
-        f"规则总分 {fmt.score(sc.total)}（{sc.grade}）  自评总分 {_declared(sc.declared_total)}"
+        f"规则总分 {total_text(sc)}  自评总分 {_declared(sc.declared_total)}"
         + (f"  差额 {fmt.signed(sc.difference)}" if sc.difference is not None else ""),
         f"预算执行（{fmt.score(sc.execution.weight)} 分）：{sc.execution.explanation}；自评 {_declared(sc.execution.declared)}",
     ]
@@ -50,4 +51,42 @@ def scorecard_report(sc: Scorecard, *, all_indicators: bool = False) -> str:
     counts = "，".join(f"{SEVERITY_LABELS[sev]} {sum(f.severity == sev for f in sc.findings)} 项" for sev in SEVERITIES)
     lines.append(f"审核发现：{counts}" if sc.findings else "审核发现：无")
     lines.extend(f"  [{SEVERITY_LABELS.get(f.severity, f.severity)}] {f.code} {f.message}" for f in sc.findings)
+    if not sc.reading.complete:
+        lines.append(f"读取状态：{sc.reading.state}（" + "；".join(sc.reading.missing) + "）")
+    return "\n".join(lines)
+
+
+def total_text(sc: Scorecard) -> str:
+    """``92.01（优）``, ``87.50（需核实，暂不定级）`` or ``无法计分``."""
+    if sc.total is None:
+        return sc.reading.state
+    if sc.grade is None:
+        return f"{fmt.score(sc.total)}（{sc.reading.state}，暂不定级）"
+    return f"{fmt.score(sc.total)}（{sc.grade}）"
+
+
+def reading_text(sc: Scorecard) -> str:
+    """How one form was read (``parse --explain``): state, each block and where it was found,
+    what the rules lack, what is empty, and the reader's notes; for maintainers of a new layout."""
+    form, reading = sc.form, sc.reading
+    lines = [
+        f"【{form.project.value or '（无项目名称）'}】{_source(sc)}",
+        f"读取状态：{reading.state}",
+        "找到的部分：",
+    ]
+    for block in BLOCKS:
+        lines.append(f"  {block}：{reading.blocks.get(block, '未找到')}")
+    lines.append(f"  项目资金行：{len(form.funds)} 行（{'、'.join(line.label for line in form.funds) or '无'}），"
+                 f"金额单位 {form.money_unit}")
+    lines.append(f"  绩效指标：{len(form.indicators)} 项，分值合计 "
+                 f"{fmt.score(sum(ind.weight.value or 0 for ind in form.indicators))}")
+    if form.extra:
+        lines.append("  其他栏目：" + "、".join(form.extra))
+    lines.append("评分所需但缺少：" + ("无" if not reading.missing else ""))
+    lines.extend(f"  · {item}" for item in reading.missing)
+    if reading.empty:
+        lines.append("未填写：" + "、".join(reading.empty))
+    if form.notes:
+        lines.append("读取说明：")
+        lines.extend(f"  · {note}" for note in form.notes)
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from perfcore import fmt
 from perfcore.model import ExecutionScore, Form, Indicator, IndicatorScore, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.checks import run_checks
+from perfcore.reading import reading_report
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 
 _STATUS_WORD = {"met": "达成", "partly": "部分达成", "missed": "未达成"}
@@ -116,21 +117,26 @@ def grade_for(total: float, policy: Policy = DEFAULT_POLICY) -> str:
 
 
 def score_form(form: Form, policy: Policy = DEFAULT_POLICY) -> Scorecard:
-    """Form → Scorecard: rule scores with explanations, total, grade and review findings."""
+    """Form → Scorecard: rule scores with explanations, total, grade and review findings.
+
+    Only a form read completely gets a grade; one that cannot be scored has no total either
+    (see perfcore.reading)."""
     execution = score_execution(form, policy)
     assessments = [assess(ind, policy) for ind in form.indicators]  # shared with the checks
     indicators = [
         score_indicator(i, ind, policy, a) for i, (ind, a) in enumerate(zip(form.indicators, assessments))
     ]
+    reading = reading_report(form, execution, indicators)
     total = policy.round((execution.score or 0.0) + sum(s.score or 0.0 for s in indicators))
     card = Scorecard(
         form=form,
         policy=policy.name,
         execution=execution,
         indicators=indicators,
-        total=total,
-        grade=grade_for(total, policy),
+        total=total if reading.scorable else None,
+        grade=grade_for(total, policy) if reading.complete else None,
         declared_total=form.total_declared.value,
+        reading=reading,
     )
     card.findings = run_checks(form, card, policy, assessments)
     return card

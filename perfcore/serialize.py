@@ -314,7 +314,8 @@ def content_hash(form: Form | dict[str, Any]) -> str:
 
 
 def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
-    """``form_to_dict`` plus the rule scores, explanations, grade and findings (issue 3 §6)."""
+    """``form_to_dict`` plus the rule scores, explanations, grade, findings and the reading
+    report (``reading``: state 完整 / 需核实 / 无法计分, blocks found, what is missing)."""
     d = form_to_dict(sc.form)
     d["execution"].update(
         score=sc.execution.score,
@@ -331,8 +332,9 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
             explanation=s.explanation if s else "",
             deduction=s.deduction if s else None,
         )
-    d["total"]["score"] = sc.total
-    d["grade"] = sc.grade
+    d["total"]["score"] = sc.total  # null when the form cannot be scored
+    d["grade"] = sc.grade            # null unless the form was read completely
+    d["reading"] = sc.reading.to_dict()
     d["policy"] = sc.policy
     d["difference"] = sc.difference
     d["findings"] = [

@@ -15,7 +15,8 @@ Schema (created on open; every statement below is parameterised)::
                    rate, printed_rate, exec_weight, exec_declared, exec_score,
                    total_weight, declared_total, rule_total, difference, grade,
                    n_indicators, n_errors, n_warnings, n_infos,
-                   form_json)                          -- serialize.form_to_dict, lossless
+                   form_json,                          -- serialize.form_to_dict, lossless
+                   reading_state)                      -- 完整 / 需核实 / 无法计分
     fund_lines    (version_id, idx, kind, label, initial, budget, executed)
     indicators    (version_id, idx, level1, level2, name, target, actual, weight, declared,
                    score, status, deduction, explanation, note, cell)
@@ -136,6 +137,8 @@ TABLES: dict[str, Columns] = {
         ("n_warnings", "INTEGER", "NOT NULL"),
         ("n_infos", "INTEGER", "NOT NULL"),
         ("form_json", "VARCHAR", "NOT NULL"),
+        # 完整 / 需核实 / 无法计分 (perfcore.reading); last, so older files gain it by ALTER TABLE.
+        ("reading_state", "VARCHAR", ""),
     ),
     "fund_lines": (
         ("version_id", "BIGINT", "NOT NULL"),
@@ -194,6 +197,14 @@ TABLES: dict[str, Columns] = {
         ("user_name", "VARCHAR", "NOT NULL"),
     ),
 }
+
+
+# Columns added after schema version 1 (files written before them gain them on open; their
+# rows read NULL there, counted as scored until rescored).
+_UPGRADES = ("ALTER TABLE form_versions ADD COLUMN IF NOT EXISTS reading_state VARCHAR",)
+# Forms whose rule total and grade count in means and grade counts (NULL: stored before the
+# reading report existed).
+SCORED = "coalesce(v.reading_state, '完整') = '完整'"
 
 
 def schema_sql() -> list[str]:
@@ -372,7 +383,7 @@ def _where(filters: Filters | None, alias: str = "v") -> tuple[str, list[Any]]:
 _KEY_MATCH = "year IS NOT DISTINCT FROM ? AND unit = ? AND project = ?"
 
 # Aggregates shared by dept_summary and summary_by (one row per group).
-_SUMMARY_SELECT = """
+_SUMMARY_SELECT = f"""
     count(*) AS n_forms,
     count(DISTINCT v.department) AS n_departments,
     count(DISTINCT v.unit) AS n_units,
@@ -384,12 +395,15 @@ _SUMMARY_SELECT = """
         / nullif(sum(v.budget) FILTER (WHERE v.executed IS NOT NULL), 0) AS rate,
     sum(v.executed) FILTER (WHERE v.initial IS NOT NULL)
         / nullif(sum(v.initial) FILTER (WHERE v.executed IS NOT NULL), 0) AS rate_vs_initial,
-    avg(v.rule_total) AS mean_score,
-    sum(v.rule_total * v.budget)
-        / nullif(sum(v.budget) FILTER (WHERE v.rule_total IS NOT NULL), 0) AS weighted_score,
+    avg(v.rule_total) FILTER (WHERE {SCORED}) AS mean_score,
+    sum(v.rule_total * v.budget) FILTER (WHERE {SCORED})
+        / nullif(sum(v.budget) FILTER (WHERE v.rule_total IS NOT NULL AND {SCORED}), 0) AS weighted_score,
     avg(v.declared_total) AS mean_declared,
-    avg(v.difference) AS mean_difference,
-    count(*) FILTER (WHERE v.difference > 0) AS n_over_declared,
+    avg(v.difference) FILTER (WHERE {SCORED}) AS mean_difference,
+    count(*) FILTER (WHERE v.difference > 0 AND {SCORED}) AS n_over_declared,
+    count(*) FILTER (WHERE {SCORED}) AS n_scored,
+    count(*) FILTER (WHERE v.reading_state = '需核实') AS n_to_verify,
+    count(*) FILTER (WHERE v.reading_state = '无法计分') AS n_unscorable,
     coalesce(sum(v.n_errors), 0)::BIGINT AS n_errors,
     coalesce(sum(v.n_warnings), 0)::BIGINT AS n_warnings
 """
@@ -426,6 +440,8 @@ class Store:
         if not read_only:
             with self._cursor() as cur:
                 for statement in schema_sql():
+                    cur.execute(statement)
+                for statement in _UPGRADES:
                     cur.execute(statement)
                 cur.execute(
                     "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [SCHEMA_VERSION]
@@ -558,7 +574,7 @@ class Store:
             SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
                    v.initial, v.budget, v.executed, v.rate, v.declared_total, v.rule_total,
                    v.grade, v.n_errors, v.n_warnings, v.difference, v.n_indicators,
-                   v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user"
+                   v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user", v.reading_state
             FROM form_versions v WHERE {where}
             ORDER BY v.year DESC NULLS LAST, v.department, v.unit, v.project
             {"LIMIT ?" if limit is not None else ""}
@@ -687,6 +703,8 @@ class Store:
         rate (Σ executed / Σ budget), rate_vs_initial (Σ executed / Σ initial), mean_score,
         weighted_score (mean rule total weighted by full-year budget), mean_declared,
         mean_difference, n_over_declared, n_errors, n_warnings, grades {优, 良, 中, 差, ...}.
+        Means, gaps and grades count forms read completely only (n_scored); forms to verify
+        (n_to_verify, 需核实) and forms that cannot be scored (n_unscorable, 无法计分) are counted apart.
         """
         where, params = _where(filters)
         with self._cursor() as cur:
@@ -729,7 +747,8 @@ class Store:
     ) -> pd.DataFrame:
         """Points lost (weight − rule score) summed by level1 / level2 / indicator / unit / project.
 
-        The execution block is included as level1 = level2 = name = 预算执行率, so by project the
+        Forms not read completely (需核实 / 无法计分) are left out: their missing scores are no
+        deductions. The execution block is included as level1 = level2 = name = 预算执行率, so by project the
         deductions add up to 100 − rule total. Columns: the group columns, n_items (indicator
         rows), weight, score, deduction, declared, declared_deduction (weight − declared).
         By unit or project the indicator rows are first summed per form on the integer
@@ -769,7 +788,7 @@ class Store:
             f"""
             WITH cur AS (
                 SELECT id AS version_id, year, department, unit, project, exec_weight, exec_score, exec_declared
-                FROM form_versions v WHERE {where}
+                FROM form_versions v WHERE {where} AND {SCORED}
             )
             {select}
             ORDER BY deduction DESC NULLS LAST, {group}
@@ -779,14 +798,14 @@ class Store:
         )
 
     def declared_vs_rule(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
-        """Declared and rule totals side by side per current form, largest gap first."""
+        """Declared and rule totals side by side per current form read completely, largest gap first."""
         where, params = _where(filters)
         params += _limit(limit)
         return self._df(
             f"""
             SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
                    v.declared_total, v.rule_total, v.difference, v.grade
-            FROM form_versions v WHERE {where}
+            FROM form_versions v WHERE {where} AND {SCORED}
             ORDER BY v.difference DESC NULLS LAST, v.unit, v.project
             {"LIMIT ?" if limit is not None else ""}
             """,

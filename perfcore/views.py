@@ -144,7 +144,7 @@ def form_kpis(sc: Scorecard) -> FormKpis:
     initial = total.initial.value if total else None
     budget = total.budget.value if total else None
     executed = total.executed.value if total else None
-    return FormKpis(total=sc.total, grade=sc.grade, declared=sc.declared_total, difference=sc.difference,
+    return FormKpis(total=sc.total, grade=sc.grade_label, declared=sc.declared_total, difference=sc.difference,
                     rate=sc.execution.rate, initial=initial, budget=budget, executed=executed,
                     cut=budget_change(initial, budget))
 
@@ -247,10 +247,12 @@ class PreviewItem:
 
 
 def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
-    """The upload overview: one row per form; 导入 preselected for new and changed forms.
+    """The upload overview: one row per form; 导入 preselected for new and changed forms read completely.
 
     A form whose year + unit + project already appeared earlier in the same upload is
     marked and not preselected, so one import never stores two versions of a form at once.
+    Forms to verify (需核实) or that cannot be scored (无法计分) are never preselected: a user
+    may still tick them, and they are stored with that state.
     """
     seen: set[tuple] = set()
     rows = []
@@ -260,20 +262,22 @@ def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
         seen.add(form.key)
         counts = severity_counts(sc.findings)
         rows.append({
-            "导入": item.status != "same" and not duplicate,
+            "导入": item.status != "same" and not duplicate and sc.reading.complete,
             "项目": form.project.value,
             "实施单位": form.unit.value,
             "年度": form.year,
             "规则总分": sc.total,
             "自评总分": sc.declared_total,
-            "等级": sc.grade,
+            "等级": sc.grade_label,
+            "读取状态": sc.reading.state,
             "错误": counts["error"],
             "警告": counts["warning"],
             "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(item.status, item.status),
             "文件": item.file,
             "工作表": form.source.sheet,
         })
-    columns = ["导入", "项目", "实施单位", "年度", "规则总分", "自评总分", "等级", "错误", "警告", "状态", "文件", "工作表"]
+    columns = ["导入", "项目", "实施单位", "年度", "规则总分", "自评总分", "等级", "读取状态", "错误", "警告", "状态",
+               "文件", "工作表"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -344,6 +348,15 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "主管部门": table["department"],
         "年度": table["year"],
     })
+
+
+def unread_line(summary: dict) -> str:
+    """The forms left out of means and grade counts, or "" when every form was read completely."""
+    parts = [f"{summary[key]} 张{label}" for key, label in (("n_to_verify", "需核实"), ("n_unscorable", "无法计分"))
+             if summary.get(key)]
+    if not parts:
+        return ""
+    return "另有 " + "、".join(parts) + " 的自评表未读取完整，不计入平均分、等级统计和扣分分析，请到项目列表中核实。"
 
 
 def grade_line(grades: dict[str, int]) -> tuple[str, str]:

@@ -60,7 +60,10 @@ class WhatIfResult:
     diffs: list[IndicatorDiff]
 
     @property
-    def total_delta(self) -> float:
+    def total_delta(self) -> float | None:
+        """Change of the rule total; None when either side cannot be scored."""
+        if self.new.total is None or self.base.total is None:
+            return None
         return round(self.new.total - self.base.total, 2)
 
     @property
@@ -185,6 +188,8 @@ def path_to_grade(form: Form, grade: str, policy: Policy = DEFAULT_POLICY) -> li
     """
     threshold = policy.grade_threshold(grade)
     card = score_form(form, policy)
+    if card.total is None:
+        return None  # a form that cannot be scored has no path to any grade
     if card.total >= threshold - 1e-9:
         return []
     candidates = []

@@ -252,3 +252,16 @@ def link_params(form: Form) -> dict[str, str]:
     if year is not None:
         params["year"] = str(year)
     return params
+
+
+def reading_notice(card: Scorecard) -> None:
+    """A form not read completely says so before any number: 需核实 (provisional) or 无法计分."""
+    reading = card.reading
+    if reading.complete:
+        return
+    items = "\n".join(f"- {md_escape(item)}" for item in reading.missing)
+    if reading.state == "无法计分":
+        st.error(f"**无法计分**：这张表缺少计分所需的内容，不计规则得分和等级，也不计入部门平均分和等级统计。\n\n{items}")
+    else:
+        st.warning(f"**需核实**：以下计分所需内容缺失或无法识别，规则得分只是暂计，不定等级，"
+                   f"也不计入部门平均分和等级统计。\n\n{items}")
