@@ -46,10 +46,10 @@ class Policy:
     achievement_words: tuple[str, ...] = (
         "达成预期指标", "效果明显", "达成", "完成", "达到", "实现", "达标", "合格", "及时", "健全",
         "完善", "提升", "提高", "增长", "共享", "公开", "优化", "有效", "正常", "到位", "按时",
-        "良好", "满意", "明显", "是",
+        "良好", "满意", "明显", "是", "√",
     )
     partial_words: tuple[str, ...] = ("部分", "基本")
-    negative_words: tuple[str, ...] = ("未", "否", "不", "滞后", "没有", "尚未")
+    negative_words: tuple[str, ...] = ("未", "否", "不", "滞后", "没有", "尚未", "×")
     # Phrases that contain a negative character but are not negative (不断提升, 无差错 ...).
     negative_exceptions: tuple[str, ...] = ("不断", "无差错", "无事故", "无误")
     # Text meaning "none happened", accepted as 0 against a zero target (重大事故发生数 =0 → 未发生).
