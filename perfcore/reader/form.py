@@ -21,7 +21,6 @@ from .labels import (
     FUND_COLUMNS,
     GOAL_LABELS,
     HEADER_FIELDS,
-    MONEY_WAN,
     PLANNED_LABELS,
     SECTION_LABELS,
     column_of,
@@ -30,6 +29,7 @@ from .labels import (
     is_instruction,
     is_title,
     points_of,
+    says_wan,
 )
 from .locate import Block, find_cell, find_cells, header_value, is_header_label
 
@@ -130,7 +130,7 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
         form.notes.append(f"单元格 {grid.ref(*anchor)}：项目资金表没有“年初预算数/全年预算数/全年执行数”列")
         return range(anchor[0], anchor[0] + 1)
     labels = [grid.text(header_row, c) for c in range(grid.width(header_row))] + [grid.text(*anchor)]
-    scale = 10000.0 if any(unit in text for text in labels for unit in MONEY_WAN) else 1.0
+    scale = 10000.0 if any(says_wan(text) for text in labels) else 1.0
     form.money_unit = "万元" if scale != 1.0 else "元"
     row, blanks, last = header_row + 1, 0, header_row
     while row < rows.stop:

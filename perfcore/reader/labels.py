@@ -75,6 +75,12 @@ def label_key(text: str) -> str:
     return key.strip(":：")
 
 
+def says_wan(text: str) -> bool:
+    """Whether a label names 万元 as the money unit (``项目资金（万元）``, ``年度预算数(萬元)``)."""
+    plain = squash(text).translate(_TRADITIONAL)
+    return any(unit in plain for unit in MONEY_WAN)
+
+
 def is_title(key: str) -> bool:
     """项目支出绩效自评表, 2020年度项目支出绩效自评表, 公开08表…专项资金绩效目标自评表 ..."""
     return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS))
