@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from functools import lru_cache
 
 # Cells meaning "nothing here / not applicable".
 BLANK_MARKS = frozenset({"", "—", "——", "-", "--", "－", "/", "／", "无", "N/A", "n/a", "NA", "\\", "…", "……"})
@@ -51,7 +52,16 @@ def squash(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
+    """Empty or a mark meaning "not applicable" (—, /, 无 ...)."""
+    if isinstance(value, str):
+        return value in BLANK_MARKS or _blank_text(value)
     return squash(value) in BLANK_MARKS
+
+
+@lru_cache(maxsize=1 << 14)
+def _blank_text(text: str) -> bool:
+    """``is_blank`` of a text, memoised: targets, weights and marks repeat on every form."""
+    return squash(text) in BLANK_MARKS
 
 
 def parse_number(value: object) -> float | None:

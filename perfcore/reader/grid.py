@@ -72,6 +72,15 @@ def _text_and_key(value: object) -> tuple[str, str]:
     return text, label_key(text) if text else ""
 
 
+_KEY_NEEDS_WORK = re.compile(r"[^0-9,.%+\-E¥$]")
+
+
+def _number_key(text: str) -> str:
+    """The label key of a formatted number: itself when it is plain digits and signs (nearly
+    always), else the full ``label_key`` (brackets of accounting negatives, literal text)."""
+    return text if _KEY_NEEDS_WORK.search(text) is None else label_key(text)
+
+
 @dataclass
 class Grid:
     """Cells of one sheet (row-major, zero-based) with merged ranges by their top-left cell."""
@@ -92,7 +101,7 @@ class Grid:
             value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 text = display(value, code)
-                self.texts[row][col], self.keys[row][col] = text, label_key(text)
+                self.texts[row][col], self.keys[row][col] = text, _number_key(text)
         self.distinct_keys = {key for row in self.keys for key in row if key}
 
     @classmethod

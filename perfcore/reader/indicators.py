@@ -16,6 +16,7 @@ from perfcore.text import is_blank, nfkc
 from .grid import Grid
 from .labels import (
     INDICATOR_COLUMNS,
+    INDICATOR_HEADER_KEYS,
     LABEL_FRAGMENTS,
     TOTAL_LABELS,
     column_of,
@@ -78,6 +79,9 @@ def find_table(grid: Grid, rows: range) -> Table | None:
 
 def _is_header_repeat(grid: Grid, row: int) -> bool:
     """A header row repeated after a page break (三级指标 again, or the upper header)."""
+    keys = grid.keys[row]
+    if INDICATOR_HEADER_KEYS.isdisjoint(keys):  # nearly every row: one set test
+        return False
     return len(header_columns(grid, row).keys() - {"note"}) >= _UPPER_HEADER
 
 

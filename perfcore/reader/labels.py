@@ -51,6 +51,8 @@ INDICATOR_COLUMNS: dict[str, frozenset[str]] = _columns(
     "indicators", ("level1", "level2", "name", "target", "op", "unit", "actual", "weight", "score")
 )
 NOTE_WORDS = tuple(_DATA["indicators"]["note_words"])
+# Every key that names an indicator-table column: lets a row be dismissed with one set test.
+INDICATOR_HEADER_KEYS = frozenset().union(*INDICATOR_COLUMNS.values())
 INDICATOR_SECTIONS = _set("indicators", "section")
 TOTAL_LABELS = _set("indicators", "total")
 
