@@ -14,6 +14,7 @@ from perfcore.samples import SHEETS_WORKBOOK, STACKED_WORKBOOK
 from perfcore.store import LOCKED_MESSAGE, Store
 from perfcore.writer import write_forms
 from tests.formfactory import Row, clean_rows, make_form
+from tests.sigint_child import WAIT_SECONDS
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,11 +189,40 @@ def test_backup_and_restore_commands(tmp_path: Path, books: dict[str, Path]) -> 
     no_traceback(refused)
 
 
+def _await_line(fd: int, child: subprocess.Popen[str], seconds: float) -> str:
+    """The first line the child writes to the pipe ``fd``, waiting at most ``seconds``
+    (and not at all once the child has exited or closed the pipe without writing it)."""
+    import select
+    import time
+
+    def fail(why: str) -> None:
+        stderr = child.stderr.read() if child.poll() is not None and child.stderr else ""
+        raise AssertionError(f"no handshake from the import: {why}\n{stderr}")
+
+    data, deadline = b"", time.monotonic() + seconds
+    while b"\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            fail(f"nothing within {seconds} s")
+        if select.select([fd], [], [], min(left, 1.0))[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                fail("it closed the pipe first")
+            data += chunk
+        elif child.poll() is not None:
+            fail(f"it ended first (exit {child.returncode})")
+    return data.decode().split("\n", 1)[0]
+
+
 def test_ctrl_c_stops_an_import_cleanly_and_a_rerun_finishes_it(tmp_path: Path, assert_whole_forms) -> None:
     """Ctrl-C (SIGINT to the terminal's process group, workers included) mid-import: a Chinese
-    message, no traceback, only whole files stored; the same command again completes the import."""
+    message, no traceback, only whole files stored; the same command again completes the import.
+
+    Midway by a handshake, not a sleep: the interrupted run is the CLI entry point with a hook
+    (tests/sigint_child.py) that, once the first batch has committed, reports it on a pipe and
+    blocks until the signal arrives, so the signal always lands with files stored and files to go.
+    """
     import signal
-    import time
     import zipfile
 
     from perfcore.synth import make_form as synth_form
@@ -211,25 +241,42 @@ def test_ctrl_c_stops_an_import_cleanly_and_a_rerun_finishes_it(tmp_path: Path, 
             book.comment = f"copy {n}".encode()
     db = tmp_path / "ctrl-c.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "perfcore", "import", str(folder), "--db", str(db)]
-    child = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, encoding="utf-8", start_new_session=True)
-    deadline = time.monotonic() + 60
-    while not Path(f"{db}.wal").exists() and not db.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)  # into the reading and storing
-    assert child.poll() is None, "the import finished before the interrupt: give it more files"
-    os.killpg(child.pid, signal.SIGINT)
-    out, err = child.communicate(timeout=60)
+    env.pop("PERFCORE_DEBUG", None)
+    workers = 2  # the real path: reading and scoring in forked worker processes, on any machine
+    args = ["import", str(folder), "--db", str(db), "--workers", str(workers)]
+    handshake, child_end = os.pipe()
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "tests.sigint_child", str(child_end), *args],
+                                 cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, encoding="utf-8", start_new_session=True,
+                                 pass_fds=[child_end])
+        os.close(child_end)
+        try:
+            said = _await_line(handshake, child, seconds=WAIT_SECONDS).split()  # "committed FILES workers N"
+            assert said[0] == "committed" and said[2] == "workers", said
+            committed, alive = int(said[1]), int(said[3])
+            os.killpg(child.pid, signal.SIGINT)  # the child is blocked right after its first commit
+            # stdin stays open till it exits (closing it must not race the signal); a child the
+            # signal missed gives up after its own WAIT_SECONDS and says so on stderr
+            child.wait(timeout=WAIT_SECONDS + 30)
+            out, err = child.communicate()
+        finally:
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.communicate()
+    finally:
+        os.close(handshake)
     assert child.returncode == 130, err
     assert "已中断" in err and "Traceback" not in err + out
+    # the workers were reading when the signal came (unless this machine cannot start them at all)
+    assert alive == workers or "import worker died or could not start" in err, (alive, err)
     with Store(db) as store:
         imports = store.imports_table()
-        assert 0 < len(imports) < 160  # some files, not all
+        assert 0 < committed < 160 and len(imports) == committed  # the committed batch, nothing after it
         assert (imports["n_forms"] == 10).all()  # whole files only
         assert_whole_forms(store)
-    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8",
-                           timeout=120)
+    again = subprocess.run([sys.executable, "-m", "perfcore", *args], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert again.returncode == 0, again.stderr
     with Store(db) as store:
         assert len(store.imports_table()) == 160 and store.count_forms() == 20
