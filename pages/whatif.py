@@ -11,6 +11,7 @@ import streamlit as st
 from perfcore import fmt, views
 from perfcore.errors import StoreError
 from perfcore.model import Form, Scorecard
+from perfcore.report import total_text
 from perfcore.whatif import Change, WhatIfResult, apply_changes, path_to_grade, what_if
 from ui import charts, common
 
@@ -64,9 +65,10 @@ def result_tiles(result: WhatIfResult) -> None:
     tiles[0].metric("模拟后规则得分", fmt.score(new.total), border=True,
                     delta=f"{fmt.signed(result.total_delta)} 分" if result.total_delta else None,
                     help=f"入库版本的规则得分为 {fmt.score(base.total)}")
-    tiles[1].metric("模拟后等级", new.grade, border=True,
-                    delta=f"原为 {base.grade}" if new.grade != base.grade else None, delta_color="off")
-    tiles[2].metric("入库版本规则得分", f"{fmt.score(base.total)}（{base.grade}）", border=True)
+    tiles[1].metric("模拟后等级", new.grade_label, border=True,
+                    delta=f"原为 {base.grade_label}" if new.grade_label != base.grade_label else None,
+                    delta_color="off")
+    tiles[2].metric("入库版本规则得分", total_text(base), border=True)
     tiles[3].metric("模拟后预算执行率", fmt.percent(new.execution.rate), border=True,
                     help=f"入库版本为 {fmt.percent(base.execution.rate)}；执行得分 {fmt.score(new.execution.score)}")
 

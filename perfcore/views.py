@@ -334,7 +334,8 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
     return pd.DataFrame({
         "项目": table["project"],
         "评分卡": [f"scorecard?v={int(v)}" for v in table["version_id"]],
-        "等级": table["grade"],
+        "等级": table["grade"].where(table["grade"].notna(), table["reading_state"])
+        if "reading_state" in table else table["grade"],
         "规则总分": table["rule_total"].astype(float),
         "自评总分": table["declared_total"].astype(float),
         "差额": table["difference"].astype(float),

@@ -274,7 +274,7 @@ def _write_total(ws: Worksheet, form: Form, row: int, scorecard: Scorecard | Non
     _put(ws, row, 8, _number(form.total_declared), "score")
     _put(ws, row, 9, None, "text")
     if scorecard is not None:
-        note = f"等级：{scorecard.grade}"
+        note = f"等级：{scorecard.grade_label}"
         if scorecard.difference is not None:
             note += f"；申报总分与规则总分相差 {scorecard.difference:+.2f}"
         _score_cells(ws, row, scorecard.total, note)
