@@ -108,40 +108,35 @@ def _strip_literals(section: str) -> str:
     return _BRACKET.sub("", _QUOTED.sub("", section))
 
 
-def _literals(section: str) -> str:
-    """The literal text of a section: quoted strings, escapes, currency brackets like ``[$¥-804]``."""
-    out: list[str] = []
+def _tokens(section: str) -> list[tuple[str, bool]]:
+    """A section as (text shown, part of the number) pieces: quoted strings, escapes and
+    currency brackets (``[$¥-804]`` → ``¥``) are literal text; colours and conditions vanish."""
+    out: list[tuple[str, bool]] = []
     i = 0
     while i < len(section):
         ch = section[i]
-        if ch == '"':
-            end = section.find('"', i + 1)
-            end = len(section) if end < 0 else end
-            out.append(section[i + 1:end])
-            i = end + 1
-            continue
-        if ch == "[":
-            end = section.find("]", i)
+        if ch in '"[':
+            close = '"' if ch == '"' else "]"
+            end = section.find(close, i + 1)
             end = len(section) if end < 0 else end
             inner = section[i + 1:end]
-            if inner.startswith("$"):
-                out.append(inner[1:].split("-", 1)[0])
+            if ch == '"':
+                out.append((inner, False))
+            elif inner.startswith("$"):
+                out.append((inner[1:].split("-", 1)[0], False))
             i = end + 1
-            continue
-        if ch == "\\" and i + 1 < len(section):
-            out.append(section[i + 1])
+        elif ch in "\\_*" and i + 1 < len(section):  # escaped char, space of a char's width, fill
+            out.append(({"\\": section[i + 1], "_": " ", "*": ""}[ch], False))
             i += 2
-            continue
-        if ch == "_":  # space the width of the next character
-            out.append(" ")
-            i += 2
-            continue
-        if ch == "*":  # fill with the next character: nothing at natural width
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+        else:
+            out.append((ch, ch in "0#?.,Ee+-"))
+            i += 1
+    return out
+
+
+def _literals(section: str) -> str:
+    """The text a section prints without a number (``"-"`` for zero, ``"无"`` ...)."""
+    return "".join(text for text, _ in _tokens(section))
 
 
 def _render_number(number: float, section: str) -> str:
@@ -171,31 +166,13 @@ def _render_number(number: float, section: str) -> str:
 
 def _cut(section: str) -> tuple[str, str, str]:
     """(literal prefix, digit body, literal suffix) of a number section; ``%`` stays in the suffix."""
-    literal_mask = []
-    i = 0
-    while i < len(section):
-        ch = section[i]
-        if ch == '"':
-            end = section.find('"', i + 1)
-            end = len(section) if end < 0 else end
-            literal_mask.extend([True] * (end + 1 - i))
-            i = end + 1
-        elif ch == "[":
-            end = section.find("]", i)
-            end = len(section) if end < 0 else end
-            literal_mask.extend([True] * (end + 1 - i))
-            i = end + 1
-        elif ch in "\\_*":
-            literal_mask.extend([True, True])
-            i += 2
-        else:
-            literal_mask.append(ch not in "0#?.,Ee+-")
-            i += 1
-    positions = [k for k, ch in enumerate(section[: len(literal_mask)]) if ch in _PLACEHOLDER and not literal_mask[k]]
+    tokens = _tokens(section)
+    positions = [k for k, (text, number) in enumerate(tokens) if number and text in _PLACEHOLDER]
     start, end = positions[0], positions[-1] + 1
-    while end < len(section) and section[end] == ",":  # trailing scaling commas belong to the body
+    while end < len(tokens) and tokens[end] == (",", True):  # trailing scaling commas belong to the body
         end += 1
-    return _literals(section[:start]), section[start:end], _literals(section[end:])
+    prefix, body, suffix = ("".join(text for text, _ in part) for part in (tokens[:start], tokens[start:end], tokens[end:]))
+    return prefix, body, suffix
 
 
 def _date_text(serial: float, code: str) -> str:
