@@ -25,8 +25,8 @@ SAMPLES = ROOT / "data" / "samples"
 OFFICE = Path(__file__).resolve().parent / "fixtures" / "office"
 
 SEEDS = ("seed-2021-sheets", "seed-2021-stacked")
-SAVED = [(f"{stem}.lo.{ext}", stem) for stem in SEEDS for ext in ("xlsx", "xls")]
-TYPED = ["typed-cells.lo.xlsx", "typed-cells.lo.xls"]
+SAVED = [(f"{stem}.lo.{ext}", stem) for stem in SEEDS for ext in ("xlsx", "xls", "ods")]
+TYPED = ["typed-cells.lo.xlsx", "typed-cells.lo.xls", "typed-cells.lo.ods"]
 
 PROJECTS = ["深化“一网通办”专项费用", "业务培训", "宣传与推广", "窗口业务管理", "网络信息系统运行与维护"]
 TOTALS = [100.0, 100.0, 100.0, 92.01, 100.0]

@@ -21,7 +21,7 @@ from perfcore import guard
 from perfcore.errors import ReadError
 from perfcore.model import Form
 
-from .cellfacts import SheetFacts, xls_facts, xlsx_facts
+from .cellfacts import SheetFacts, ods_facts, xls_facts, xlsx_facts
 from .form import read_form
 from .formulas import calculate, uncached_formulas
 from .grid import Cell, Grid, column_letter
@@ -72,6 +72,8 @@ def _facts(data: bytes, found: guard.Inspection) -> dict[str, SheetFacts]:
         return xlsx_facts(data, found.formula_sheets)
     if found.kind == "xls":
         return xls_facts(data)
+    if found.kind == "ods":
+        return ods_facts(data)
     return {}
 
 

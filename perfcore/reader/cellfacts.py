@@ -36,10 +36,12 @@ _CELL_START = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
 
 @dataclass
 class SheetFacts:
-    """Per sheet: numeric cells with a non-General format, and constant formulas as typed."""
+    """Per sheet: numeric cells with a non-General format, the text shown for numeric cells
+    when the file stores it (.ods), and constant formulas as typed."""
 
     formats: dict[Cell, str] = field(default_factory=dict)
     typed: dict[Cell, str] = field(default_factory=dict)
+    shown: dict[Cell, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1024)
@@ -248,3 +250,49 @@ def _constant_formula(rgce: bytes) -> str | None:
         elif token not in (_PTG_UPLUS, _PTG_PAREN):
             return None
     return f"={sign}{number}{percent}"
+
+
+# OpenDocument: every cell stores the text it shows (<text:p>) beside its value.
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_ODS_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODS_NUMERIC = frozenset({"float", "percentage", "currency"})
+_ODS_CONSTANT = re.compile(r"^(?:of:)?=\s*([+-]?(?:\d+(?:\.\d+)?|\.\d+)%?)\s*$")
+
+
+def ods_facts(data: bytes) -> dict[str, SheetFacts]:
+    """{sheet name: facts} of an .ods: the shown text of numeric cells and constant formulas."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            root = ElementTree.fromstring(book.read("content.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, DefusedXmlException, OSError):
+        log.debug("no ods facts", exc_info=True)
+        return {}
+    facts: dict[str, SheetFacts] = {}
+    for table in root.iter(f"{_ODS_TABLE}table"):
+        sheet = SheetFacts()
+        row = 0
+        for row_el in table.iter(f"{_ODS_TABLE}table-row"):
+            rows = int(row_el.get(f"{_ODS_TABLE}number-rows-repeated", "1"))
+            col = 0
+            for cell in row_el:
+                span = int(cell.get(f"{_ODS_TABLE}number-columns-repeated", "1"))
+                _ods_cell(cell, row, col, rows, span, sheet)
+                col += span
+            row += rows
+        if sheet.shown or sheet.typed:
+            facts[table.get(f"{_ODS_TABLE}name", "")] = sheet
+    return facts
+
+
+def _ods_cell(cell, row: int, col: int, rows: int, span: int, sheet: SheetFacts) -> None:
+    if cell.get(f"{_ODS_OFFICE}value-type") not in _ODS_NUMERIC:
+        return
+    text = "".join("".join(p.itertext()) for p in cell.iter(f"{_ODS_TEXT}p")).strip()
+    constant = _ODS_CONSTANT.match(cell.get(f"{_ODS_TABLE}formula", ""))
+    for r in range(row, row + min(rows, 1000)):  # the guard bounds repeated rows with values
+        for c in range(col, col + min(span, 1000)):
+            if text:
+                sheet.shown[(r, c)] = text
+            if constant:
+                sheet.typed[(r, c)] = "=" + constant[1]

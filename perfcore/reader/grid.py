@@ -98,11 +98,17 @@ class Grid:
         self.keys = [[key for _, key in row] for row in pairs]
         self.nrows = len(self.values)
         for (row, col), code in self.facts.formats.items():
-            value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                text = display(value, code)
+            if self._is_number(row, col):
+                text = display(self.values[row][col], code)  # type: ignore[arg-type]
                 self.texts[row][col], self.keys[row][col] = text, _number_key(text)
+        for (row, col), text in self.facts.shown.items():
+            if self._is_number(row, col):
+                self.texts[row][col], self.keys[row][col] = text, label_key(text)
         self.distinct_keys = {key for row in self.keys for key in row if key}
+
+    def _is_number(self, row: int, col: int) -> bool:
+        value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
 
     @classmethod
     def from_rows(
