@@ -79,7 +79,7 @@ def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]
 store = common.start_page("上传与校验")
 
 left, right = st.columns([3, 1])
-left.markdown("把一个或多个 Excel 自评表（.xlsx / .xls）拖到下面。系统会读取每张表、按规则重新计分并列出审核发现，"
+left.markdown("把一个或多个 Excel 自评表（.xlsx / .xls / .ods）拖到下面。系统会读取每张表、按规则重新计分并列出审核发现，"
               "确认后点击“导入”保存到数据库。")
 right.download_button("下载空白自评表模板", data=template_bytes(), file_name="财政项目支出绩效自评表模板.xlsx",
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -91,7 +91,7 @@ for ok, line in summary:
 if summary:
     st.page_link("pages/department.py", label="去部门总览查看导入的项目", icon=":material/monitoring:")
 
-uploads = st.file_uploader("选择或拖入自评表文件", type=["xlsx", "xlsm", "xls"], accept_multiple_files=True,
+uploads = st.file_uploader("选择或拖入自评表文件", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
                            key=f"uploader_{st.session_state.get(ROUND_KEY, 0)}")
 if not uploads:
     if store.count_forms() == 0:
