@@ -198,3 +198,31 @@ def test_a_shared_constant_formula_reads_as_typed_in_every_cell_it_fills():
     form = read_workbook(patched.getvalue(), "共享公式.xlsx").forms[0]
     by_row = {ind.row: ind for ind in form.indicators}
     assert by_row[14].target.value == "=100%" and by_row[15].target.value == "=100%"
+
+
+def test_excel_builtin_chinese_date_formats_read_as_dates():
+    """Format id 31 (yyyy"年"m"月"d"日" in a Chinese Excel) has no <numFmt> entry in styles.xml."""
+    import zipfile
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"], ws["A2"], ws["B2"] = "财政项目支出绩效自评表", "项目名称", "甲"
+    ws["A3"], ws["B3"] = "填报日期", 44621
+    ws["B3"].number_format = "0.000"  # a style of its own, renumbered to the built-in id below
+    ws["A4"], ws["C4"], ws["D4"], ws["E4"] = "项目资金（元）", "年初预算数", "全年预算数", "全年执行数"
+    ws["B5"], ws["C5"], ws["D5"], ws["E5"] = "年度资金总额", 1000, 1000, 1000
+    out = io.BytesIO()
+    wb.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                text = data.decode()
+                code = re.search(r'<numFmt numFmtId="(\d+)" formatCode="0.000"\s*/>', text)
+                text = text.replace(code[0], "").replace(f'numFmtId="{code[1]}"', 'numFmtId="31"')
+                data = text.encode()
+            target.writestr(item, data)
+    form = read_workbook(patched.getvalue(), "日期.xlsx").forms[0]
+    assert form.extra["填报日期"] == "2022-03-01"

@@ -110,3 +110,27 @@ def test_template_instructions_and_numbering_are_not_content():
     form = _form(spec)
     assert [ind.name for ind in form.indicators] == ["完成项目数量"]
     assert form.goals.actual.value == ""
+
+
+def test_columns_in_any_order_read_the_same():
+    """分值 printed before 年度指标值 and 实际完成值 (columns E..G rotated, header included)."""
+    data = one_form(FormSpec())
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb.active
+    header = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 4).value == "三级指标")
+    for row in range(header, ws.max_row + 1):
+        if any(isinstance(ws.cell(row, c), openpyxl.cell.cell.MergedCell) for c in (5, 6, 7)):
+            continue  # the 总分 row, merged across A..F
+        e, f, g = (ws.cell(row, c).value for c in (5, 6, 7))
+        for col, value in zip((5, 6, 7), (g, e, f)):
+            ws.cell(row, col).value = value
+            if isinstance(value, str) and value.startswith("="):
+                ws.cell(row, col).data_type = "s"
+    out = io.BytesIO()
+    wb.save(out)
+    moved = read_workbook(out.getvalue(), "换列.xlsx").forms[0]
+    original = read_workbook(data, "原表.xlsx").forms[0]
+    fields = [(i.name, i.target.value, i.actual.value, i.weight.value, i.declared_score.value) for i in original.indicators]
+    assert [(i.name, i.target.value, i.actual.value, i.weight.value, i.declared_score.value)
+            for i in moved.indicators] == fields
+    assert score_form(moved).total == score_form(original).total
