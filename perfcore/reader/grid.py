@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -105,6 +106,15 @@ class Grid:
             if self._is_number(row, col):
                 self.texts[row][col], self.keys[row][col] = text, label_key(text)
         self.distinct_keys = {key for row in self.keys for key in row if key}
+        self._matches: dict[Callable[[str], bool], set[str]] = {}
+
+    def matching(self, match: Callable[[str], bool]) -> set[str]:
+        """The distinct label keys of the sheet that satisfy ``match`` (memoised per predicate:
+        a sheet of 500 stacked forms asks the same question once per form)."""
+        found = self._matches.get(match)
+        if found is None:
+            found = self._matches[match] = {key for key in self.distinct_keys if match(key)}
+        return found
 
     def _is_number(self, row: int, col: int) -> bool:
         value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None

@@ -128,12 +128,15 @@ def is_placeholder(key: str) -> bool:
 
 def indicator_name(text: str) -> str:
     """An indicator name without the template's ``指标1:`` numbering (``指标1:工程质量合格`` → ``工程质量合格``)."""
-    return _PLACEHOLDER_PREFIX.sub("", text)
+    return _PLACEHOLDER_PREFIX.sub("", text) if text.startswith("指标") else text
+
+
+_INSTRUCTION = re.compile("|".join(re.escape(word) for word in INSTRUCTIONS))
 
 
 def is_instruction(text: str) -> bool:
     """Template instructions left in a cell (``说明原因（100字以内）``): nothing the unit wrote."""
-    return any(word in text for word in INSTRUCTIONS)
+    return bool(text) and _INSTRUCTION.search(text) is not None
 
 
 def mark(text: str) -> str | None:

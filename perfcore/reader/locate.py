@@ -26,13 +26,17 @@ class Block:
 
 
 def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> list[Cell]:
-    """Cells whose label key satisfies ``match``, in reading order."""
+    """Cells whose label key satisfies ``match``, in reading order; ``match`` runs once per
+    distinct label of the sheet, not once per cell."""
+    wanted = grid.matching(match)
+    if not wanted:
+        return []
     return [
         (row, col)
         for row in rows
-        if 0 <= row < grid.nrows
+        if 0 <= row < grid.nrows and not wanted.isdisjoint(grid.keys[row])
         for col, key in enumerate(grid.keys[row])
-        if key and match(key)
+        if key in wanted
     ]
 
 
@@ -52,7 +56,7 @@ def _is_indicator_header(key: str) -> bool:
 
 def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
     """Rows holding a matching label anywhere: ``match`` runs once per distinct label of the sheet."""
-    wanted = {key for key in grid.distinct_keys if match(key)}
+    wanted = grid.matching(match)
     return [row for row, keys in enumerate(grid.keys) if not wanted.isdisjoint(keys)]
 
 
