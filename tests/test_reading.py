@@ -135,10 +135,20 @@ def test_the_upload_page_shows_the_state_and_leaves_incomplete_forms_unticked(ap
 
 
 def test_the_department_page_counts_incomplete_forms_apart(app_db):
-    cards = [_card(FormSpec()), _card(BLANK_ACTUAL)]
+    cards = [_card(FormSpec()), _card(BLANK_ACTUAL), _card(NO_WEIGHTS)]
     with Store(app_db) as store:
         store.import_forms("a.xlsx", b"a", [c.form for c in cards], cards, user="测试")
     at = open_page("department")
     page = texts(at)
-    assert "另有 1 张需核实 的自评表未读取完整" in page
+    assert "另有 1 张需核实、1 张无法计分 的自评表未读取完整" in page
     assert f"平均规则得分 {cards[0].total:.2f}" in page
+
+
+def test_the_scorecard_of_an_unscorable_form_says_so_before_any_number(app_db):
+    card = _card(NO_WEIGHTS)
+    with Store(app_db) as store:
+        report = store.import_forms("a.xlsx", b"a", [card.form], [card], user="测试")
+    at = open_page("scorecard", {"v": str(report.stored[0]["version_id"])})
+    assert at.error and "无法计分" in at.error[0].value and "绩效指标没有分值" in at.error[0].value
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["规则得分"] == "—" and tiles["等级"] == "无法计分"
