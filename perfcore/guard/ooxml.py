@@ -54,12 +54,13 @@ class _Runs:
         # 4 bytes per character covers any UTF-8 text; entities (&amp;) could exceed it
         # but Excel never writes 32,767 of them.
         self.limit = limits.max_cell_chars * 4
-        self.pattern = re.compile(rb"[^<]{%d}" % self.limit)
+        # Anchored on '<' so a search tries each run once (a bare [^<]{n} restarts at every byte of it).
+        self.pattern = re.compile(rb"<[^<]{%d}" % self.limit)
         self.limits, self.file, self.run = limits, file, 0
 
     def feed(self, chunk: bytes, sheet: str = "") -> None:
         first = chunk.find(b"<")
-        if self.run + (first if first >= 0 else len(chunk)) > self.limit or self.pattern.search(chunk):
+        if self.run + (first if first >= 0 else len(chunk)) >= self.limit or self.pattern.search(chunk):
             raise refuse("cell_too_long", self.file, sheet, limit=self.limits.max_cell_chars)
         last = chunk.rfind(b"<")
         self.run = self.run + len(chunk) if last < 0 else len(chunk) - last - 1
