@@ -15,6 +15,8 @@ import copy
 import datetime as dt
 import io
 import json
+import random
+import re
 import struct
 import sys
 import zipfile
@@ -55,8 +57,6 @@ def normalise(data: bytes) -> bytes:
 
 
 def _fixed_core(body: bytes) -> bytes:
-    import re
-
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2021-01-01T00:00:00Z", body)
 
 
@@ -149,6 +149,60 @@ def package(sheets: list[tuple[str, Iterator[bytes] | bytes]], workbook_prolog: 
                 for part in [body] if isinstance(body, bytes) else body:
                     handle.write(part)
     return out.getvalue()
+
+
+def shared_strings(data: bytes, edit: Callable[[list[bytes]], None] | None = None) -> bytes:
+    """The workbook with every inline string moved to xl/sharedStrings.xml, as Excel saves text.
+
+    ``edit`` may change the list of ``<si>`` bodies (in order of first use) before it is written.
+    """
+    src = zipfile.ZipFile(io.BytesIO(data))
+    items: list[bytes] = []
+    index: dict[bytes, int] = {}
+
+    def to_shared(cell: re.Match) -> bytes:
+        body = cell[3]
+        if body not in index:
+            index[body] = len(items)
+            items.append(body)
+        return b'<c %st="s"%s><v>%d</v></c>' % (cell[1], cell[2], index[body])
+
+    sheets = {info.filename: re.sub(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is>(.*?)</is></c>', to_shared,
+                                    src.read(info.filename), flags=re.S)
+              for info in src.infolist() if info.filename.startswith("xl/worksheets/sheet")}
+    if edit is not None:
+        edit(items)
+    sst = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{CT_MAIN}" count="{len(items)}" '
+           f'uniqueCount="{len(items)}">').encode() + b"".join(b"<si>" + item + b"</si>" for item in items) + b"</sst>"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            body = sheets.get(info.filename) or src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                body = body.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", f'<Relationship Type="{CT_REL}/sharedStrings" '
+                                    'Target="sharedStrings.xml" Id="rIdStrings" /></Relationships>'.encode())
+            dst.writestr(zipfile.ZipInfo(info.filename, EPOCH), body, zipfile.ZIP_DEFLATED)
+        dst.writestr(zipfile.ZipInfo("xl/sharedStrings.xml", EPOCH), sst, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def cjk_text(count: int, seed: int, alphabet: int = 20_000, run: int = 1) -> str:
+    """``count`` pseudo-random CJK characters from the first ``alphabet`` of U+4E00…, repeated in runs of
+    1..``run``: text that compresses like text (a million copies of one character would be a zip bomb
+    to the ratio check first, and never reach the string checks)."""
+    rng = random.Random(seed)
+    out: list[str] = []
+    while len(out) < count:
+        out.extend(chr(0x4E00 + rng.randrange(alphabet)) * rng.randint(1, run))
+    return "".join(out[:count])
+
+
+def rich_runs(text: str, size: int) -> bytes:
+    """``text`` as rich-text runs of ``size`` characters: ``<r><t>…</t></r>``…, as a shared or inline string."""
+    return b"".join(b"<r><t>%s</t></r>" % text[i : i + size].encode() for i in range(0, len(text), size))
 
 
 def compound(streams: dict[str, bytes]) -> bytes:
@@ -312,6 +366,30 @@ def cases() -> Iterator[tuple[str, bytes, dict]]:
     long_text = '<row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row>'.format("长" * 340_000)
     yield "cell_1mb.xlsx", package([("Sheet1", sheet_xml([long_text.encode()]))]), {
         "expect_code": "cell_too_long", "why": "一个单元格约 1 MB 文字（34 万字，Excel 上限 32767；openpyxl 会截断，故手工写）"}
+    # Text over the cell limit that no run of bytes gives away: the shared strings (the 2-million-character
+    # project name of issue 10 in one <t>, and split into rich-text runs), a string of 40,000 one-byte
+    # characters (under the 4-bytes-a-character bound on a run), rich-text runs in an inline string.
+    name = "深化“一网通办”专项费用".encode()
+
+    def project(body: bytes) -> Callable[[list[bytes]], None]:
+        def edit(items: list[bytes]) -> None:
+            items[items.index(b"<t>" + name + b"</t>")] = body
+        return edit
+
+    long_name = cjk_text(2_000_000, seed=10, alphabet=8, run=40)
+    yield "shared_name_2m.xlsx", shared_strings(valid, project(b"<t>%s</t>" % long_name.encode())), {
+        "expect_code": "cell_too_long",
+        "why": "issue 10：自评表的项目名称是 200 万个汉字，存在共享字符串表 xl/sharedStrings.xml 里"}
+    yield "shared_name_2m_runs.xlsx", shared_strings(valid, project(rich_runs(long_name, 1000))), {
+        "expect_code": "cell_too_long",
+        "why": "同一个 200 万字的项目名称拆成 2000 段富文本（每段 1000 字），每段都不长"}
+    letters = random.Random(11)
+    ascii_name = "".join(letters.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(40_000))
+    yield "shared_40k_ascii.xlsx", shared_strings(valid, project(b"<t>%s</t>" % ascii_name.encode())), {
+        "expect_code": "cell_too_long", "why": "共享字符串里 4 万个英文字母（超过 32767 字，但不足 4 字节一字的上限）"}
+    yield "inline_runs_40k.xlsx", patch(valid, "xl/worksheets/sheet1.xml", replace(
+        b"<is><t>" + name + b"</t></is>", b"<is>" + rich_runs(cjk_text(40_000, seed=12), 1000) + b"</is>")), {
+        "expect_code": "cell_too_long", "expect_cell": "B3", "why": "工作表内联字符串的 40 段富文本共 4 万字（项目名称 B3）"}
     legacy = io.BytesIO()
     book = xlwt.Workbook()
     book.add_sheet("表1").write(30_000, 1, 1.0)
@@ -342,6 +420,12 @@ def cases() -> Iterator[tuple[str, bytes, dict]]:
     wb.worksheets[0]["XFD1048576"].border = openpyxl.styles.Border(left=openpyxl.styles.Side(style="thin"))
     yield "styled_far_blank.xlsx", save(wb), {
         "expect_forms": 1, "why": "远处只有格式没有值的空单元格不占内存，不应误拒"}
+    yield "shared_strings_form.xlsx", shared_strings(valid), {
+        "expect_forms": 1, "expect_fields": {"project": name.decode()}, "why": "对照：文字存在共享字符串表里（Excel 的存法）"}
+    at_limit = cjk_text(32_767, seed=13)
+    yield "shared_name_32767.xlsx", shared_strings(valid, project(rich_runs(at_limit, 1000))), {
+        "expect_forms": 1, "expect_fields": {"project": at_limit},
+        "why": "对照：项目名称正好 32767 字（Excel 的上限），分成 33 段富文本：照读"}
 
 
 def _letters(index: int) -> str:

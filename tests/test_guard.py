@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import random
 import re
 import struct
 import zipfile
@@ -19,8 +20,10 @@ from hypothesis import strategies as st
 from perfcore import guard
 from perfcore.errors import ReadError
 from perfcore.guard.limits import col_letters
-from perfcore.guard.ooxml import _greater
-from scripts.make_hostile_corpus import CT_MAIN, compound, package, sheet_xml
+from perfcore.guard.ooxml import CHUNK, _greater
+from perfcore.guard.strings import Strings
+from perfcore.reader import read_workbook
+from scripts.make_hostile_corpus import CT_MAIN, cjk_text, compound, package, rich_runs, shared_strings, sheet_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = guard.Limits(max_rows=50, max_cols=10)
@@ -242,3 +245,198 @@ def test_every_attribute_order_gets_the_same_verdict(cell, expected):
     """The pre-check that lets ordinary sheets skip the full scan must never let a far cell through."""
     body = b"".join(sheet_xml([b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9">' + cell + b"</row>"]))
     assert code_of(one_sheet(body), SMALL) == expected
+
+
+# --- strings a cell shows: 32,767 characters in the shared strings, inline strings and values ------------
+
+LIMIT = guard.DEFAULT_LIMITS.max_cell_chars
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
+
+
+def refusal(data: bytes, limits: guard.Limits = guard.DEFAULT_LIMITS) -> ReadError | None:
+    try:
+        guard.inspect(data, "表.xlsx", limits)
+    except ReadError as error:
+        return error
+    return None
+
+
+def inline_book(bodies: list[bytes], kind: bytes = b"inlineStr") -> bytes:
+    """One sheet whose cells A2, B2, … hold ``bodies`` as inline strings (``kind=b"str"``: as formula values)."""
+    cell = b'<c r="%s2" t="inlineStr"><is>%s</is></c>' if kind == b"inlineStr" else b'<c r="%s2" t="str"><f>1</f><v>%s</v></c>'
+    cells = b"".join(cell % (col_letters(i).encode(), body) for i, body in enumerate(bodies, start=1))
+    rows = [b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<row r="2">' + cells + b"</row>"]
+    return package([("Sheet1", b"".join(sheet_xml(rows)))])
+
+
+def shared_book(bodies: list[bytes]) -> bytes:
+    """The same cells with their strings in xl/sharedStrings.xml, one <si> each."""
+    return shared_strings(inline_book(bodies))
+
+
+def ascii_text(count: int, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(count)).replace(" ", "x", 1)
+
+
+def test_a_shared_string_split_into_rich_text_runs_is_counted_whole():
+    """40 runs of 1,000 characters: no run of bytes is long, the string is 40,000 characters."""
+    runs = rich_runs(cjk_text(40_000, seed=1), 1000)
+    error = refusal(shared_book([b"<t>ok</t>", runs]))
+    assert error is not None and error.code == "cell_too_long"
+    assert "共享字符串表" in error.message and "xl/sharedStrings.xml" in error.message and "32767" in error.message
+    assert refusal(shared_book([b"<t>ok</t>", rich_runs(cjk_text(30_000, seed=1), 1000)])) is None
+
+
+def test_a_40000_character_ascii_shared_string_is_refused():
+    """One byte a character: 40,000 characters stay under the 131,068-byte bound on a run of text."""
+    error = refusal(shared_book([b"<t>%s</t>" % ascii_text(40_000).encode()]))
+    assert error is not None and error.code == "cell_too_long" and "sharedStrings.xml" in str(error)
+
+
+def test_an_inline_string_over_the_limit_is_refused_naming_its_cell():
+    for body in (rich_runs(cjk_text(40_000, seed=2), 999), b"<t>%s</t>" % ascii_text(40_000).encode()):
+        error = refusal(inline_book([b"<t>a</t>", body]))
+        assert error is not None and error.code == "cell_too_long"
+        assert (error.sheet, error.cell) == ("Sheet1", "B2")
+        assert str(error).startswith("文件“表.xlsx”工作表“Sheet1”单元格 B2：内部文件 xl/worksheets/sheet1.xml 里")
+    value = refusal(inline_book([b"1", ascii_text(40_000).encode()], kind=b"str"))  # a formula's cached text
+    assert value is not None and (value.code, value.cell) == ("cell_too_long", "B2")
+
+
+@pytest.mark.parametrize("make", [
+    pytest.param(lambda text: shared_book([b"<t>%s</t>" % text.encode()]), id="shared"),
+    pytest.param(lambda text: shared_book([rich_runs(text, 1000)]), id="shared-runs"),
+    pytest.param(lambda text: shared_book([b'<r><rPr><b/></rPr><t xml:space="preserve">%s</t></r>' % text.encode()
+                                           + b'<rPh sb="0" eb="1"><t>%s</t></rPh>' % (b"x" * 500)]), id="phonetic-not-counted"),
+    pytest.param(lambda text: inline_book([rich_runs(text, 1000)]), id="inline-runs"),
+    pytest.param(lambda text: inline_book([text.encode()], kind=b"str"), id="value"),
+    pytest.param(lambda text: shared_book([b"<t>%s</t>" % text.replace("a", "&amp;").encode()]), id="entities-count-one"),
+])
+def test_exactly_32767_characters_pass_and_one_more_is_refused(make):
+    text = ascii_text(LIMIT - 20_000, seed=3) + cjk_text(20_000, seed=3)  # 75 KB of UTF-8
+    assert refusal(make(text)) is None
+    error = refusal(make(text + "长"))
+    assert error is not None and error.code == "cell_too_long"
+
+
+@pytest.mark.parametrize("name, runs", [("shared_name_2m.xlsx", 1), ("shared_name_2m_runs.xlsx", 2000)])
+def test_the_two_million_character_project_name_of_issue_10_is_refused(name, runs):
+    """An otherwise valid form whose project name, 2,000,000 characters, sits in sharedStrings.xml."""
+    data = (HOSTILE / name).read_bytes()
+    part = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/sharedStrings.xml")
+    assert part.file_size < guard.DEFAULT_LIMITS.max_ratio * part.compress_size  # not a zip bomb to the ratio check
+    name_item = max(re.findall(rb"<si>(.*?)</si>", zipfile.ZipFile(io.BytesIO(data)).read(part), re.S), key=len)
+    texts = re.findall(rb"<t>([^<]*)</t>", name_item)
+    assert len(texts) == runs and sum(len(t.decode()) for t in texts) == 2_000_000
+    result = read_workbook(data, name)
+    assert result.error is not None and result.error.code == "cell_too_long" and not result.forms
+    assert str(result.error) == (
+        f"文件“{name}”：共享字符串表（内部文件 xl/sharedStrings.xml）里有单元格文字超过 Excel 上限 32767 个字符，"
+        "文件不是由 Excel 正常保存的；请检查并缩短过长的内容，用 Excel 重新保存后再上传")
+    control = read_workbook((HOSTILE / "shared_name_32767.xlsx").read_bytes(), "shared_name_32767.xlsx")
+    assert control.error is None and len(control.forms[0].project.value) == LIMIT
+
+
+@pytest.mark.parametrize("extra, expected", [(0, "ok"), (1, "cell_too_long")])
+def test_a_string_across_the_chunk_boundary_is_counted_whole(extra, expected):
+    """The part is inflated in 1 MB chunks: a 32,767-character item straddling one is still one item."""
+    fillers = [b"<t>%s</t>" % cjk_text(12, seed=i).encode() for i in range((CHUNK - 40_000) // 52)]  # 52 bytes each
+    long = b"<t>%s</t>" % cjk_text(LIMIT + extra, seed=4).encode()
+    data = shared_strings(inline_book([b"<t>a</t>"]), lambda items: items.extend(fillers + [long]))
+    part = zipfile.ZipFile(io.BytesIO(data)).read("xl/sharedStrings.xml")
+    start = part.index(long)
+    assert start < CHUNK < start + len(long)
+    assert code_of(data) == expected
+
+
+@pytest.mark.parametrize("body, length", [
+    (b"<t>%s<!-- c -->%s</t>", 40_000),                  # a comment inside <t>: the text goes on
+    (b"<t><![CDATA[%s%s]]></t>", 40_000),                # CDATA is text
+    (b"<t>%s</si><si><t>%s</t>", 40_000),                # an end tag inside <t> ends nothing
+    (b"<r><t>%s</t></r><si><r><t>%s</t></r>", 40_000),   # a nested <si> starts nothing
+    (b"<t>%s<b>%s</b></t>", 40_000),                     # markup inside <t>: its text counts
+    (b'<r a="></si><si>"><t>%s</t></r><r><t>%s</t></r>', 40_000),  # a quoted '>' does not end a tag
+])
+def test_markup_that_hides_text_from_a_byte_scan_is_read_as_calamine_reads_it(body, length):
+    import python_calamine
+
+    half = ascii_text(length // 2).encode()
+    data = shared_book([body % (half, half), b"<t>after</t>"])
+    book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert len(book.get_sheet_by_index(0).to_python()[1][0]) >= length  # calamine really builds it
+    assert code_of(data) == "cell_too_long"
+
+
+def test_prefixed_and_utf16_shared_strings_are_counted():
+    text = ascii_text(40_000).encode()
+    data = shared_book([b"<t>%s</t>" % text])
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    sst = zf.read("xl/sharedStrings.xml").decode()
+    prefixed = re.sub(r"<(/?)(sst|si|t)\b", r"<\1x:\2", sst).replace('xmlns="', 'xmlns:x="', 1)
+    utf16 = sst.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    for part in (prefixed.encode(), utf16):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in zf.infolist():
+                z.writestr(info.filename, part if info.filename == "xl/sharedStrings.xml" else zf.read(info.filename))
+        assert code_of(out.getvalue()) == "cell_too_long"
+
+
+def _calamine_longest(data: bytes) -> int:
+    import python_calamine
+
+    rows = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()
+    return max((len(value) for row in rows for value in row if isinstance(value, str)), default=0)
+
+
+def _random_item(rng: random.Random, odd: bool) -> bytes:
+    def text(n: int) -> str:
+        return "".join(rng.choice(["长", "a", "&amp;", "&#x4E00;", "b", "字"]) for _ in range(n))
+
+    parts = []
+    for _ in range(rng.randrange(1, 5)):
+        n, pick = rng.randrange(0, 30), rng.random()
+        if pick < 0.35:
+            parts.append(f"<t>{text(n)}</t>")
+        elif pick < 0.6:
+            parts.append(f'<r><rPr><sz val="11"/><rFont val="宋体"/></rPr><t xml:space="preserve">{text(n)}</t></r>')
+        elif pick < 0.75:
+            parts.append(f'<rPh sb="0" eb="1"><t>{text(n)}</t></rPh><phoneticPr fontId="1"/>')
+        elif odd:
+            parts.append(rng.choice([f"<t>{text(n)}<!-- </si><si> -->{text(n)}</t>", f"<t><![CDATA[{text(n)}]]></t>",
+                                     f"<t>{text(n)}</si><si><t>{text(n)}</t>", f"<t>{text(n)}<x/>{text(n)}</t>",
+                                     f'<r a="x>y"><t>{text(n)}</t></r>', f"<?pi {text(2)}?><t>{text(n)}</t>", "<rPh/>"]))
+    return "".join(parts).encode()
+
+
+@pytest.mark.parametrize("where", ["shared", "inline"])
+def test_string_lengths_agree_with_calamine_whatever_the_chunking(where):
+    """Random rich text, phonetic runs and odd markup, fed in chunks of 1, 7, 61 bytes and whole:
+    a string longer than the limit is always refused; plain XML is refused only then."""
+    rng = random.Random(10)
+    limits = guard.Limits(max_cell_chars=40)
+    for case in range(100):
+        odd = case % 2 == 1
+        items = [_random_item(rng, odd) for _ in range(rng.randrange(1, 5))]
+        if where == "inline":
+            items = [item.replace(b"</si><si>", b"</is></c><c><is>") for item in items]
+        data = shared_book(items) if where == "shared" else inline_book(items)
+        try:
+            longest = _calamine_longest(data)
+        except Exception:  # markup calamine rejects: nothing to compare
+            continue
+        member = "xl/sharedStrings.xml" if where == "shared" else "xl/worksheets/sheet1.xml"
+        part = zipfile.ZipFile(io.BytesIO(data)).read(member)
+        for size in (1, 7, 61, len(part)):
+            strings = Strings(b"si", False, limits, "表.xlsx", "") if where == "shared" else \
+                Strings(b"is", True, limits, "表.xlsx", "", "Sheet1")
+            try:
+                for at in range(0, len(part), size):
+                    strings.feed(part[at : at + size])
+                strings.finish()
+                accepted = True
+            except ReadError:
+                accepted = False
+            assert accepted or longest > 40 or odd, (size, part)
+            assert not accepted or longest <= 40, (size, part)

@@ -23,7 +23,7 @@ MESSAGES: dict[str, str] = {
                      "请删除多余的行（包括格式化过的空行），或把表格拆分到几个工作表 / 文件后上传",
     "too_many_columns": "工作表第 {letters} 列（第 {col} 列）仍有内容，超过上限 {limit} 列；"
                         "自评表只用 A 到 I 列，请删除多余的列后上传",
-    "cell_too_long": "有单元格文字超过 Excel 上限 {limit} 个字符，文件不是由 Excel 正常保存的；"
+    "cell_too_long": "{where}有单元格文字超过 Excel 上限 {limit} 个字符，文件不是由 Excel 正常保存的；"
                      "请检查并缩短过长的内容，用 Excel 重新保存后再上传",
     "bad_number": "单元格的数值是 NaN（非数字）或无穷大，Excel 不会保存这样的值，文件可能由程序生成；"
                   "请改成正常数字，用 Excel 保存后再上传",

@@ -3,10 +3,11 @@
 The zip directory gives declared sizes (decompression bomb) without inflating
 anything; then every member is inflated once, in 1 MB chunks, so the declared
 sizes are verified by zipfile's CRC check and each XML part can be scanned with
-bytes regexes: DTD / entity declarations, over-long text, the furthest cell of each
-sheet (calamine allocates the dense rectangle up to it). Formulas without a cached
-value are the reader's job (perfcore.reader.formulas), which knows the cells a form
-needs. Nothing is held in memory beyond one chunk per member.
+bytes regexes: DTD / entity declarations, over-long text (``perfcore.guard.strings``
+counts every string a cell shows: shared strings, inline strings, values), the furthest
+cell of each sheet (calamine allocates the dense rectangle up to it). Formulas without a
+cached value are the reader's job (perfcore.reader.formulas), which knows the cells a
+form needs. Nothing is held in memory beyond one chunk per member.
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ from defusedxml import DefusedXmlException
 
 from perfcore.guard.limits import MB, Limits, col_letters, col_number, megabytes
 from perfcore.guard.messages import ADVICE_UPLOAD, refuse, too_many_columns, too_many_rows, too_many_sheets
+from perfcore.guard.strings import Strings
 
 CHUNK = 1 * MB
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ROOT = re.compile(rb"<[A-Za-z_]")
+_SST = re.compile(rb"<(?:[^\s<>/]*:)?sst[\s>/]")
 _CUT_TAIL = 64 * 1024  # where to look for the last complete cell when cutting a chunk
 
 
@@ -48,19 +51,24 @@ def _greater(limit: str, alphabet: str, lead: str) -> str:
 
 
 class _Runs:
-    """Longest run of bytes without ``<``: an upper bound on one text node (a cell's text)."""
+    """Longest run of bytes without ``<``, in any part: no text node or tag beyond 4 bytes a character.
 
-    def __init__(self, limits: Limits, file: str) -> None:
+    The exact count of each string a cell shows is ``Strings``' (shared strings, inline
+    strings, values); this bounds everything else cheaply.
+    """
+
+    def __init__(self, limits: Limits, file: str, where: str) -> None:
         # 4 bytes per character covers any UTF-8 text; entities (&amp;) could exceed it
         # but Excel never writes 32,767 of them.
         self.limit = limits.max_cell_chars * 4
-        self.pattern = re.compile(rb"[^<]{%d}" % self.limit)
-        self.limits, self.file, self.run = limits, file, 0
+        # Anchored on '<' so a search tries each run once (a bare [^<]{n} restarts at every byte of it).
+        self.pattern = re.compile(rb"<[^<]{%d}" % self.limit)
+        self.limits, self.file, self.where, self.run = limits, file, where, 0
 
     def feed(self, chunk: bytes, sheet: str = "") -> None:
         first = chunk.find(b"<")
-        if self.run + (first if first >= 0 else len(chunk)) > self.limit or self.pattern.search(chunk):
-            raise refuse("cell_too_long", self.file, sheet, limit=self.limits.max_cell_chars)
+        if self.run + (first if first >= 0 else len(chunk)) >= self.limit or self.pattern.search(chunk):
+            raise refuse("cell_too_long", self.file, sheet, limit=self.limits.max_cell_chars, where=self.where)
         last = chunk.rfind(b"<")
         self.run = self.run + len(chunk) if last < 0 else len(chunk) - last - 1
 
@@ -355,8 +363,9 @@ def _scan_member(
     """Inflate one member (verifying its size and CRC); XML parts get the text checks (the scan is returned)."""
     is_xml = info.filename.lower().endswith(_XML_SUFFIXES)
     sheet = sheets.get(info.filename)
-    runs = _Runs(limits, file)
+    runs = _Runs(limits, file, f"内部文件 {info.filename} 里")
     scan: _SheetScan | _OdsScan | None = None
+    strings: Strings | None = None
     for index, chunk in enumerate(_chunks(zf, info)):
         if not is_xml:
             continue
@@ -366,9 +375,31 @@ def _scan_member(
                 scan = _SheetScan(sheet, chunk, limits, file)
             elif ods is not None and info.filename == "content.xml":
                 scan = ods
+            strings = _strings(info, chunk, sheet, limits, file)
+            if strings is not None:
+                runs.where = strings.where
         runs.feed(chunk, sheet or "")
         if scan is not None:
             scan.feed(chunk)
+        if strings is not None:
+            strings.feed(chunk)
     if scan is not None:
         scan.finish()
+    if strings is not None:
+        strings.finish()
     return scan
+
+
+def _strings(info: zipfile.ZipInfo, head: bytes, sheet: str | None, limits: Limits, file: str) -> Strings | None:
+    """The string-length check for a part whose strings become cells: the shared strings (calamine
+    reads xl/sharedStrings.xml, in any letter case; any part whose root is <sst> is counted too) and
+    each sheet. A part no longer than the limit in bytes cannot hold a longer string: none."""
+    if info.file_size <= limits.max_cell_chars:
+        return None
+    if sheet is not None:
+        return Strings(b"is", True, limits, file, f"内部文件 {info.filename} 里", sheet)
+    root = _ROOT.search(head)
+    if (posixpath.basename(info.filename.replace("\\", "/")).lower() == "sharedstrings.xml"
+            or (root is not None and _SST.match(head, root.start()))):
+        return Strings(b"si", False, limits, file, f"共享字符串表（内部文件 {info.filename}）里")
+    return None
