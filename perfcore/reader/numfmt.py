@@ -59,12 +59,32 @@ def general(value: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# The formats forms use most, as (grouped, places, percent): printed with Python's float
+# formatting when no decimal tie can round differently from Excel's half-away-from-zero.
+_PLAIN = re.compile(r"^(#,##)?0(?:\.(0+))?(%)?$")
+
+
 def display(value: float | int, code: str) -> str:
     """The text a spreadsheet shows for ``value`` under format ``code``."""
     number = float(value)
     if not math.isfinite(number):
         return ""
+    plain = _plain(code)
+    if plain is not None:
+        grouped, places, percent = plain
+        scaled = number * 100 if percent else number
+        shifted = scaled * 10 ** places
+        if abs(shifted) < 1e15 and abs(shifted - round(shifted)) < 1e-6:  # no tie to break
+            return f"{scaled:{',' if grouped else ''}.{places}f}" + ("%" if percent else "")
     return _display(number, code)
+
+
+@lru_cache(maxsize=256)
+def _plain(code: str) -> tuple[bool, int, bool] | None:
+    found = _PLAIN.match(code)
+    if found is None:
+        return None
+    return bool(found[1]), len(found[2] or ""), bool(found[3])
 
 
 @lru_cache(maxsize=4096)
