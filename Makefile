@@ -6,7 +6,7 @@ DB ?= data/perfboard.duckdb
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install seed samples bench chromium clean
+.PHONY: run test test-fast lint install seed samples bench chromium clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,8 +31,17 @@ chromium:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
 	  else echo "chromium or a CJK font not found and apt-get unavailable" >&2; exit 1; fi; }
 
+# CI: lint and types, then everything (slow reliability tests and the browser tests included).
 test: install chromium
 	$(BIN)/python -m pytest -q
+
+# While working: no slow reliability tests, no browser (about a minute less).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 samples: install
 	$(BIN)/python scripts/build_samples.py

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_bench_runs_at_tiny_size_and_reports_every_figure(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(

@@ -214,6 +214,7 @@ def _await_line(fd: int, child: subprocess.Popen[str], seconds: float) -> str:
     return data.decode().split("\n", 1)[0]
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_an_import_cleanly_and_a_rerun_finishes_it(tmp_path: Path, assert_whole_forms) -> None:
     """Ctrl-C (SIGINT to the terminal's process group, workers included) mid-import: a Chinese
     message, no traceback, only whole files stored; the same command again completes the import.

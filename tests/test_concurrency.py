@@ -2,6 +2,8 @@
 only ever see whole transactions (issue 5, "Concurrency and crashes")."""
 from __future__ import annotations
 
+import pytest
+
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +66,7 @@ def _snapshot_checks(store: Store, expected: dict[tuple, tuple[int, float]]) -> 
     return read
 
 
+@pytest.mark.slow
 def test_eight_writers_and_four_readers_on_one_store(tmp_path: Path, assert_whole_forms) -> None:
     forms = [make_form(i) for i in range(TOTAL)]  # distinct (year, unit, project) per index
     cards = [score_form(f) for f in forms]

@@ -9,6 +9,8 @@ be there: every one it reported, plus at most the one it was writing when the ki
 """
 from __future__ import annotations
 
+import pytest
+
 import queue
 import random
 import signal
@@ -137,6 +139,7 @@ def follow_up(store: Store, round_no: int, start: int, folder: Path) -> None:
     assert store.count_forms() == before + FOLLOW_UP
 
 
+@pytest.mark.slow
 def test_sigkill_during_imports_leaves_only_whole_forms(
     tmp_path: Path, assert_whole_forms: Callable[[Store], pd.DataFrame]
 ) -> None:
