@@ -467,3 +467,10 @@ def test_ids_and_filters_taken_from_dataframes_work(store: Store) -> None:
     sid = store.save_scenario(vid, "s", [], True)
     assert store.load_scenario(store.scenarios(vid)["scenario_id"].iloc[0])["scenario_id"] == sid
     assert store.delete_version(vid) is True and store.restore_version(vid) is True
+
+
+def test_a_locked_file_is_a_store_error() -> None:
+    """Callers that catch StoreError alone (pages, the CLI's last resort) also catch a lock."""
+    assert issubclass(StoreLockedError, StoreError)
+    with pytest.raises(StoreError, match="占用"):
+        raise StoreLockedError(LOCKED_MESSAGE)
