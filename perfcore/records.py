@@ -26,7 +26,7 @@ class VersionRow(NamedTuple):
     """The ``form_versions`` columns a form and its scorecard give by themselves.
 
     The store adds the rest (id, version_no, is_current, deleted*, import_id, file_name,
-    imported_at, user_name).
+    imported_at, user_name). ``policy`` … ``rules_version`` are what a rescore recomputes.
     """
 
     year: int | None
@@ -57,6 +57,7 @@ class VersionRow(NamedTuple):
     n_infos: int
     form_json: str                 # serialize.form_to_dict, lossless
     reading_state: str | None      # 完整 / 需核实 / 无法计分 (perfcore.reading)
+    rules_version: str | None      # perfcore.scoring.rules_version of the policy that scored it
 
 
 class FundLineRow(NamedTuple):
@@ -141,6 +142,7 @@ def form_record(form: Form, card: Scorecard | None = None) -> FormRecord:
         n_warnings=severities.count("warning"), n_infos=severities.count("info"),
         form_json=json.dumps(d, ensure_ascii=False),
         reading_state=card.reading.state if card else None,
+        rules_version=card.rules_version if card else None,
     )
     scores = {s.index: s for s in card.indicators} if card else {}
     indicators = []

@@ -16,7 +16,7 @@ from perfcore.store.queries import DEDUCTION_GROUPS, SUMMARY_GROUPS
 from tests.test_store import form, full
 
 V1_TABLES = ("meta", "imports", "form_versions", "fund_lines", "indicators", "findings", "audit", "scenarios")
-STEPS = ["0001_initial", "0002_reading_state"]
+STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version"]
 
 
 def snapshot(path: Path, tables: tuple[str, ...] = V1_TABLES) -> dict[str, list[tuple]]:
@@ -69,9 +69,9 @@ def test_a_version_1_database_upgrades_with_every_row_kept(v1_db: Path) -> None:
         if table not in ("meta", "form_versions"):
             assert after[table] == before[table], table
     assert after["meta"] == [("schema_version", str(SCHEMA_VERSION))]
-    # form_versions: every old column as it was, the new one NULL
-    assert [row[:-1] for row in after["form_versions"]] == before["form_versions"]
-    assert {row[-1:] for row in after["form_versions"]} == {(None,)}
+    # form_versions: every old column as it was, the two new ones NULL until a rescore
+    assert [row[:-2] for row in after["form_versions"]] == before["form_versions"]
+    assert {row[-2:] for row in after["form_versions"]} == {(None, None)}
     # a few values by name
     con = duckdb.connect(str(v1_db), read_only=True)
     try:
@@ -116,6 +116,7 @@ def test_the_app_queries_work_on_an_upgraded_database(v1_db: Path) -> None:
         stored_json = con.execute("SELECT form_json FROM form_versions WHERE id = ?", [vid]).fetchall()[0][0]
         con.close()
         assert store.load_form(vid) == form_from_dict(json.loads(stored_json))
+        assert store.version_info(vid)["rules_version"] is None
         assert store.load_scenario(int(store.scenarios(vid)["scenario_id"].iloc[0]))["changes"][0]["value"] == "2次"
         assert len(store.imports_table()) == 3 and len(store.audit_table()) == 6
         # the writes work too (with a version-1 file the first import used to fail)
@@ -156,11 +157,11 @@ def test_a_failing_step_leaves_the_file_as_it_was(v1_db: Path, monkeypatch: pyte
     broken = (*MIGRATIONS, migrations.Step("0004_broken", ("ALTER TABLE no_such_table ADD COLUMN x INTEGER",), "test"))
     monkeypatch.setattr(migrations, "MIGRATIONS", broken)
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(broken))
-    with pytest.raises(StoreError, match="升级到 3 失败，文件未作任何改动") as err:
+    with pytest.raises(StoreError, match="升级到 4 失败，文件未作任何改动") as err:
         Store(v1_db)
     (copy,) = backups(v1_db)
     assert str(copy) in str(err.value)
-    assert snapshot(v1_db) == before  # step 2 rolled back with the broken one
+    assert snapshot(v1_db) == before  # steps 2 and 3 rolled back with the broken one
     assert "reading_state" not in {c[1] for c in columns(v1_db)}
     monkeypatch.undo()
     with Store(v1_db) as store:

@@ -10,6 +10,7 @@ The only SQL in perfboard lives in this package, one job per module:
 | ``imports`` | a batch of files' forms in one transaction: versions by form key, duplicates by hash |
 | ``versions`` | one form's versions: status of a key, a version's row and form, soft delete / restore |
 | ``queries`` | reads for the pages: forms, department aggregates, deductions, findings, history, audit |
+| ``rescore`` | stored scores that follow the rules: which are stale, recompute all in one transaction |
 | ``scenarios`` | what-if scenarios kept per version |
 | ``backup`` | Parquet backup and restore, the file copy before an upgrade |
 | ``audit`` | the audit-trail entries the writes add in their own transaction |
@@ -42,6 +43,7 @@ from perfcore.store.connection import DEFAULT_DB, LOCKED_MESSAGE, default_db_pat
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from perfcore.store.queries import DEDUCTION_GROUPS, EXECUTION_LABEL, GRADES, SCORED, SUMMARY_GROUPS, Filters
+from perfcore.store.rescore import RescoreReport
 from perfcore.store.schema import TABLES, schema_sql
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "Filters",
     "ImportFile",
     "ImportReport",
+    "RescoreReport",
     "Store",
     "StoreError",
     "StoreLockedError",

@@ -1,7 +1,7 @@
 """``Store``: the perfboard database as pages, the CLI and the import service see it.
 
 Each method is one call into the module that does that job (imports, versions, queries,
-scenarios, backup) with this store's ``Database``; the SQL lives in those modules.
+rescore, scenarios, backup) with this store's ``Database``; the SQL lives in those modules.
 """
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfcore.model import Form, Scorecard
-from perfcore.store import backup, imports, migrations, queries, scenarios, versions
+from perfcore.policy import DEFAULT_POLICY, Policy
+from perfcore.store import backup, imports, migrations, queries, rescore, scenarios, versions
 from perfcore.store.connection import Database
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.queries import Filters
+from perfcore.store.rescore import RescoreReport
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +76,7 @@ class Store:
         return versions.load_form(self._db, version_id)
 
     def version_info(self, version_id: int) -> dict[str, Any]:
-        """One version's row (key, version_no, is_current, deleted, totals, grade, file, policy)."""
+        """One version's row (key, version_no, is_current, deleted, totals, grade, file, policy, rules_version)."""
         return versions.version_info(self._db, version_id)
 
     def history(self, year: int | None, unit: str, project: str) -> pd.DataFrame:
@@ -134,6 +136,16 @@ class Store:
 
     def audit_table(self) -> pd.DataFrame:
         return queries.audit_table(self._db)
+
+    # --- scores that follow the rules ---------------------------------------------------------
+
+    def score_status(self, policy: str, rules_version: str) -> dict[str, Any]:
+        """How many stored versions were scored by other rules or another policy (see rescore.score_status)."""
+        return rescore.score_status(self._db, policy, rules_version)
+
+    def rescore(self, policy: Policy = DEFAULT_POLICY, *, user: str = "") -> RescoreReport:
+        """Recompute rule scores, findings, grade and reading state of every version, in one transaction."""
+        return rescore.rescore(self._db, policy, user)
 
     # --- backup -------------------------------------------------------------------------------
 

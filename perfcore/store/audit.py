@@ -1,7 +1,7 @@
-"""The audit trail: who imported, replaced, deleted or restored which versions, and when.
+"""The audit trail: who imported, replaced, deleted, restored or rescored which versions, and when.
 
 One entry per action, written in the same transaction as the change it records, so the
-trail and the data never disagree. Actions: import / replace / delete / restore.
+trail and the data never disagree. Actions: import / replace / delete / restore / rescore.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def entry(
 
 
 def append(tx: Tx, action: str, user: str, *, version_ids: Sequence[int], forms: str, detail: str) -> int:
-    """Add one entry that belongs to no file (delete, restore); returns its id."""
+    """Add one entry that belongs to no file (delete, restore, rescore); returns its id."""
     entry_id = tx.rows("SELECT coalesce(max(id), 0) + 1 FROM audit")[0][0]
     tx.insert("audit", NAMES, [entry(entry_id, now(), action, user, version_ids=version_ids, forms=forms,
                                      detail=detail)])

@@ -49,6 +49,11 @@ MIGRATIONS: tuple[Step, ...] = (
         ("ALTER TABLE form_versions ADD COLUMN IF NOT EXISTS reading_state VARCHAR",),
         "完整 / 需核实 / 无法计分 of each version; NULL (stored before) counts as 完整 until rescored",
     ),
+    Step(
+        "0003_rules_version",
+        ("ALTER TABLE form_versions ADD COLUMN IF NOT EXISTS rules_version VARCHAR",),
+        "which rules scored each version (perfcore.scoring.rules_version); NULL = unknown, so stale",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

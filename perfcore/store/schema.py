@@ -19,13 +19,14 @@ Tables (``form_versions``: one row per stored version of a form; the others hang
                    total_weight, declared_total, rule_total, difference, grade,
                    n_indicators, n_errors, n_warnings, n_infos,
                    form_json,                          -- serialize.form_to_dict, lossless
-                   reading_state)                      -- 完整 / 需核实 / 无法计分 (step 2)
+                   reading_state,                      -- 完整 / 需核实 / 无法计分 (step 2)
+                   rules_version)                      -- scoring.rules_version of its scores (step 3)
     fund_lines    (version_id, idx, kind, label, initial, budget, executed)
     indicators    (version_id, idx, level1, level2, name, target, actual, weight, declared,
                    score, status, deduction, explanation, note, cell)
     findings      (version_id, idx, code, severity, message, cell, indicator)
     audit         (id, at_time, action, user_name, file_name, sha256, import_id, version_ids, forms, detail)
-                   -- action: import / replace / delete / restore
+                   -- action: import / replace / delete / restore / rescore
     scenarios     (id, version_id, name, changes_json, simulated, created_at, user_name)
 
 The types are DuckDB's; they are also PostgreSQL's except VARCHAR (TEXT there, same
@@ -89,6 +90,7 @@ TABLES: dict[str, Columns] = {
         ("n_infos", "INTEGER", "NOT NULL"),
         ("form_json", "VARCHAR", "NOT NULL"),
         ("reading_state", "VARCHAR", ""),   # migration step 2
+        ("rules_version", "VARCHAR", ""),   # migration step 3
     ),
     "fund_lines": (
         ("version_id", "BIGINT", "NOT NULL"),

@@ -39,14 +39,14 @@ def load_form(db: Database, version_id: int) -> Form:
 
 def version_info(db: Database, version_id: int) -> dict[str, Any]:
     """One version's row: key, version_no, is_current, deleted, totals, grade, file, and the
-    policy its stored scores were computed by."""
+    policy and rules version its stored scores were computed by."""
     info = db.record(
         """
         SELECT id AS version_id, year, department, unit, project, version_no, is_current,
                deleted, content_hash, import_id, file_name, sheet, imported_at,
                user_name AS "user", policy, declared_total, rule_total, difference, grade,
                initial, budget, executed, rate, exec_score, n_errors, n_warnings,
-               reading_state
+               reading_state, rules_version
         FROM form_versions WHERE id = ?
         """,
         [version_id],
