@@ -3,7 +3,7 @@
 Help and messages are Chinese.
 
 Exit codes: 0 done; 1 some file could not be read / stored, or ``check`` found an
-error-level finding; 2 the database is locked or unusable (or the arguments are wrong).
+error-level finding; 2 the database is locked, unusable or from a newer perfboard (or the arguments are wrong).
 Heavy modules are imported inside the commands so that start-up stays short.
 """
 from __future__ import annotations
