@@ -17,6 +17,7 @@ from perfcore.policy import DEFAULT_POLICY, EXEC20_POLICY
 from perfcore.reader import read_workbook
 from perfcore.samples import SHEETS_WORKBOOK
 from perfcore.scoring import rules_version, score_form
+from perfcore.serialize import scorecard_to_dict
 from perfcore.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +126,9 @@ def test_deleted_and_older_versions_are_rescored_too(v1_db: Path) -> None:
 
 def test_the_rules_version_is_a_hash_of_the_declared_versions_and_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     version = rules_version()
-    assert re.fullmatch(r"[0-9a-f]{12}", version) and score_form(read_workbook(SHEETS_WORKBOOK).forms[0]).rules_version == version
+    card = score_form(read_workbook(SHEETS_WORKBOOK).forms[0])
+    assert re.fullmatch(r"[0-9a-f]{12}", version) and card.rules_version == version
+    assert scorecard_to_dict(card)["rules_version"] == version  # in score --json too (a key added)
     assert rules_version(EXEC20_POLICY) != version
     assert rules_version(replace(DEFAULT_POLICY, label="另一个名字")) == version  # the label is no setting
     assert rules_version(replace(DEFAULT_POLICY, decimals=0)) != version
