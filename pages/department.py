@@ -94,6 +94,7 @@ if common.forms().empty:
     common.empty_state("查看部门总览")
     st.stop()
 
+common.stale_scores_notice()
 selected = filters()
 unit = common.money_unit()
 table = common.forms(selected)

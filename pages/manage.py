@@ -1,13 +1,16 @@
-"""数据管理: import history, the audit trail, soft delete and restore of form versions."""
+"""数据管理: import history, the audit trail, soft delete and restore of form versions, rescoring."""
 from __future__ import annotations
 
 import streamlit as st
 
 from perfcore import views
 from perfcore.errors import StoreError
+from perfcore.scoring import rules_version
 from ui import common
 
 NOTICE_KEY = "manage_notice"
+RESCORE_CONFIRM_KEY = "mg_rescore_confirming"
+MORE_ACTION_LABELS = {"rescore": "重新评分"}  # audit actions perfcore.views does not name
 
 
 def change_version(store, version_id: int, delete: bool) -> None:
@@ -21,6 +24,50 @@ def change_version(store, version_id: int, delete: bool) -> None:
     common.clear_caches()
     verb = "删除" if delete else "恢复"
     st.session_state[NOTICE_KEY] = ("success", f"已{verb}版本 {version_id}。" if changed else f"版本 {version_id} 无需{verb}。")
+
+
+def confirm_rescore(asked: bool) -> None:
+    """Button callback: show (or withdraw) the confirmation step of the rescore."""
+    st.session_state[RESCORE_CONFIRM_KEY] = asked
+
+
+def rescore(store) -> None:
+    """Button callback: recompute every stored version's scores by today's rules, then refresh every page."""
+    st.session_state[RESCORE_CONFIRM_KEY] = False
+    user = st.session_state.get(common.USER_KEY, "").strip()
+    try:
+        report = store.rescore(common.APP_POLICY, user=user)
+    except StoreError as exc:
+        st.session_state[NOTICE_KEY] = ("error", str(exc))
+        return
+    common.clear_caches()
+    done = (f"已按现行规则重新评分 {report.n_versions} 个版本：{report.n_changed} 个有变化"
+            f"（其中总分、等级或读取状态变化 {report.n_totals_changed} 个）。各页面已按新的得分显示。")
+    st.session_state[NOTICE_KEY] = ("success", done)
+
+
+def rescore_section(store) -> None:
+    """Whether stored scores follow today's rules, and the rescore with its confirmation step."""
+    status = common.score_status()
+    if not status["n_versions"]:
+        st.caption("数据库里还没有自评表。")
+        return
+    if status["n_stale"]:
+        st.warning(f"{status['n_stale']} 个版本（其中当前版本 {status['n_current_stale']} 个）的规则得分、等级和审核意见"
+                   "是按旧版评分规则或其他评分规则保存的，部门总览与项目评分卡可能不一致。")
+    else:
+        st.success(f"全部 {status['n_versions']} 个版本的得分都已按现行评分规则计算。")
+    st.markdown(f"重新评分按现行评分规则“{common.APP_POLICY.label}”（规则版本 {rules_version(common.APP_POLICY)}），"
+                "从保存的自评表内容重新计算每个版本（含历史版本和已删除版本）的规则得分、审核意见、等级和读取状态；"
+                "自评表内容本身不变。一次完成（要么全部更新，要么不变），记入操作日志。")
+    if not st.session_state.get(RESCORE_CONFIRM_KEY):
+        st.button("重新评分", key="mg_rescore", icon=":material/refresh:", on_click=confirm_rescore, args=(True,),
+                  type="primary" if status["n_stale"] else "secondary")
+        return
+    st.warning(f"确认按现行评分规则重新计算全部 {status['n_versions']} 个版本的得分？")
+    b1, b2 = st.columns(2)
+    b1.button("确认重新评分", key="mg_rescore_confirm", type="primary", on_click=rescore, args=(store,))
+    b2.button("取消", key="mg_rescore_cancel", on_click=confirm_rescore, args=(False,))
 
 
 def version_actions(store, version_ids: list[int], key: str) -> None:
@@ -41,7 +88,8 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
     (st.error if notice[0] == "error" else st.success)(notice[1])
 
 log = store.audit_table()
-imports, versions, audit = st.tabs(["导入记录", "删除与恢复", "操作日志"])
+st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
+imports, versions, scores, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "操作日志"])
 
 with imports:
     table = store.imports_table()
@@ -52,7 +100,6 @@ with imports:
             "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 with versions:
-    st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
     st.markdown("**在用的表单**：选择项目后可删除或恢复它的任一版本。")
     version_id = common.pick_form()
     if version_id is None:
@@ -65,9 +112,14 @@ with versions:
         st.markdown("**已删除的版本**（包括所有版本都被删除、已不在列表中的表单）")
         version_actions(store, gone, "mg_deleted")
 
+with scores:
+    rescore_section(store)
+
 with audit:
     if log.empty:
         st.caption("还没有任何操作记录。")
     else:
-        st.dataframe(views.audit_frame(log), hide_index=True, column_config={
+        frame = views.audit_frame(log)
+        frame["操作"] = frame["操作"].replace(MORE_ACTION_LABELS)
+        st.dataframe(frame, hide_index=True, column_config={
             "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})

@@ -112,6 +112,7 @@ st.caption(f"主管部门：{md_escape(form.department.value) or '—'}　实施
            f"年度：{common.year_label(form.year)}　来源：{md_escape(form.source.file)} / "
            f"{md_escape(form.source.sheet)}　评分规则：{md_escape(card.policy)}")
 common.reading_notice(card)
+common.stale_scores_notice(version_id)
 kpi_tiles(card, unit)
 
 d1, d2, d3 = st.columns([1, 1, 2])

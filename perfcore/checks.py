@@ -48,6 +48,12 @@ from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 from perfcore.text import is_blank
 
+# The declared version of what the checks find and say. Bump it (any new string) with every
+# change that adds, removes or changes a finding for some form: code, severity, message or
+# cell. It is part of perfcore.scoring.rules_version, stored with every form version, so the
+# app can tell that stored findings were made by older checks and offer a rescore.
+CHECKS_VERSION = "2026.12-1"
+
 SEVERITIES = ("error", "warning", "info")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 

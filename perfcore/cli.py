@@ -1,9 +1,9 @@
-"""Command line: ``python -m perfcore parse|score|check|import|template|seed|backup|restore``.
+"""Command line: ``python -m perfcore parse|score|check|import|rescore|template|seed|backup|restore``.
 
 Help and messages are Chinese.
 
 Exit codes: 0 done; 1 some file could not be read / stored, or ``check`` found an
-error-level finding; 2 the database is locked or unusable (or the arguments are wrong).
+error-level finding; 2 the database is locked, unusable or from a newer perfboard (or the arguments are wrong).
 Heavy modules are imported inside the commands so that start-up stays short.
 """
 from __future__ import annotations
@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=os.cpu_count() or 1, metavar="N",
         help="读取和评分用的进程数（默认等于 CPU 核数；1 = 不开子进程）",
     )
+    policy(p)
+
+    p = sub.add_parser(
+        "rescore", help="按现行规则重新评分已入库的表",
+        description="按现行评分规则，从数据库中保存的自评表内容重新计算每个版本（含历史版本和已删除版本）的"
+                    "规则得分、审核意见、等级和读取状态；一个事务完成，记入审计日志。",
+    )
+    db(p)
+    p.add_argument("--user", default="", metavar="NAME", help="操作人姓名（记入审计日志）")
     policy(p)
 
     p = sub.add_parser("template", help="生成空白自评表模板", description="按标准格式生成空白自评表模板。")
@@ -283,6 +292,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from perfcore.policy import get_policy
+
+    if args.db and not Path(args.db).exists():
+        raise StoreError(f"数据库文件“{args.db}”不存在。")
+    policy = get_policy(args.policy)
+    with _open_store(args.db) as store:
+        report = store.rescore(policy, user=args.user)
+    print(
+        f"已重新评分 {report.n_versions} 个版本（评分规则“{policy.label}”，规则版本 {report.rules_version}）："
+        f"{report.n_changed} 个有变化，其中总分、等级或读取状态变化 {report.n_totals_changed} 个。"
+    )
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from perfcore.writer import write_template
 
@@ -327,6 +351,7 @@ COMMANDS = {
     "score": cmd_score,
     "check": cmd_check,
     "import": cmd_import,
+    "rescore": cmd_rescore,
     "template": cmd_template,
     "seed": cmd_seed,
     "backup": cmd_backup,

@@ -44,9 +44,13 @@ class ReadError(Exception):
         }
 
 
-class StoreLockedError(Exception):
-    """The DuckDB file is held by another process (usually the running app)."""
-
-
 class StoreError(Exception):
     """The database could not do what was asked (file unreadable, unknown version id, ...)."""
+
+
+class StoreLockedError(StoreError):
+    """The DuckDB file is held by another process (usually the running app).
+
+    A StoreError, so ``except StoreError`` covers it; callers that say something more
+    specific about a lock catch StoreLockedError first.
+    """

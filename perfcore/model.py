@@ -197,6 +197,7 @@ class Scorecard:
     declared_total: float | None
     findings: list[Finding] = field(default_factory=list)
     reading: ReadingReport = field(default_factory=ReadingReport)
+    rules_version: str | None = None  # perfcore.scoring.rules_version of the policy (None: not from score_form)
 
     @property
     def difference(self) -> float | None:

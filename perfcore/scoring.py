@@ -6,16 +6,44 @@ and the execution block get a rule score plus a short explanation such as
 """
 from __future__ import annotations
 
+import hashlib
+from dataclasses import fields
 from functools import lru_cache
 
 from perfcore import fmt
 from perfcore.model import ExecutionScore, Form, Indicator, IndicatorScore, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.checks import run_checks
+from perfcore.checks import CHECKS_VERSION, run_checks
 from perfcore.reading import reading_report
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 
 _STATUS_WORD = {"met": "达成", "partly": "部分达成", "missed": "未达成"}
+
+# The declared version of the scoring rules. Bump it (any new string) with every change to
+# perfcore.rules, perfcore.values, this module or perfcore.reading that changes a rule score,
+# an explanation, a total, a grade or a reading state for some form. With CHECKS_VERSION and
+# the policy's settings it makes rules_version(), which every stored form version records:
+# versions stored under another rules version are shown as stale until rescored.
+RULES_VERSION = "2026.12-1"
+
+
+def _setting(value: object) -> object:
+    """A policy setting in a form whose repr is the same in every process (sets sorted)."""
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(value))
+    return value
+
+
+@lru_cache(maxsize=64)
+def rules_version(policy: Policy = DEFAULT_POLICY) -> str:
+    """Short hash of RULES_VERSION, CHECKS_VERSION and the policy's settings (its label aside).
+
+    Two scorecards with the same rules version were computed by the same rules, checks and
+    settings; a changed setting of a built-in policy gives a new one without any bump.
+    """
+    settings = tuple((f.name, _setting(getattr(policy, f.name))) for f in fields(policy) if f.name != "label")
+    text = f"rules {RULES_VERSION}; checks {CHECKS_VERSION}; policy {settings!r}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -137,6 +165,7 @@ def score_form(form: Form, policy: Policy = DEFAULT_POLICY) -> Scorecard:
         grade=grade_for(total, policy) if reading.complete else None,
         declared_total=form.total_declared.value,
         reading=reading,
+        rules_version=rules_version(policy),
     )
     card.findings = run_checks(form, card, policy, assessments)
     return card

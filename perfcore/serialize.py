@@ -336,6 +336,7 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
     d["grade"] = sc.grade            # null unless the form was read completely
     d["reading"] = sc.reading.to_dict()
     d["policy"] = sc.policy
+    d["rules_version"] = sc.rules_version  # perfcore.scoring.rules_version: which rules and settings scored it
     d["difference"] = sc.difference
     d["findings"] = [
         {"code": f.code, "severity": f.severity, "message": f.message, "cell": f.cell, "indicator": f.indicator}

@@ -18,6 +18,24 @@ if str(ROOT) not in sys.path:  # app.py, pages/ and ui/ live at the repo root, o
     sys.path.insert(0, str(ROOT))
 
 
+# --- databases as older perfboard versions wrote them (tests/fixtures/store) ---------------
+
+V1_DB = ROOT / "tests" / "fixtures" / "store" / "v1.duckdb.gz"
+
+
+@pytest.fixture
+def v1_db(tmp_path: Path) -> Path:
+    """A fresh copy of the schema-version-1 database written by e298a55's store (make_v1_db.py):
+    the seed forms, a second version, a deleted form, scenarios; 6 versions, 4 current."""
+    import gzip
+    import shutil
+
+    path = tmp_path / "v1.duckdb"
+    with gzip.open(V1_DB, "rb") as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return path
+
+
 # --- Streamlit app (tests/test_app_*.py) --------------------------------------------------
 
 

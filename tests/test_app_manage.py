@@ -39,3 +39,50 @@ def test_delete_and_restore_a_version(app_db):
     audit = at.dataframe[-1].value
     assert list(audit["操作"])[:2] == ["恢复", "删除"] and list(audit["操作人"])[:2] == ["王五", "王五"]
     assert {m.label: m.value for m in open_page("department").metric}["项目数"] == "5"
+
+
+def _metric(at, label: str) -> str:
+    return {m.label: m.value for m in at.metric}[label]
+
+
+def test_stale_scores_are_shown_and_a_confirmed_rescore_makes_the_pages_agree(app_db):
+    import duckdb
+
+    from perfcore import fmt
+    from perfcore.scoring import score_form
+    from perfcore.store import Store
+
+    seed(app_db)
+    # as if older rules had given 业务培训 seven points less (and recorded no rules version)
+    con = duckdb.connect(str(app_db))
+    con.execute("UPDATE form_versions SET rule_total = rule_total - 7, rules_version = NULL WHERE project = '业务培训'")
+    con.close()
+    with Store(app_db) as store:
+        live = [score_form(store.load_form(int(v))).total for v in store.forms_table()["version_id"]]
+    agreed = fmt.score(sum(live) / len(live))
+
+    dept = open_page("department")
+    assert "得分需要重新计算" in texts(dept) and "1 张当前自评表" in texts(dept)
+    assert _metric(dept, "平均规则得分") != agreed
+    assert "得分需要重新计算" in texts(open_page("scorecard", TRAINING))
+    assert "得分需要重新计算" not in texts(open_page("scorecard", {**TRAINING, "project": "宣传与推广"}))
+
+    at = open_page("manage")
+    at.text_input(key="import_user").set_value("王五").run()
+    assert "1 个版本（其中当前版本 1 个）" in texts(at)
+    at.button(key="mg_rescore").click().run()
+    assert "确认按现行评分规则重新计算全部 5 个版本的得分" in texts(at)
+    at.button(key="mg_rescore_cancel").click().run()  # the first click changes nothing
+    assert "确认按现行评分规则" not in texts(at) and "1 个版本（其中当前版本 1 个）" in texts(at)
+    at.button(key="mg_rescore").click().run()
+    at.button(key="mg_rescore_confirm").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "已按现行规则重新评分 5 个版本：1 个有变化" in texts(at)
+    assert "全部 5 个版本的得分都已按现行评分规则计算" in texts(at)
+    audit = at.dataframe[-1].value
+    assert list(audit["操作"])[0] == "重新评分" and list(audit["操作人"])[0] == "王五"
+
+    dept = open_page("department")
+    assert "得分需要重新计算" not in texts(dept)
+    assert _metric(dept, "平均规则得分") == agreed
+    assert "得分需要重新计算" not in texts(open_page("scorecard", TRAINING))

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -88,17 +87,12 @@ def test_department_views_leave_incomplete_forms_out_of_means_and_grades(tmp_pat
         assert set(by_project["project"]) == {FormSpec().project}
 
 
-def test_a_database_written_before_reading_states_gains_the_column(tmp_path):
-    path = tmp_path / "old.duckdb"
-    card = _card(FormSpec())
-    with Store(path) as store:
-        store.import_forms("a.xlsx", b"a", [card.form], [card], user="测试")
-    con = duckdb.connect(str(path))
-    con.execute("ALTER TABLE form_versions DROP COLUMN reading_state")  # as version-1 files are
-    con.close()
-    with Store(path) as store:
+def test_a_version_1_database_gains_reading_states(v1_db):
+    """Files written before the reading report: NULL counts as scored, new imports record the state."""
+    with Store(v1_db) as store:
         summary = store.dept_summary()
-        assert summary["n_forms"] == 1 and summary["n_scored"] == 1  # NULL counts as scored
+        assert summary["n_forms"] == 4 and summary["n_scored"] == 4
+        assert store.forms_table()["reading_state"].isna().all()
         later = _card(BLANK_ACTUAL)
         store.import_forms("b.xlsx", b"b", [later.form], [later], user="测试")
         assert store.dept_summary()["n_to_verify"] == 1

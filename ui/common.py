@@ -14,7 +14,8 @@ import streamlit as st
 from perfcore import fmt
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.model import Form, Scorecard
-from perfcore.scoring import score_form
+from perfcore.policy import DEFAULT_POLICY, POLICIES
+from perfcore.scoring import rules_version, score_form
 from perfcore.store import Filters, Store, default_db_path
 from perfcore.views import md_escape
 
@@ -26,6 +27,9 @@ MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
 USER_KEY = "import_user"  # the operator's name, shared by the upload and manage pages (audit trail)
 PIN_KEY = "_pinned_version"
+# The policy the scorecard scores by and a rescore from the app uses: the department page's
+# stored scores agree with the scorecard when they were computed by it under today's rules.
+APP_POLICY = DEFAULT_POLICY
 _app_started = False  # set by app.py on every run; see start_page()
 
 
@@ -120,12 +124,61 @@ def forms(filters: Filters | None = None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def _scorecard(db: str, version_id: int) -> Scorecard:
     del db
-    return score_form(get_store().load_form(version_id))
+    return score_form(get_store().load_form(version_id), APP_POLICY)
 
 
 def scorecard(version_id: int) -> Scorecard:
-    """The stored form of a version scored under the default policy (cached)."""
+    """The stored form of a version scored now under the app's policy (cached)."""
     return _scorecard(db_path(), int(version_id))
+
+
+@st.cache_data(show_spinner=False)
+def _score_status(db: str) -> dict[str, Any]:
+    del db
+    return get_store().score_status(APP_POLICY.name, rules_version(APP_POLICY))
+
+
+def score_status() -> dict[str, Any]:
+    """How many stored versions were scored by older rules or another policy (cached until a write)."""
+    return _score_status(db_path())
+
+
+@st.cache_data(show_spinner=False)
+def _scored_by(db: str, version_id: int) -> tuple[str | None, str | None]:
+    del db
+    info = get_store().version_info(version_id)
+    return info["policy"], info["rules_version"]
+
+
+def policy_label(name: str) -> str:
+    """A policy's Chinese label (its name when the app does not know it)."""
+    return POLICIES[name].label if name in POLICIES else (name or "未记录")
+
+
+def stale_scores_notice(version_id: int | None = None) -> None:
+    """Say when stored scores were computed by older rules or another policy, and offer the rescore.
+
+    Without a version: the current forms (部门总览's figures); with one: that version (项目评分卡,
+    which scores live, so it is the department page that would show other numbers for it).
+    """
+    if version_id is None:
+        status = score_status()
+        n = status["n_current_stale"]
+        if not n:
+            return
+        others = [policy_label(p) for p in status["stale_policies"] if p and p != APP_POLICY.name]
+        by = "旧版评分规则" + (f"或其他评分规则（{'、'.join(others)}）" if others else "")
+        st.warning(f"**得分需要重新计算**：{n} 张当前自评表的规则得分、等级和审核意见是按{by}保存的，"
+                   "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
+                   "请到“数据管理”页重新评分。")
+    else:
+        policy, version = _scored_by(db_path(), int(version_id))
+        if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
+            return
+        by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
+        st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
+                   "可能与本页（按现行规则即时计算）不一致。请到“数据管理”页重新评分。")
+    st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
 
 def load_form(version_id: int) -> Form:

@@ -1,0 +1,177 @@
+"""``Store``: the perfboard database as pages, the CLI and the import service see it.
+
+Each method is one call into the module that does that job (imports, versions, queries,
+rescore, scenarios, backup) with this store's ``Database``; the SQL lives in those modules.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from perfcore.model import Form, Scorecard
+from perfcore.policy import DEFAULT_POLICY, Policy
+from perfcore.store import backup, imports, migrations, queries, rescore, scenarios, versions
+from perfcore.store.connection import Database
+from perfcore.store.imports import ImportFile, ImportReport
+from perfcore.store.queries import Filters
+from perfcore.store.rescore import RescoreReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class Store:
+    """The perfboard database. Thread-safe: a cursor per call, writes serialised.
+
+    Opening checks the schema version: a new file gets the current tables, an older one is
+    upgraded after a copy beside it, a newer one is refused (perfcore.store.migrations).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
+        self._db = Database(path, read_only=read_only, prepare=migrations.prepare)
+        self.path = self._db.path
+        self.read_only = read_only
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def schema(self) -> dict[str, Any]:
+        """{"version": meta.schema_version, "migrations": [(name, applied_at), ...]}."""
+        return {"version": migrations.file_version(self._db), "migrations": migrations.applied(self._db)}
+
+    # --- imports ------------------------------------------------------------------------------
+
+    def import_forms(
+        self,
+        file_name: str,
+        content: bytes,
+        forms: Sequence[Form],
+        scorecards: Sequence[Scorecard | None] | None = None,
+        *,
+        user: str = "",
+    ) -> ImportReport:
+        """Store one file's forms in one transaction (all or none). Raises StoreError on failure."""
+        return imports.import_forms(self._db, file_name, content, forms, scorecards, user=user)
+
+    def import_many(self, files: Sequence[ImportFile], *, user: str = "") -> list[ImportReport]:
+        """Store several files in one transaction; if that fails, file by file (each whole or not at all)."""
+        return imports.import_many(self._db, files, user=user)
+
+    # --- versions -----------------------------------------------------------------------------
+
+    def form_status(self, form: Form) -> str:
+        """"new" (no current version), "same" (identical content) or "changed"."""
+        return versions.form_status(self._db, form)
+
+    def load_form(self, version_id: int) -> Form:
+        """The Form exactly as imported (any version, deleted ones too)."""
+        return versions.load_form(self._db, version_id)
+
+    def version_info(self, version_id: int) -> dict[str, Any]:
+        """One version's row (key, version_no, is_current, deleted, totals, grade, file, policy, rules_version)."""
+        return versions.version_info(self._db, version_id)
+
+    def history(self, year: int | None, unit: str, project: str) -> pd.DataFrame:
+        """Every version of one form, newest first, deleted ones included."""
+        return versions.history(self._db, year, unit, project)
+
+    def delete_version(self, version_id: int, user: str = "") -> bool:
+        """Soft-delete one version (False if it already was). The previous one becomes current."""
+        return versions.set_deleted(self._db, version_id, True, user)
+
+    def restore_version(self, version_id: int, user: str = "") -> bool:
+        """Undo a delete (False if it was not deleted)."""
+        return versions.set_deleted(self._db, version_id, False, user)
+
+    # --- reads for the pages ------------------------------------------------------------------
+
+    def count_forms(self, filters: Filters | None = None) -> int:
+        return queries.count_forms(self._db, filters)
+
+    def forms_table(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+        """Current forms, one row each, with amounts, totals, grade, reading state and finding counts."""
+        return queries.forms_table(self._db, filters, limit=limit)
+
+    def indicator_scores(self, version_id: int) -> pd.DataFrame:
+        """The stored indicator rows and rule scores of one version."""
+        return queries.indicator_scores(self._db, version_id)
+
+    def fund_lines(self, version_id: int) -> pd.DataFrame:
+        return queries.fund_lines(self._db, version_id)
+
+    def findings(self, version_id: int | None = None, filters: Filters | None = None) -> pd.DataFrame:
+        """Stored findings of one version, or of the current forms the filters select."""
+        return queries.findings(self._db, version_id, filters)
+
+    def dept_summary(self, filters: Filters | None = None) -> dict[str, Any]:
+        """Totals of the selected current forms (keys: see perfcore.store.queries.dept_summary)."""
+        return queries.dept_summary(self._db, filters)
+
+    def summary_by(self, filters: Filters | None = None, by: str = "year") -> pd.DataFrame:
+        """The dept_summary figures per year, department or unit."""
+        return queries.summary_by(self._db, filters, by)
+
+    def deductions(self, filters: Filters | None = None, by: str = "level1", *, limit: int | None = None) -> pd.DataFrame:
+        """Points lost summed by level1 / level2 / indicator / unit / project (execution included)."""
+        return queries.deductions(self._db, filters, by, limit=limit)
+
+    def declared_vs_rule(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+        """Declared and rule totals per current form read completely, largest gap first."""
+        return queries.declared_vs_rule(self._db, filters, limit=limit)
+
+    def findings_by_code(self, filters: Filters | None = None) -> pd.DataFrame:
+        """Findings counted per code: code, severity, n, n_forms, example message."""
+        return queries.findings_by_code(self._db, filters)
+
+    def imports_table(self) -> pd.DataFrame:
+        return queries.imports_table(self._db)
+
+    def audit_table(self) -> pd.DataFrame:
+        return queries.audit_table(self._db)
+
+    # --- scores that follow the rules ---------------------------------------------------------
+
+    def score_status(self, policy: str, rules_version: str) -> dict[str, Any]:
+        """How many stored versions were scored by other rules or another policy (see rescore.score_status)."""
+        return rescore.score_status(self._db, policy, rules_version)
+
+    def rescore(self, policy: Policy = DEFAULT_POLICY, *, user: str = "") -> RescoreReport:
+        """Recompute rule scores, findings, grade and reading state of every version, in one transaction."""
+        return rescore.rescore(self._db, policy, user)
+
+    # --- backup -------------------------------------------------------------------------------
+
+    def backup(self, folder: str | os.PathLike[str]) -> Path:
+        """Write every table as Parquet (plus schema.sql / load.sql) into a new or empty folder."""
+        return backup.export(self._db, folder)
+
+    @classmethod
+    def restore(cls, folder: str | os.PathLike[str], path: str | os.PathLike[str]) -> Store:
+        """A new database file at ``path`` from a ``backup`` folder; never overwrites a file."""
+        return cls(backup.import_into(folder, path))
+
+    # --- what-if scenarios --------------------------------------------------------------------
+
+    def save_scenario(
+        self, version_id: int, name: str, changes: list[dict[str, Any]], simulated: bool, *, user: str = ""
+    ) -> int:
+        """Keep a what-if (a list of change dicts) for a version; returns the scenario id."""
+        return scenarios.save(self._db, version_id, name, changes, simulated, user)
+
+    def scenarios(self, version_id: int) -> pd.DataFrame:
+        return scenarios.listing(self._db, version_id)
+
+    def load_scenario(self, scenario_id: int) -> dict[str, Any]:
+        """{scenario_id, version_id, name, changes, simulated, created_at, user}."""
+        return scenarios.load(self._db, scenario_id)
+
+    def delete_scenario(self, scenario_id: int) -> None:
+        scenarios.delete(self._db, scenario_id)

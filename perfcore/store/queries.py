@@ -1,0 +1,312 @@
+"""Reads for the pages: forms, department aggregates, deductions, findings, import history, audit trail.
+
+All aggregation happens in SQL over the current versions (``is_current``) that the
+``Filters`` select; the department views are aggregates over hundreds of thousands of
+indicator rows, which DuckDB answers in milliseconds. Means, gaps, grades and deductions
+count forms read completely only (``SCORED``).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from perfcore.store.connection import Database, plain
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GRADES = ("优", "良", "中", "差")
+DEDUCTION_GROUPS: dict[str, tuple[str, ...]] = {
+    "level1": ("level1",),
+    "level2": ("level1", "level2"),
+    "indicator": ("level1", "level2", "name"),
+    "unit": ("department", "unit"),
+    "project": ("version_id", "year", "department", "unit", "project"),
+}
+SUMMARY_GROUPS = ("year", "department", "unit")
+# The execution block counts as one more "indicator" in deduction views, so by project the
+# deductions add up to 100 − rule total.
+EXECUTION_LABEL = "预算执行率"
+# Forms whose rule total and grade count in means and grade counts (NULL: stored before the
+# reading report existed, counted as complete until rescored).
+SCORED = "coalesce(v.reading_state, '完整') = '完整'"
+
+
+@dataclass
+class Filters:
+    """Which current forms a view covers. None or an empty list = no restriction; a list = any of."""
+
+    year: int | Sequence[int] | None = None
+    department: str | Sequence[str] | None = None
+    unit: str | Sequence[str] | None = None
+    grade: str | Sequence[str] | None = None
+    project: str | Sequence[str] | None = None
+
+
+def _many(value: Any) -> list[Any] | None:
+    """A filter value as a list (None when it does not restrict)."""
+    value = plain(value)
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        return [value]
+    values = plain(list(value))
+    return values or None
+
+
+def _where(db: Database, filters: Filters | None, alias: str = "v") -> tuple[str, list[Any]]:
+    clauses, params = [f"{alias}.is_current"], []
+    for name in ("year", "department", "unit", "grade", "project"):
+        values = _many(getattr(filters, name)) if filters else None
+        if values is not None:
+            clauses.append(db.any_of(f"{alias}.{name}"))
+            params.append(values)
+    return " AND ".join(clauses), params
+
+
+def _limit(limit: int | None) -> list[int]:
+    """The parameter of a ``LIMIT ?`` clause, or none."""
+    return [] if limit is None else [int(limit)]
+
+
+# Aggregates shared by dept_summary and summary_by (one row per group).
+_SUMMARY_SELECT = f"""
+    count(*) AS n_forms,
+    count(DISTINCT v.department) AS n_departments,
+    count(DISTINCT v.unit) AS n_units,
+    count(DISTINCT (v.unit, v.project)) AS n_projects,
+    sum(v.initial) AS initial,
+    sum(v.budget) AS budget,
+    sum(v.executed) AS executed,
+    sum(v.executed) FILTER (WHERE v.budget IS NOT NULL)
+        / nullif(sum(v.budget) FILTER (WHERE v.executed IS NOT NULL), 0) AS rate,
+    sum(v.executed) FILTER (WHERE v.initial IS NOT NULL)
+        / nullif(sum(v.initial) FILTER (WHERE v.executed IS NOT NULL), 0) AS rate_vs_initial,
+    avg(v.rule_total) FILTER (WHERE {SCORED}) AS mean_score,
+    sum(v.rule_total * v.budget) FILTER (WHERE {SCORED})
+        / nullif(sum(v.budget) FILTER (WHERE v.rule_total IS NOT NULL AND {SCORED}), 0) AS weighted_score,
+    avg(v.declared_total) AS mean_declared,
+    avg(v.difference) FILTER (WHERE {SCORED}) AS mean_difference,
+    count(*) FILTER (WHERE v.difference > 0 AND {SCORED}) AS n_over_declared,
+    count(*) FILTER (WHERE {SCORED}) AS n_scored,
+    count(*) FILTER (WHERE v.reading_state = '需核实') AS n_to_verify,
+    count(*) FILTER (WHERE v.reading_state = '无法计分') AS n_unscorable,
+    coalesce(sum(v.n_errors), 0)::BIGINT AS n_errors,
+    coalesce(sum(v.n_warnings), 0)::BIGINT AS n_warnings
+"""
+
+# Sums shared by both levels of the deductions query.
+_SUMS = (
+    "sum(weight) AS weight, sum(score) AS score, sum(deduction) AS deduction, "
+    "sum(declared) AS declared, sum(declared_deduction) AS declared_deduction"
+)
+
+
+# --- forms ----------------------------------------------------------------------------------
+
+
+def count_forms(db: Database, filters: Filters | None = None) -> int:
+    where, params = _where(db, filters)
+    return db.rows(f"SELECT count(*) FROM form_versions v WHERE {where}", params)[0][0]
+
+
+def forms_table(db: Database, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+    """Current forms, one row each, with amounts, totals, grade and finding counts.
+
+    ``limit`` caps the rows (100,000 forms make a 200 ms frame nobody scrolls through).
+    """
+    where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
+               v.initial, v.budget, v.executed, v.rate, v.declared_total, v.rule_total,
+               v.grade, v.n_errors, v.n_warnings, v.difference, v.n_indicators,
+               v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user", v.reading_state
+        FROM form_versions v WHERE {where}
+        ORDER BY v.year DESC NULLS LAST, v.department, v.unit, v.project
+        {"LIMIT ?" if limit is not None else ""}
+        """,
+        [*params, *_limit(limit)],
+    )
+
+
+def indicator_scores(db: Database, version_id: int) -> pd.DataFrame:
+    """The stored indicator rows of one version, with the rule scores stored beside them."""
+    return db.frame(
+        """
+        SELECT idx, level1, level2, name, target, actual, weight, declared, score, status,
+               deduction, explanation, note, cell
+        FROM indicators WHERE version_id = ? ORDER BY idx
+        """,
+        [version_id],
+    )
+
+
+def fund_lines(db: Database, version_id: int) -> pd.DataFrame:
+    return db.frame(
+        "SELECT idx, kind, label, initial, budget, executed FROM fund_lines WHERE version_id = ? ORDER BY idx",
+        [version_id],
+    )
+
+
+def findings(db: Database, version_id: int | None = None, filters: Filters | None = None) -> pd.DataFrame:
+    """Findings of one version, or of the current forms the filters select."""
+    if version_id is not None:
+        where, params = "v.id = ?", [version_id]
+    else:
+        where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        SELECT f.version_id, v.year, v.department, v.unit, v.project, f.idx, f.code,
+               f.severity, f.message, f.cell, f.indicator
+        FROM findings f JOIN form_versions v ON v.id = f.version_id
+        WHERE {where}
+        ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
+                 v.year DESC NULLS LAST, v.unit, v.project, f.idx
+        """,
+        params,
+    )
+
+
+# --- department views -------------------------------------------------------------------------
+
+
+def dept_summary(db: Database, filters: Filters | None = None) -> dict[str, Any]:
+    """Totals of the selected current forms.
+
+    Keys: n_forms, n_departments, n_units, n_projects, initial, budget, executed,
+    rate (Σ executed / Σ budget), rate_vs_initial (Σ executed / Σ initial), mean_score,
+    weighted_score (mean rule total weighted by full-year budget), mean_declared,
+    mean_difference, n_over_declared, n_errors, n_warnings, grades {优, 良, 中, 差, ...}.
+    Means, gaps and grades count forms read completely only (n_scored); forms to verify
+    (n_to_verify, 需核实) and forms that cannot be scored (n_unscorable, 无法计分) are counted apart.
+    """
+    where, params = _where(db, filters)
+    summary = db.record(f"SELECT {_SUMMARY_SELECT} FROM form_versions v WHERE {where}", params) or {}
+    grades = db.rows(
+        f"SELECT v.grade, count(*) FROM form_versions v WHERE {where} AND v.grade IS NOT NULL GROUP BY v.grade",
+        params,
+    )
+    summary["grades"] = {g: 0 for g in GRADES} | dict(grades)
+    return summary
+
+
+def summary_by(db: Database, filters: Filters | None = None, by: str = "year") -> pd.DataFrame:
+    """The dept_summary figures per year, department or unit (multi-year trends, rankings)."""
+    if by not in SUMMARY_GROUPS:
+        raise ValueError(f"by must be one of {SUMMARY_GROUPS}")
+    where, params = _where(db, filters)
+    return db.frame(
+        f"SELECT v.{by}, {_SUMMARY_SELECT} FROM form_versions v WHERE {where} GROUP BY v.{by} ORDER BY v.{by}",
+        params,
+    )
+
+
+def deductions(db: Database, filters: Filters | None = None, by: str = "level1", *, limit: int | None = None) -> pd.DataFrame:
+    """Points lost (weight − rule score) summed by level1 / level2 / indicator / unit / project.
+
+    Forms not read completely (需核实 / 无法计分) are left out: their missing scores are no
+    deductions. The execution block is included as level1 = level2 = name = 预算执行率, so by project the
+    deductions add up to 100 − rule total. Columns: the group columns, n_items (indicator
+    rows), weight, score, deduction, declared, declared_deduction (weight − declared).
+    By unit or project the indicator rows are first summed per form on the integer
+    version_id, which keeps the query fast at millions of indicator rows. ``limit``: the
+    largest deductions only (by project, 100,000 forms are 100,000 rows).
+    """
+    if by not in DEDUCTION_GROUPS:
+        raise ValueError(f"by must be one of {tuple(DEDUCTION_GROUPS)}")
+    where, params = _where(db, filters)
+    group = ", ".join(DEDUCTION_GROUPS[by])
+    # The two item lists have the same columns in the same order (a plain UNION ALL).
+    indicators = """
+            SELECT i.version_id, i.level1, i.level2, i.name, 1 AS n, i.weight, i.score, i.deduction,
+                   i.declared, i.weight - i.declared AS declared_deduction
+            FROM indicators i JOIN cur USING (version_id)"""
+    execution = """
+            SELECT version_id, ? AS level1, ? AS level2, ? AS name, 1 AS n,
+                   exec_weight AS weight, exec_score AS score,
+                   exec_weight - coalesce(exec_score, 0) AS deduction, exec_declared AS declared,
+                   exec_weight - exec_declared AS declared_deduction
+            FROM cur WHERE exec_weight IS NOT NULL"""
+    if by in ("unit", "project"):
+        # Sum per form on the integer version_id first, then attach names: grouping
+        # 100,000 forms by five text columns cost three times as much.
+        items = f"""
+            SELECT * FROM (
+                SELECT version_id, sum(n)::BIGINT AS n_items, {_SUMS}
+                FROM ({indicators} UNION ALL {execution}) GROUP BY version_id
+            ) f JOIN cur USING (version_id)"""
+        if by == "unit":
+            items = f"SELECT {group}, sum(n_items)::BIGINT AS n_items, {_SUMS} FROM ({items}) GROUP BY {group}"
+        select = f"SELECT {group}, n_items, weight, score, deduction, declared, declared_deduction FROM ({items})"
+    else:
+        select = f"""
+            SELECT {group}, sum(n)::BIGINT AS n_items, {_SUMS}
+            FROM ({indicators} UNION ALL {execution}) GROUP BY {group}"""
+    return db.frame(
+        f"""
+        WITH cur AS (
+            SELECT id AS version_id, year, department, unit, project, exec_weight, exec_score, exec_declared
+            FROM form_versions v WHERE {where} AND {SCORED}
+        )
+        {select}
+        ORDER BY deduction DESC NULLS LAST, {group}
+        {"LIMIT ?" if limit is not None else ""}
+        """,
+        [*params, EXECUTION_LABEL, EXECUTION_LABEL, EXECUTION_LABEL, *_limit(limit)],
+    )
+
+
+def declared_vs_rule(db: Database, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+    """Declared and rule totals side by side per current form read completely, largest gap first."""
+    where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
+               v.declared_total, v.rule_total, v.difference, v.grade
+        FROM form_versions v WHERE {where} AND {SCORED}
+        ORDER BY v.difference DESC NULLS LAST, v.unit, v.project
+        {"LIMIT ?" if limit is not None else ""}
+        """,
+        [*params, *_limit(limit)],
+    )
+
+
+def findings_by_code(db: Database, filters: Filters | None = None) -> pd.DataFrame:
+    """Findings counted per code: code, severity, n, n_forms, example message."""
+    where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        SELECT f.code, f.severity, count(*) AS n, count(DISTINCT f.version_id) AS n_forms,
+               min(f.message) AS example
+        FROM findings f JOIN form_versions v ON v.id = f.version_id
+        WHERE {where}
+        GROUP BY f.code, f.severity
+        ORDER BY n DESC, f.code
+        """,
+        params,
+    )
+
+
+# --- import history and audit trail (数据管理) ------------------------------------------------
+
+
+def imports_table(db: Database) -> pd.DataFrame:
+    return db.frame(
+        """
+        SELECT id AS import_id, file_name, sha256, imported_at, user_name AS "user",
+               n_forms, n_stored, n_replaced, n_skipped, status
+        FROM imports ORDER BY id DESC
+        """
+    )
+
+
+def audit_table(db: Database) -> pd.DataFrame:
+    return db.frame(
+        """
+        SELECT id, at_time AS "at", action, user_name AS "user", file_name, sha256, import_id,
+               version_ids, forms, detail
+        FROM audit ORDER BY id DESC
+        """
+    )
