@@ -47,6 +47,7 @@ from perfcore.model import FUND_KINDS, Finding, Form, FundLine, Indicator, Score
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 from perfcore.text import is_blank
+from perfcore.vocab import SEVERITIES, SEVERITY_LABELS
 
 # The declared version of what the checks find and say. Bump it (any new string) with every
 # change that adds, removes or changes a finding for some form: code, severity, message or
@@ -54,8 +55,6 @@ from perfcore.text import is_blank
 # app can tell that stored findings were made by older checks and offer a rescore.
 CHECKS_VERSION = "2026.12-1"
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 # Words that show a reason for a budget change / low execution was given.
 _BUDGET_REASON_WORDS = ("预算调整", "调整预算", "调减", "调增", "追加", "压减", "核减", "收回", "调剂")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from perfcore.vocab import COMPLETE, UNSCORABLE
+
 FundKind = Literal["total", "appropriation", "carryover", "other", "extra"]
 Status = Literal["met", "partly", "missed", "unknown"]
 Severity = Literal["error", "warning", "info"]
@@ -157,10 +159,7 @@ class ExecutionScore:
     declared: float | None = None
 
 
-# How completely a form was read (perfcore.reading decides): only 完整 forms get a grade.
-COMPLETE, TO_VERIFY, UNSCORABLE = "完整", "需核实", "无法计分"
-STATES = (COMPLETE, TO_VERIFY, UNSCORABLE)
-
+# How completely a form was read (perfcore.reading decides; states in perfcore.vocab).
 
 @dataclass
 class ReadingReport:

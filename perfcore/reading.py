@@ -13,7 +13,8 @@ and a state:
 """
 from __future__ import annotations
 
-from perfcore.model import COMPLETE, STATES, TO_VERIFY, UNSCORABLE, ExecutionScore, Form, IndicatorScore, ReadingReport
+from perfcore.model import ExecutionScore, Form, IndicatorScore, ReadingReport
+from perfcore.vocab import COMPLETE, STATES, TO_VERIFY, UNSCORABLE
 
 __all__ = ["BLOCKS", "COMPLETE", "STATES", "TO_VERIFY", "UNSCORABLE", "ReadingReport", "reading_report"]
 

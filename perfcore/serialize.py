@@ -39,14 +39,9 @@ from perfcore.model import (
     Source,
     Text,
 )
+from perfcore.vocab import FUND_LABELS
 
-# Label used when a contract dict names a fund kind but not its printed label.
-FUND_LABELS: dict[str, str] = {
-    "total": "年度资金总额",
-    "appropriation": "其中：当年财政拨款",
-    "carryover": "上年结转资金",
-    "other": "其他资金",
-}
+# vocab.FUND_LABELS: the label used when a contract dict names a fund kind but not its label.
 _AMOUNTS = ("initial", "budget", "executed")
 # Key that only the full dump has: tells form_from_dict which shape it got.
 _DUMP_MARK = "total_declared"

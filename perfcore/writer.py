@@ -29,20 +29,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfcore.fmt import EXCEL_FORMATS
 from perfcore.model import Execution, Form, Indicator, Num, Scorecard, Source
+from perfcore.vocab import FUND_LABELS, TITLE
 
 Layout = Literal["sheets", "stacked"]
 Out = str | os.PathLike | IO[bytes]
 
-TITLE = "财政项目支出绩效自评表"
 STACKED_SHEET = "自评表"
 TEMPLATE_SHEET = "自评表"
 HELP_SHEET = "填表说明"
-FUND_LABELS = {
-    "total": "年度资金总额",
-    "appropriation": "其中：当年财政拨款",
-    "carryover": "上年结转资金",
-    "other": "其他资金",
-}
 FUND_HEADER = ("", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", "")
 INDICATOR_HEADER = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
                     "偏差原因分析及改进措施")

@@ -78,7 +78,7 @@ def test_database_held_by_another_process_is_explained(app_db):
     try:
         assert holder.stdout.readline().strip() == "ready"
         at = open_page()
-        assert "数据库文件正被其他程序占用" in texts(at)
+        assert "数据库文件正被另一个进程" in texts(at)
         assert not at.get("file_uploader")
     finally:
         holder.kill()

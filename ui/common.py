@@ -87,7 +87,7 @@ def get_store() -> Store:
     try:
         return _open_store(db_path())
     except StoreLockedError as exc:
-        st.error(f"数据库文件正被其他程序占用，暂时无法打开：{exc}")
+        st.error(str(exc))  # vocab.LOCKED_MESSAGE and the file
         st.info("请先停止命令行导入或另一个正在运行的看板，然后刷新本页面。")
         st.stop()
         raise  # st.stop() raises; this line keeps type checkers calm

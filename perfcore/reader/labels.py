@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 
 from perfcore.text import squash
+from perfcore.vocab import TITLE
 
 _DATA = tomllib.loads((Path(__file__).with_name("synonyms.toml")).read_text(encoding="utf-8"))
 
@@ -28,7 +29,6 @@ def _columns(section: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
     return {name: _set(section, name) for name in names}
 
 
-TITLE = "财政项目支出绩效自评表"  # the national title, written on perfboard's own templates
 TITLE_ENDINGS = tuple(_DATA["title"]["endings"])
 TITLE_EXACT = _set("title", "exact")
 

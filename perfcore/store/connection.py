@@ -25,6 +25,7 @@ import numpy as np
 
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.store.schema import column_types
+from perfcore.vocab import LOCKED_MESSAGE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,9 +33,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 DEFAULT_DB = Path("data") / "perfboard.duckdb"
-LOCKED_MESSAGE = (
-    "数据库文件正被另一个进程（通常是正在运行的看板）占用：请先停止应用再导入，或在应用的上传页面导入。"
-)
 READ_ONLY_MESSAGE = "数据库以只读方式打开，不能写入。"
 
 

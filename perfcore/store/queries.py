@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from perfcore.store.connection import Database, plain
+from perfcore.vocab import EXECUTION_LABEL, GRADES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-GRADES = ("优", "良", "中", "差")
 DEDUCTION_GROUPS: dict[str, tuple[str, ...]] = {
     "level1": ("level1",),
     "level2": ("level1", "level2"),
@@ -25,9 +25,8 @@ DEDUCTION_GROUPS: dict[str, tuple[str, ...]] = {
     "project": ("version_id", "year", "department", "unit", "project"),
 }
 SUMMARY_GROUPS = ("year", "department", "unit")
-# The execution block counts as one more "indicator" in deduction views, so by project the
-# deductions add up to 100 − rule total.
-EXECUTION_LABEL = "预算执行率"
+# The execution block (vocab.EXECUTION_LABEL) counts as one more "indicator" in deduction
+# views, so by project the deductions add up to 100 − rule total.
 # Forms whose rule total and grade count in means and grade counts (NULL: stored before the
 # reading report existed, counted as complete until rescored).
 SCORED = "coalesce(v.reading_state, '完整') = '完整'"

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfcore.errors import StoreError
-from perfcore.model import COMPLETE
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.records import FindingRow, IndicatorRow, VersionRow, form_record
 from perfcore.scoring import rules_version, score_form
 from perfcore.serialize import form_from_dict
 from perfcore.store import audit
 from perfcore.store.connection import Database, Tx
+from perfcore.vocab import COMPLETE
 
 # The form_versions columns a rescore rewrites: all a record derives, except the form's
 # identity (key, department, place) and the form itself (form_json, content_hash).

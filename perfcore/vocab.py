@@ -1,0 +1,35 @@
+"""The words of the domain that perfboard itself prints, each defined once.
+
+Pages, exports, the command line and the store all name grades, severities, the
+execution block, the standard funds rows and the title; a second spelling somewhere is a
+second word for a leader to wonder about. (The labels that *forms* print, with all their
+provincial synonyms, are data: ``perfcore/reader/synonyms.toml``.)
+"""
+from __future__ import annotations
+
+TITLE = "财政项目支出绩效自评表"  # the national title, on perfboard's templates and reports
+
+GRADES: tuple[str, ...] = ("优", "良", "中", "差")  # best first; the default policy's bands
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+
+# The execution block, shown as one more "indicator" in deduction views and tables.
+EXECUTION_LABEL = "预算执行率"
+
+# The four standard 项目资金 rows as perfboard prints them.
+FUND_LABELS: dict[str, str] = {
+    "total": "年度资金总额",
+    "appropriation": "其中：当年财政拨款",
+    "carryover": "上年结转资金",
+    "other": "其他资金",
+}
+
+# How completely a form was read (perfcore.reading decides): only 完整 forms get a grade.
+COMPLETE, TO_VERIFY, UNSCORABLE = "完整", "需核实", "无法计分"
+STATES: tuple[str, ...] = (COMPLETE, TO_VERIFY, UNSCORABLE)
+
+# A database file held by another process (DuckDB allows one writer).
+LOCKED_MESSAGE = (
+    "数据库文件正被另一个进程（通常是正在运行的看板）占用：请先停止应用再导入，或在应用的上传页面导入。"
+)
