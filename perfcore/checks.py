@@ -47,7 +47,7 @@ from perfcore.model import FUND_KINDS, Finding, Form, FundLine, Indicator, Score
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 from perfcore.text import is_blank
-from perfcore.vocab import SEVERITIES, SEVERITY_LABELS
+from perfcore.vocab import SEVERITIES
 
 # The declared version of what the checks find and say. Bump it (any new string) with every
 # change that adds, removes or changes a finding for some form: code, severity, message or
@@ -119,7 +119,7 @@ class Context:
         """How far the rate may move because amounts were printed rounded to 0.01 of the money unit."""
         total = self.form.fund("total")
         rate = execution_rate(self.form)
-        if total is None or rate is None:
+        if total is None or rate is None or not total.budget.value:
             return 0.0
         return self.money_tolerance / 2 * (1 + rate) / total.budget.value
 
@@ -277,6 +277,7 @@ def printed_rate(ctx: Context) -> Iterable[Hit]:
     if printed.value is not None and rate is not None and _off(printed.value, rate,
                                                                ctx.policy.rate_tolerance + ctx.rate_slack):
         total = _total(ctx.form)
+        assert total is not None  # a rate was computed from it
         yield Hit(f"{ctx.place(printed.cell)} 表内执行率 {fmt.percent(printed.value)} 与 全年执行数 "
                   f"{fmt.thousands(total.executed.value)} ÷ 全年预算数 {fmt.thousands(total.budget.value)} "
                   f"= {fmt.percent(rate)} 不符".lstrip(), printed.cell)
@@ -298,8 +299,8 @@ def printed_execution_score(ctx: Context) -> Iterable[Hit]:
 def overspent(ctx: Context) -> Iterable[Hit]:
     total = _total(ctx.form)
     rate = execution_rate(ctx.form)
-    if total is not None and rate is not None and rate > 1 and _off(total.executed.value, total.budget.value,
-                                                                     ctx.money_tolerance):
+    if total is not None and rate is not None and rate > 1 and _off(total.executed.value or 0.0,
+                                                                     total.budget.value or 0.0, ctx.money_tolerance):
         yield Hit(f"{ctx.place(total.executed.cell)} 全年执行数 {fmt.thousands(total.executed.value)} 元超过全年预算数 "
                   f"{fmt.thousands(total.budget.value)} 元（执行率 {fmt.percent(rate)}），按满分计，请核实".lstrip(),
                   total.executed.cell)
@@ -366,7 +367,8 @@ def low_execution(ctx: Context) -> Iterable[Hit]:
     rate = execution_rate(ctx.form)
     if rate is not None and rate < ctx.policy.low_execution_rate and not _reason_given(ctx.form,
                                                                                        _EXECUTION_REASON_WORDS):
-        cell = ctx.form.execution.rate.cell or _total(ctx.form).executed.cell
+        total = _total(ctx.form)
+        cell = ctx.form.execution.rate.cell or (total.executed.cell if total else "")
         yield Hit(f"{ctx.place(cell)} 执行率 {fmt.percent(rate)} 低于 {fmt.percent(ctx.policy.low_execution_rate, 0)}，"
                   f"表内未说明原因".lstrip(), cell)
 
@@ -428,7 +430,8 @@ def over_achievement(ctx: Context) -> Iterable[Hit]:
     for i, ind, a in ctx.indicators():
         if a.ratio is not None and a.ratio > ctx.policy.over_achievement_ratio:
             yield Hit(f"{ctx.about(i)} 实际完成值为目标的 {a.ratio:.2f} 倍（{_versus(a)}），"
-                      f"超过 {_n(ctx.policy.over_achievement_ratio)} 倍，目标可能设置偏低，请复核", ind.actual.cell or ind.cell, i)
+                      f"超过 {_n(ctx.policy.over_achievement_ratio)} 倍，目标可能设置偏低，请复核",
+                      ind.actual.cell or ind.cell, i)
 
 
 # --- 13. values that cannot be compared -------------------------------------------------

@@ -123,6 +123,7 @@ def form_record(form: Form, card: Scorecard | None = None) -> FormRecord:
     total = form.fund("total")
     initial, budget, executed = (getattr(total, k).value if total else None for k in ("initial", "budget", "executed"))
     severities = [f.severity for f in card.findings] if card else []
+    exec_weight: float | None
     if card is not None:
         rate, exec_weight, exec_score = card.execution.rate, card.execution.weight, card.execution.score
     else:

@@ -7,10 +7,11 @@ with their cells, errors first.
 from __future__ import annotations
 
 from perfcore import fmt
-from perfcore.checks import SEVERITIES, SEVERITY_LABELS, indicator_label
+from perfcore.checks import indicator_label
 from perfcore.model import Scorecard
 from perfcore.policy import POLICIES
 from perfcore.reading import BLOCKS
+from perfcore.vocab import SEVERITIES, SEVERITY_LABELS
 
 
 def _source(sc: Scorecard) -> str:

@@ -11,9 +11,9 @@ from dataclasses import fields
 from functools import lru_cache
 
 from perfcore import fmt
+from perfcore.checks import CHECKS_VERSION, run_checks
 from perfcore.model import ExecutionScore, Form, Indicator, IndicatorScore, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.checks import CHECKS_VERSION, run_checks
 from perfcore.reading import reading_report
 from perfcore.rules import Assessment, assess, execution_rate, execution_weight
 
@@ -123,6 +123,7 @@ def score_execution(form: Form, policy: Policy = DEFAULT_POLICY) -> ExecutionSco
         missing = "全年执行数" if total is not None and total.budget.value else "全年预算数"
         reason = f"年度资金总额的{missing}缺失或为 0，无法计算执行率，无法计分"
         return ExecutionScore(weight, None, None, reason, declared)
+    assert total is not None  # the rate was computed from it
     capped = min(rate, policy.rate_cap)
     score = policy.round(weight * capped)
     arithmetic = (f"执行率 = {fmt.thousands(total.executed.value)} ÷ {fmt.thousands(total.budget.value)}"

@@ -89,7 +89,7 @@ def _convert(tp: Any, value: Any) -> Any:
     """Plain data to the annotated type: nested dataclasses, lists and optional fields."""
     if value is None:
         return None
-    if dataclasses.is_dataclass(tp) and isinstance(value, dict):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(value, dict):
         return _build(tp, value)
     origin = typing.get_origin(tp)
     if origin in (list, tuple):
@@ -99,7 +99,7 @@ def _convert(tp: Any, value: Any) -> Any:
         return dict(value)
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(tp):
-            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
+            if isinstance(arg, type) and dataclasses.is_dataclass(arg) and isinstance(value, dict):
                 return _build(arg, value)
     return value
 

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from perfcore.fmt import EXCEL_FORMATS
 from perfcore.model import Execution, Form, FundLine, Goals, Indicator, Num, Source, Text
@@ -47,7 +48,7 @@ _TOPICS = (
 )
 
 # (level2, name, op, low, high, unit); op None = qualitative, low = the word.
-_Q = tuple[str, str, str | None, object, float, str]
+_Q = tuple[str, str, str | None, Any, float, str]  # low: a number, or the word of a qualitative target
 _OUTPUT: tuple[_Q, ...] = (
     ("数量指标", "项目计划完成率", "=", 100, 100, "%"),
     ("数量指标", "培训场次", ">=", 3, 40, "次"),

@@ -140,10 +140,10 @@ def apply_changes(form: Form, changes: list[Change]) -> Form:
             _change_amount(new, change)
         elif change.kind == "declared_score":
             _change_declared(new, change)
-        elif change.kind == "weight":
+        elif change.index is not None and change.kind == "weight":  # index checked above
             ind = new.indicators[change.index]
             ind.weight = _set(ind.weight, _number(change))
-        else:
+        elif change.index is not None:
             getattr(new.indicators[change.index], change.kind).value = _text(change.value)
     return new
 

@@ -294,8 +294,8 @@ def cases() -> Iterator[tuple[str, bytes, dict]]:
                                "<td>业务培训</td></tr></table></body></html>").encode(), {
         "expect_code": "not_a_workbook", "why": "业务系统导出的网页表格，扩展名 .xls"}
     yield "spreadsheet_2003.xml.xls", (
-        '<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook '
-        'xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"/></Workbook>').encode(), {
+        b'<?xml version="1.0"?><?mso-application progid="Excel.Sheet"?><Workbook '
+        b'xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"/></Workbook>'), {
         "expect_code": "not_a_workbook", "why": "Excel 2003 XML 表格"}
     yield "png_renamed.xlsx", b"\x89PNG\r\n\x1a\n" + b"\0" * 200, {
         "expect_code": "not_a_workbook", "why": "截图改了扩展名"}

@@ -1,17 +1,16 @@
 """部门总览 page: KPI tiles, charts and the project list from real imported workbooks."""
 from __future__ import annotations
 
-import json
-
 import dataclasses
+import json
 
 import pyarrow as pa
 import pytest
-
 from apphelp import open_page, seed, texts
+
 from perfcore.model import Num
-from perfcore.store import Filters
 from perfcore.samples import load_seed_forms
+from perfcore.store import Filters
 from perfcore.writer import write_forms
 
 

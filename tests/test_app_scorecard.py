@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from apphelp import open_page, seed, texts, unescape
+
 from perfcore.store import Store
 
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}

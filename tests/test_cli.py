@@ -16,7 +16,6 @@ from perfcore.writer import write_forms
 from tests.formfactory import Row, clean_rows, make_form
 from tests.sigint_child import WAIT_SECONDS
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -2,11 +2,11 @@
 only ever see whole transactions (issue 5, "Concurrency and crashes")."""
 from __future__ import annotations
 
-import pytest
-
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from perfcore.model import Form, Scorecard
 from perfcore.scoring import score_form

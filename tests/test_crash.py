@@ -9,8 +9,6 @@ be there: every one it reported, plus at most the one it was writing when the ki
 """
 from __future__ import annotations
 
-import pytest
-
 import queue
 import random
 import signal
@@ -23,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
 
 from perfcore.ingest import ingest_files
 from perfcore.store import Store

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from itertools import combinations
 
+from formfactory import Row, make_form, one
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from formfactory import Row, make_form, one
 
 from perfcore.policy import DEFAULT_POLICY, EXEC20_POLICY
 from perfcore.scoring import score_execution, score_form, score_indicator

@@ -10,8 +10,8 @@ import io
 
 import openpyxl
 import pytest
-
 from helpers.workbook_builder import FormSpec, Ind, one_form, standard_indicators, workbook_bytes
+
 from perfcore.reader import read_workbook
 from perfcore.scoring import score_form
 

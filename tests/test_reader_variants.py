@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from helpers.workbook_builder import STANDARD_FUNDS, FormSpec, Ind, one_form, workbook_bytes
+from helpers.workbook_builder import FormSpec, Ind, one_form, workbook_bytes
 
 from perfcore.model import Form
 from perfcore.reader import read_workbook

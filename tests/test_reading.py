@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from apphelp import XLSX, open_page, texts
 from helpers.workbook_builder import FormSpec, Ind, one_form, standard_indicators
+
 from perfcore.reader import read_workbook
 from perfcore.scoring import score_form
 from perfcore.serialize import scorecard_to_dict

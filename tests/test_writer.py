@@ -10,8 +10,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from perfcore.model import (ExecutionScore, FundLine, Indicator, IndicatorScore, Num, Scorecard,
-                            Text)
+from perfcore.model import ExecutionScore, FundLine, Indicator, IndicatorScore, Num, Scorecard, Text
 from perfcore.samples import load_seed_forms, sample_paths
 from perfcore.writer import sheet_name, write_forms, write_template
 

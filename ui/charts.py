@@ -148,7 +148,7 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     )
 
 
-def year_trend(frame: pd.DataFrame) -> alt.Chart:
+def year_trend(frame: pd.DataFrame) -> alt.HConcatChart:
     """Mean rule score and execution rate per year (Store.summary_by(by="year"))."""
     data = frame.dropna(subset=["year"]).assign(年度=lambda d: d["year"].astype(int).astype(str))
     score = (

@@ -230,7 +230,7 @@ def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = ()) -> None:
 
 
 def year_label(year: object) -> str:
-    return "未填年度" if year is None or pd.isna(year) else f"{int(year)}年"
+    return "未填年度" if year is None or pd.isna(year) else f"{int(year)}年"  # type: ignore[call-overload]
 
 
 # --- the form picker (scorecard and what-if) ------------------------------------------

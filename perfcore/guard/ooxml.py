@@ -328,7 +328,8 @@ def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int, froze
         raise refuse("zip_bomb", file, detail=f"含 {len(infos)} 个内部文件，上限 {limits.max_members}")
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
-        raise refuse("zip_bomb", file, detail=f"声明解压后 {megabytes(declared)}，上限 {megabytes(limits.max_uncompressed_bytes)}")
+        limit = megabytes(limits.max_uncompressed_bytes)
+        raise refuse("zip_bomb", file, detail=f"声明解压后 {megabytes(declared)}，上限 {limit}")
     for info in infos:
         if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size // max(info.compress_size, 1)

@@ -318,6 +318,7 @@ class _Exact:
         """Skip past the end of the open special, counting CDATA; when it runs past the piece, the
         position up to which it was read (the last bytes wait: they may be half its end marker)."""
         marker = self.special
+        assert marker is not None  # only called while a special is open
         end = piece.find(marker, pos)
         stop = end if end >= 0 else len(piece) if final else max(pos, len(piece) - len(marker) + 1)
         if self.in_cdata:

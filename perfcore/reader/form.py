@@ -73,7 +73,8 @@ def _year(grid: Grid, block: Block, file: str, form: Form) -> int | None:
         if found:
             form.layout["年度"] = f"标题 {grid.ref(block.title, col)}"
             return int(found.group(1))
-        near = ((block.title + 1, "标题下一行"), (block.title + 2, "标题下第二行"), (block.title - 1, "标题上一行"))
+        near: tuple[tuple[int, str], ...] = (
+            (block.title + 1, "标题下一行"), (block.title + 2, "标题下第二行"), (block.title - 1, "标题上一行"))
     else:
         near = tuple((row, "表头") for row in range(max(0, block.start - 2), min(block.start + 3, block.end)))
     for row, label in near:

@@ -54,7 +54,7 @@ def calculate(data: bytes) -> bytes | None:
 
         import formualizer  # only files with uncalculated formulas pay for it
 
-        fixed = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # TODAY()/NOW() never decide a score
+        fixed = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # TODAY()/NOW() never decide a score
         result = formualizer.recalculate_xlsx_bytes(data, deterministic_timestamp_utc=fixed)
         return bytes(result["bytes"])
     except Exception:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from perfcore.model import Num, Text
 from perfcore.text import clean, parse_number, strip_invisible
@@ -124,7 +125,7 @@ class Grid:
     def from_rows(
         cls,
         sheet: str,
-        rows: list[list[object]],
+        rows: list[list[Any]],
         merged: list[tuple[Cell, Cell]] | None = None,
         facts: SheetFacts | None = None,
     ) -> Grid:

@@ -102,7 +102,9 @@ def _display(number: float, code: str) -> str:
 
 def _split_sections(code: str) -> list[str]:
     """Sections split at ``;`` outside quotes."""
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in code:
         if ch == '"':
             quoted = not quoted

@@ -20,5 +20,6 @@ def sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
     for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_NS_REL}id"), "")
         if target:
-            paths[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            inside = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            paths[sheet.get("name", "")] = inside
     return paths

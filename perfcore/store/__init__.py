@@ -4,7 +4,8 @@ The only SQL in perfboard lives in this package, one job per module:
 
 | module | job |
 |---|---|
-| ``connection`` | the DuckDB backend: open the file (a held file → ``StoreLockedError``, Chinese), a cursor per read, the one writer (a lock per file, a transaction per write), bulk insert / update |
+| ``connection`` | the DuckDB backend: open the file (a held file → ``StoreLockedError``), a cursor per read, |
+| | the one writer (a lock per file, a transaction per write), bulk insert / update |
 | ``schema`` | ``TABLES``: every table's columns and types; the DDL of a new database |
 | ``migrations`` | numbered, recorded steps from older schemas; backup copy, upgrade or refusal on open |
 | ``imports`` | a batch of files' forms in one transaction: versions by form key, duplicates by hash |
