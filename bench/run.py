@@ -396,7 +396,40 @@ def upload_page_child(folder: str, db: str) -> dict:
     return result
 
 
-def bench_upload_page(out: Path, tmp: Path, n_forms: int, n_workbooks: int, seed: int, workers: int) -> dict:
+# A process whose __main__ is what `streamlit run` has (the console script imports streamlit.web.cli at
+# the top, and a spawned worker re-runs that), starting the app's import pool: time to every worker up.
+_POOL_PROBE = """
+from streamlit.web.cli import main  # noqa: F401
+import json, sys, time
+if __name__ == "__main__":
+    sys.path.insert(0, sys.argv[2])
+    from perfcore.ingest import WorkerPool
+    start = time.perf_counter()
+    pool = WorkerPool(2, method=sys.argv[1])
+    workers = len(pool.ready())
+    seconds = time.perf_counter() - start
+    pool.close()
+    print(json.dumps({"seconds": round(seconds, 3), "workers": workers}))
+"""
+
+
+def bench_pool_start(tmp: Path, reps: int) -> dict:
+    """Start-up of the app's worker pool (2 workers) by "spawn" and by "forkserver", alternating."""
+    probe = tmp / "pool_probe.py"
+    probe.write_text(_POOL_PROBE)
+    runs: dict[str, list[float]] = {"spawn": [], "forkserver": []}
+    for _ in range(reps):
+        for method in runs:
+            run = run_measured([sys.executable, str(probe), method, str(ROOT)])
+            found = json.loads(run["stdout"].strip().splitlines()[-1]) if run["returncode"] == 0 else {}
+            if found.get("workers") != 2:
+                raise RuntimeError(f"{method} pool did not start: {run['stderr'][-800:]}")
+            runs[method].append(found["seconds"])
+    return {method: {"runs": times, "median": round(statistics.median(times), 3)} for method, times in runs.items()}
+
+
+def bench_upload_page(out: Path, tmp: Path, n_forms: int, n_workbooks: int, seed: int, workers: int,
+                      pool_reps: int = 3) -> dict:
     paths, _ = workbooks(out, n_forms, n_workbooks, seed, workers)
     db = tmp / f"upload-{n_forms}.duckdb"
     db.unlink(missing_ok=True)
@@ -410,6 +443,13 @@ def bench_upload_page(out: Path, tmp: Path, n_forms: int, n_workbooks: int, seed
     if result["stored"] != result["ticked"] or result["rows"] < n_forms:
         raise RuntimeError(f"upload page showed {result['rows']} rows, ticked {result['ticked']}, "
                            f"stored {result['stored']} of {n_forms} forms")
+    try:  # a page from before the worker pool (the "before" figures) has nothing to start
+        result["pool_start_s"] = bench_pool_start(tmp, pool_reps)
+        print("   worker pool start (2 workers): " + ", ".join(
+            f"{method} {v['median']:.2f} s (runs {', '.join(f'{t:.2f}' for t in v['runs'])})"
+            for method, v in result["pool_start_s"].items()))
+    except (ImportError, RuntimeError) as exc:
+        result["pool_start_error"] = str(exc)[-300:]
     print(f"   {n_forms:,} forms / {result['workbooks']} workbooks through the page: "
           f"preview {result['preview_s']:.2f} s, import of {result['stored']:,} {result['import_s']:.2f} s; "
           f"same files again {result['preview_again_s']:.2f} s "
@@ -549,6 +589,10 @@ def markdown(results: dict) -> str:
                   f"page open {upload['open_s']} s, preview {upload['preview_s']} s ({upload['rows']} table rows, "
                   f"{upload['expanders']} expanders), import of {upload['stored']:,} forms {upload['import_s']} s, "
                   f"the same files again {upload['preview_again_s']} s; peak RSS {upload['peak_rss_mb']} MB."]
+        if "pool_start_s" in upload:
+            starts = [f"{m} {v['median']} s (runs {', '.join(map(str, v['runs']))})"
+                      for m, v in upload["pool_start_s"].items()]
+            lines += ["", "Worker pool start (2 workers, a `streamlit run`-like main): " + ", ".join(starts) + "."]
     queries = results.get("queries", {})
     if queries and all("median_ms" in q for q in queries.values()):
         sizes = list(queries)
@@ -646,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
                 with_pandas=False)))
         plan += [
             ("upload_page", lambda: bench_upload_page(args.out, tmp, args.import_forms, args.import_workbooks,
-                                                      args.seed, args.workers)),
+                                                      args.seed, args.workers, pool_reps=max(1, min(args.reps, 5)))),
             ("readers", lambda: bench_readers(workbooks(args.out, args.import_forms, args.import_workbooks,
                                                        args.seed, args.workers)[0])),
             ("queries", lambda: bench_queries(args.out, sizes, args.seed, args.reps, args.workers)),

@@ -37,6 +37,7 @@ def test_bench_runs_at_tiny_size_and_reports_every_figure(tmp_path):
     upload = results["upload_page"]  # the 上传与校验 page in AppTest: 6 forms in 3 workbooks, every one stored
     assert upload["forms"] == upload["rows"] == upload["stored"] == upload["ticked"] == 6
     assert {"open_s", "preview_s", "import_s", "preview_again_s", "peak_rss_mb"} <= upload.keys()
+    assert {len(v["runs"]) for v in upload["pool_start_s"].values()} == {1}  # spawn and forkserver, --reps 1
     render = results["render"]
     assert {"department_first_s", "scorecard_first_s", "max_s"} <= render.keys()
     assert render["elements"]["department"]["metric"] > 0  # drew the KPI tiles, not an empty state
