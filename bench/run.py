@@ -17,6 +17,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -39,6 +40,8 @@ TARGETS: dict[str, tuple[float, str]] = {
     "import_vs_pandas": (5.0, "min"),
     "import_peak_rss_mb": (400.0, "max"),
     "import_large_seconds": (10.0, "max"),
+    "upload_preview_s": (3.0, "max"),   # issue 11: the 上传与校验 page in AppTest, 1,000 forms / 100 workbooks
+    "upload_import_s": (2.0, "max"),
     "query_max_ms": (200.0, "max"),
     "render_max_s": (1.5, "max"),
     "whatif_ms": (10.0, "max"),
@@ -352,6 +355,108 @@ def bench_render(out: Path, size: int, seed: int, workers: int) -> dict:
     return result
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_page_child(folder: str, db: str) -> dict:
+    """The 上传与校验 page in AppTest (run in a child process): upload every workbook of ``folder``,
+    time the run to the preview table, tick every form, import, time the run to done; then upload
+    the same files again (every form now stored) and time that preview too."""
+    os.environ["PERFBOARD_DB"] = db
+    os.chdir(ROOT)
+    from streamlit.testing.v1 import AppTest
+
+    files = [(p.name, p.read_bytes(), XLSX_MIME) for p in sorted(Path(folder).glob("*.xlsx"))]
+    result: dict = {"workbooks": len(files)}
+
+    def timed(name: str, step: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        step()
+        result[name] = round(time.perf_counter() - start, 3)
+        if at.exception:
+            raise RuntimeError(f"{name}: {at.exception[0].message}")
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    timed("open_s", lambda: at.run().switch_page("pages/upload.py").run())
+    timed("preview_s", lambda: at.file_uploader(key="uploader_0").set_value(files).run())
+    table = at.dataframe[0].value
+    result["rows"] = len(table)
+    result["expanders"] = len(at.expander)
+    picks = [g for g in at.get("button_group") if "全部" in getattr(g, "options", [])]
+    if picks:  # the page preselects only forms without problems: tick every form, as the target asks
+        timed("select_all_s", lambda: picks[0].set_value("全部").run())
+    button = next(b for b in at.button if b.label.startswith("导入选中"))
+    result["ticked"] = int(re.search(r"\d+", button.label).group())
+    timed("import_s", lambda: button.click().run())
+    from ui import common
+
+    result["stored"] = common.get_store().count_forms()
+    timed("preview_again_s", lambda: at.file_uploader(key="uploader_1").set_value(files).run())
+    result["rows_again"] = len(at.dataframe[0].value) if at.dataframe else 0
+    return result
+
+
+# A process whose __main__ is what `streamlit run` has (the console script imports streamlit.web.cli at
+# the top, and a spawned worker re-runs that), starting the app's import pool: time to every worker up.
+_POOL_PROBE = """
+from streamlit.web.cli import main  # noqa: F401
+import json, sys, time
+if __name__ == "__main__":
+    sys.path.insert(0, sys.argv[2])
+    from perfcore.ingest import WorkerPool
+    start = time.perf_counter()
+    pool = WorkerPool(2, method=sys.argv[1])
+    workers = len(pool.ready())
+    seconds = time.perf_counter() - start
+    pool.close()
+    print(json.dumps({"seconds": round(seconds, 3), "workers": workers}))
+"""
+
+
+def bench_pool_start(tmp: Path, reps: int) -> dict:
+    """Start-up of the app's worker pool (2 workers) by "spawn" and by "forkserver", alternating."""
+    probe = tmp / "pool_probe.py"
+    probe.write_text(_POOL_PROBE)
+    runs: dict[str, list[float]] = {"spawn": [], "forkserver": []}
+    for _ in range(reps):
+        for method in runs:
+            run = run_measured([sys.executable, str(probe), method, str(ROOT)])
+            found = json.loads(run["stdout"].strip().splitlines()[-1]) if run["returncode"] == 0 else {}
+            if found.get("workers") != 2:
+                raise RuntimeError(f"{method} pool did not start: {run['stderr'][-800:]}")
+            runs[method].append(found["seconds"])
+    return {method: {"runs": times, "median": round(statistics.median(times), 3)} for method, times in runs.items()}
+
+
+def bench_upload_page(out: Path, tmp: Path, n_forms: int, n_workbooks: int, seed: int, workers: int,
+                      pool_reps: int = 3) -> dict:
+    paths, _ = workbooks(out, n_forms, n_workbooks, seed, workers)
+    db = tmp / f"upload-{n_forms}.duckdb"
+    db.unlink(missing_ok=True)
+    run = run_measured([sys.executable, str(Path(__file__).resolve()), "--upload-child", str(paths[0].parent),
+                        str(db)])
+    if run["returncode"] != 0:
+        raise RuntimeError(run["stderr"][-1500:])
+    result = json.loads(run["stdout"].strip().splitlines()[-1])
+    result["forms"] = n_forms
+    result["peak_rss_mb"] = run["peak_rss_mb"]
+    if result["stored"] != result["ticked"] or result["rows"] < n_forms:
+        raise RuntimeError(f"upload page showed {result['rows']} rows, ticked {result['ticked']}, "
+                           f"stored {result['stored']} of {n_forms} forms")
+    try:  # a page from before the worker pool (the "before" figures) has nothing to start
+        result["pool_start_s"] = bench_pool_start(tmp, pool_reps)
+        print("   worker pool start (2 workers): " + ", ".join(
+            f"{method} {v['median']:.2f} s (runs {', '.join(f'{t:.2f}' for t in v['runs'])})"
+            for method, v in result["pool_start_s"].items()))
+    except (ImportError, RuntimeError) as exc:
+        result["pool_start_error"] = str(exc)[-300:]
+    print(f"   {n_forms:,} forms / {result['workbooks']} workbooks through the page: "
+          f"preview {result['preview_s']:.2f} s, import of {result['stored']:,} {result['import_s']:.2f} s; "
+          f"same files again {result['preview_again_s']:.2f} s "
+          f"(page open {result['open_s']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB)")
+    return result
+
+
 def bench_whatif(reps: int, seed: int) -> dict:
     """What-if on a 35-indicator form: change the actual of a missed (or the first) indicator."""
     from perfcore.policy import DEFAULT_POLICY
@@ -422,6 +527,8 @@ def bench_readers(paths: list[Path]) -> dict:
 def verdict(results: dict, query_size: int) -> list[dict]:
     """Each target with its figure; ``ok`` is None when not measured, or not at the target's size."""
     imp, large = results.get("import", {}), results.get("import_large", {})
+    upload = results.get("upload_page", {})
+    at_upload = (upload.get("forms"), upload.get("workbooks")) == (1000, 100)
     queries = results.get("queries", {}).get(str(query_size), {})
     render, whatif = results.get("render", {}), results.get("whatif", {})
     at_import = (imp.get("forms"), imp.get("workbooks")) == (1000, 100)
@@ -431,6 +538,8 @@ def verdict(results: dict, query_size: int) -> list[dict]:
         "import_vs_pandas": (imp.get("vs_pandas"), at_import),
         "import_peak_rss_mb": (imp.get("peak_rss_mb"), at_import),
         "import_large_seconds": (large.get("seconds"), large.get("forms") == 10_000),
+        "upload_preview_s": (upload.get("preview_s"), at_upload),
+        "upload_import_s": (upload.get("import_s"), at_upload),
         "query_max_ms": (queries.get("max_median_ms"), at_query),
         "render_max_s": (render.get("max_s"), render.get("forms") == QUERY_TARGET_FORMS),
         "whatif_ms": (whatif.get("median_ms"), whatif.get("indicators") == 35),
@@ -474,6 +583,16 @@ def markdown(results: dict) -> str:
             lines += ["", f"Import {imp['forms']:,} forms / {imp['workbooks']} workbooks (one `python -m perfcore "
                       f"import` command, worker processes = cores): {imp['seconds']} s, {imp['forms_per_s']} "
                       f"forms/s, peak RSS {imp['peak_rss_mb']} MB{one}{extra}."]
+    upload = results.get("upload_page", {})
+    if "preview_s" in upload:
+        lines += ["", f"Upload page (AppTest) with {upload['forms']:,} forms / {upload['workbooks']} workbooks: "
+                  f"page open {upload['open_s']} s, preview {upload['preview_s']} s ({upload['rows']} table rows, "
+                  f"{upload['expanders']} expanders), import of {upload['stored']:,} forms {upload['import_s']} s, "
+                  f"the same files again {upload['preview_again_s']} s; peak RSS {upload['peak_rss_mb']} MB."]
+        if "pool_start_s" in upload:
+            starts = [f"{m} {v['median']} s (runs {', '.join(map(str, v['runs']))})"
+                      for m, v in upload["pool_start_s"].items()]
+            lines += ["", "Worker pool start (2 workers, a `streamlit run`-like main): " + ", ".join(starts) + "."]
     queries = results.get("queries", {})
     if queries and all("median_ms" in q for q in queries.values()):
         sizes = list(queries)
@@ -525,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", type=Path, metavar="JSON",
                         help="print the Markdown tables of an earlier run's JSON and exit")
     parser.add_argument("--render-child", help=argparse.SUPPRESS)
+    parser.add_argument("--upload-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.markdown:
@@ -532,6 +652,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.render_child:
         print(json.dumps(render_pages(args.render_child)))
+        return 0
+    if args.upload_child:
+        print(json.dumps(upload_page_child(*args.upload_child)))
         return 0
     global REUSE_ANY
     REUSE_ANY = args.reuse_cache
@@ -566,6 +689,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.out, tmp, args.large_forms, max(1, args.large_forms // 10), args.seed, args.workers,
                 with_pandas=False)))
         plan += [
+            ("upload_page", lambda: bench_upload_page(args.out, tmp, args.import_forms, args.import_workbooks,
+                                                      args.seed, args.workers, pool_reps=max(1, min(args.reps, 5)))),
             ("readers", lambda: bench_readers(workbooks(args.out, args.import_forms, args.import_workbooks,
                                                        args.seed, args.workers)[0])),
             ("queries", lambda: bench_queries(args.out, sizes, args.seed, args.reps, args.workers)),

@@ -1,24 +1,22 @@
-"""上传与校验: read many workbooks, preview every form with its findings, import the chosen ones."""
+"""上传与校验: a season's workbooks read through the import service, one table of every form, import the chosen ones."""
 from __future__ import annotations
 
 import io
+
+import pandas as pd
 import streamlit as st
 
-from perfcore import fmt, views
+from perfcore import fmt, ingest, views
 from perfcore.errors import StoreError, StoreLockedError
-from perfcore.model import Scorecard
-from perfcore.report import total_text
+from perfcore.ingest import FilePreview, FormPreview
+from perfcore.report import reading_text, total_text
 from perfcore.views import md_escape
 from perfcore.writer import write_template
 from ui import common
 
-ROUND_KEY = "upload_round"      # bumping it gives a fresh (empty) uploader after an import
-SUMMARY_KEY = "import_summary"  # what the last import did, shown once after the rerun
-
-
-@st.cache_data(show_spinner=False, max_entries=200)
-def read_file(name: str, content: bytes) -> views.CheckedFile:
-    return views.check_file(name, content)
+ROUND_KEY = "upload_round"         # bumping it gives a fresh (empty) uploader after an import
+SUMMARY_KEY = "import_summary"     # what the last import did, shown once after the rerun
+PREVIEWS_KEY = "upload_previews"   # upload file_id → FilePreview: each upload is read once per session
 
 
 @st.cache_data(show_spinner=False)
@@ -28,55 +26,69 @@ def template_bytes() -> bytes:
     return out.getvalue()
 
 
-def read_all(uploads: list) -> list[views.CheckedFile]:
-    """Read every upload (cached by content) with a progress bar naming the file being read."""
-    bar = st.progress(0.0, text="正在读取…")
-    files = []
-    for i, upload in enumerate(uploads):
-        bar.progress(i / len(uploads), text=f"正在读取 {md_escape(upload.name)}（{i + 1}/{len(uploads)}）")
-        files.append(read_file(upload.name, upload.getvalue()))
-    bar.empty()
-    return files
+@st.cache_data(show_spinner=False)
+def form_statuses(db: str, keys: tuple[tuple[tuple, str], ...]) -> list[str]:
+    """new / same / changed per (form key, content hash); cached until the next write."""
+    del db  # part of the cache key only
+    return ingest.form_statuses(common.get_store(), keys)
 
 
-def show_form(card: Scorecard, status: str) -> None:
-    """One form's preview: headline and its findings grouped by severity with their cells."""
-    form = card.form
+def read_uploads(uploads: list) -> list[FilePreview]:
+    """Every upload read, checked and scored once (in the worker processes, with a progress bar);
+    reruns (ticking a box, picking a row) take the previews kept in the session."""
+    known: dict[str, FilePreview] = st.session_state.setdefault(PREVIEWS_KEY, {})
+    new = [u for u in uploads if u.file_id not in known]
+    if new:
+        bar = st.progress(0.0, text=f"正在读取 {len(new)} 个文件…")
+
+        def moved(done: int, total: int, name: str) -> None:
+            bar.progress(done / total, text=f"已读取 {done}/{total}：{md_escape(name)}")
+
+        previews = ingest.preview_files([(u.name, u.getvalue()) for u in new], pool=common.import_pool(),
+                                        progress=moved)
+        bar.empty()
+        known.update(zip((u.file_id for u in new), previews))
+    current = {u.file_id for u in uploads}
+    for stale in [k for k in known if k not in current]:
+        del known[stale]
+    return [known[u.file_id] for u in uploads]
+
+
+def show_form(f: FilePreview, form: FormPreview, status: str) -> None:
+    """One form's findings and reading report, its scorecard rebuilt from the previewed JSON."""
+    card = form.scorecard()
     counts = views.severity_counts(card.findings)
-    label = (f"{md_escape(form.project.value) or '（未填项目名称）'} · {md_escape(form.unit.value)} · "
-             f"{common.year_label(form.year)} — 规则 {total_text(card)}，"
-             f"自评 {fmt.score(card.declared_total)} · {views.FORM_STATUS_LABELS.get(status, status)}")
-    with st.expander(label, expanded=counts["error"] > 0 or not card.reading.complete):
-        st.caption(f"工作表“{md_escape(form.source.sheet)}”，第 {form.source.first_row} 行起；"
-                   f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条")
-        common.reading_notice(card)
-        if not card.findings:
-            st.success("未发现问题。")
-        for severity, title, table in views.findings_by_severity(card.findings):
-            st.markdown(f"**{title}（{len(table)}）**")
-            common.safe_table(table)
+    st.markdown(f"**{md_escape(form.project) or '（未填项目名称）'} · {md_escape(form.unit)} · "
+                f"{common.year_label(form.year)}** — 规则 {md_escape(total_text(card))}，"
+                f"自评 {md_escape(fmt.score(card.declared_total))} · {md_escape(status)}")
+    st.caption(f"文件“{md_escape(f.name)}”工作表“{md_escape(form.sheet)}”，第 {form.first_row} 行起；"
+               f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条")
+    common.reading_notice(card)
+    if not card.findings:
+        st.success("未发现问题。")
+    for _, title, table in views.findings_by_severity(card.findings):
+        st.markdown(f"**{title}（{len(table)}）**")
+        common.safe_table(table)
+    with st.expander("读取报告：找到了哪些部分、在哪里、缺少什么"):
+        st.text(reading_text(card))
+    for note in f.notes:
+        st.caption(md_escape(note))
 
 
-def do_import(store, files: list[views.CheckedFile], picked: set[tuple[int, int]]) -> list[tuple[bool, str]]:
-    """Store the picked forms, one transaction per file; a failing file does not stop the others."""
-    lines = []
+def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> list[tuple[bool, str]]:
+    """Store the picked forms through the import service: each file whole or not at all."""
     user = st.session_state.get(common.USER_KEY, "").strip()
-    for n, f in enumerate(files):
-        chosen = [(c.form, c) for i, c in enumerate(f.cards) if (n, i) in picked]
-        if not chosen:
-            continue
-        try:
-            report = store.import_forms(f.name, f.content, [form for form, _ in chosen],
-                                        [c for _, c in chosen], user=user)
-        except (StoreError, StoreLockedError) as exc:
-            lines.append((False, f"文件“{f.name}”未导入：{exc}"))
-            continue
-        lines.append((True, views.import_summary(f.name, len(report.stored), len(report.replaced),
-                                                 len(report.skipped))))
-    return lines
+    try:
+        results = ingest.store_previews(store, [(files[i], forms) for i, forms in sorted(picked.items())], user=user)
+    except (StoreError, StoreLockedError) as exc:
+        return [(False, f"导入失败：{exc}")]
+    return [(False, str(r.error)) if r.error or r.report is None else
+            (True, views.import_summary(r.name, len(r.report.stored), len(r.report.replaced), len(r.report.skipped)))
+            for r in results]
 
 
 store = common.start_page("上传与校验")
+common.import_pool()  # the workers start now, while the user is still choosing files
 
 left, right = st.columns([3, 1])
 left.markdown("把一个或多个 Excel 自评表（.xlsx / .xls / .ods）拖到下面。系统会读取每张表、按规则重新计分并列出审核发现，"
@@ -91,50 +103,70 @@ for ok, line in summary:
 if summary:
     st.page_link("pages/department.py", label="去部门总览查看导入的项目", icon=":material/monitoring:")
 
+upload_round = st.session_state.get(ROUND_KEY, 0)
 uploads = st.file_uploader("选择或拖入自评表文件", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
-                           key=f"uploader_{st.session_state.get(ROUND_KEY, 0)}")
+                           key=f"uploader_{upload_round}")
 if not uploads:
+    st.session_state.pop(PREVIEWS_KEY, None)
     if store.count_forms() == 0:
         st.info("数据库还是空的：上传本单位的自评表，或先下载模板按格式填写。")
     st.stop()
 
-files = read_all(uploads)
-statuses = [[store.form_status(card.form) for card in f.cards] for f in files]
-items = [views.PreviewItem(f.name, card, status)
-         for f, row in zip(files, statuses) for card, status in zip(f.cards, row)]
-index = [(n, i) for n, f in enumerate(files) for i in range(len(f.cards))]
+files = read_uploads(uploads)
+flat = iter(form_statuses(common.db_path(), tuple((form.key, form.digest) for f in files for form in f.forms)))
+statuses = [[next(flat) for _ in f.forms] for f in files]
 
-n_forms = len(items)
-n_bad = sum(1 for f in files if f.error)
-st.subheader(f"读取结果：{len(files)} 个文件，{n_forms} 张自评表" + (f"，{n_bad} 个文件无法读取" if n_bad else ""))
+n_forms = sum(len(f.forms) for f in files)
+bad = [f for f in files if f.error is not None]
+st.subheader(f"读取结果：{len(files)} 个文件，{n_forms} 张自评表" + (f"，{len(bad)} 个文件无法读取" if bad else ""))
+if bad:
+    st.error(f"以下 {len(bad)} 个文件无法读取，未导入，其他文件不受影响：\n\n"
+             + "\n".join(f"- {md_escape(str(f.error))}" for f in bad))
 
-picked: set[tuple[int, int]] = set()
-if items:
-    edited = st.data_editor(
-        views.preview_frame(items), key=f"pick_{st.session_state.get(ROUND_KEY, 0)}", hide_index=True,
-        disabled=[c for c in views.preview_frame([]).columns if c != "导入"],
-        column_config={
-            "导入": st.column_config.CheckboxColumn("导入", help="勾选要保存到数据库的表"),
-            "年度": st.column_config.NumberColumn(format="%d"),
-            "自评总分": st.column_config.NumberColumn(format="%.2f"),
-            "规则总分": st.column_config.NumberColumn(format="%.2f"),
-        },
-    )
-    picked = {key for key, keep in zip(index, edited["导入"]) if keep}
-    c1, c2 = st.columns([1, 3])
-    c2.text_input("导入人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
-    if c1.button(f"导入选中的 {len(picked)} 张表", type="primary", disabled=not picked, icon=":material/save:"):
-        with st.spinner("正在导入…"):
-            st.session_state[SUMMARY_KEY] = do_import(store, files, picked)
-        common.clear_caches()
-        st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
-        st.rerun()
+mode = st.segmented_control(
+    "预先勾选", views.PICK_MODES, default=views.PICK_MODES[0], required=True, key=f"mode_{upload_round}",
+    help="按建议：新表和新版本中读取完整、没有错误的表；全部：除本次上传中重复的表以外都勾选；全不选：逐张勾选。")
+frame = views.upload_frame(files, statuses, mode)
+attention = views.upload_counts(frame)
+st.caption((f"需要留意：{attention}。" if attention else "")
+           + "有问题的排在前面；点击列名可排序，勾选“导入”列选择要保存的表。")
+edited = st.data_editor(
+    frame, key=f"pick_{upload_round}_{mode}", hide_index=True, column_order=views.UPLOAD_COLUMNS,
+    disabled=[c for c in frame.columns if c != "导入"],
+    column_config={
+        "导入": st.column_config.CheckboxColumn("导入", help="勾选要保存到数据库的表"),
+        "序号": st.column_config.NumberColumn(help="下方“查看”按此序号选择一行"),
+        "年度": st.column_config.NumberColumn(format="%d"),
+        "自评总分": st.column_config.NumberColumn(format="%.2f"),
+        "规则总分": st.column_config.NumberColumn(format="%.2f"),
+        "主要问题": st.column_config.TextColumn(width="large"),
+    },
+)
+chosen = frame[edited["导入"].to_numpy(dtype=bool) & (frame["_form"] >= 0).to_numpy()]
+picked: dict[int, set[int]] = {}
+for i, k in zip(chosen["_file"], chosen["_form"]):
+    picked.setdefault(int(i), set()).add(int(k))
 
-for f, row in zip(files, statuses):
-    st.markdown(f"#### :material/description: {md_escape(f.name)}")
-    if f.error:
-        st.error(f"{md_escape(str(f.error))}\n\n此文件未导入，其他文件不受影响。")
-    for note in f.notes:
+c1, c2 = st.columns([1, 3])
+c2.text_input("导入人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
+if c1.button(f"导入选中的 {len(chosen)} 张表", type="primary", disabled=chosen.empty, icon=":material/save:"):
+    with st.spinner("正在导入…"):
+        st.session_state[SUMMARY_KEY] = do_import(store, files, picked)
+    common.clear_caches()
+    st.session_state[ROUND_KEY] = upload_round + 1
+    st.session_state.pop(PREVIEWS_KEY, None)
+    st.rerun()
+
+st.markdown("#### 查看一张表的审核发现和读取报告")
+labels = views.upload_row_labels(frame)
+first_form = next((n for n, k in enumerate(frame["_form"]) if k >= 0), 0)  # unreadable files are listed above
+row_no = st.selectbox("选择表格中的一行（按序号，可输入项目名称查找）", range(len(frame)), index=first_form,
+                      format_func=labels.__getitem__, key=f"detail_{upload_round}")
+row: pd.Series = frame.iloc[row_no or 0]
+shown = files[int(row["_file"])]
+if int(row["_form"]) < 0:
+    st.error(md_escape(str(shown.error)))
+    for note in shown.notes:
         st.caption(md_escape(note))
-    for card, status in zip(f.cards, row):
-        show_form(card, status)
+else:
+    show_form(shown, next(f for f in shown.forms if f.index == int(row["_form"])), row["状态"])

@@ -1,27 +1,56 @@
-"""Read → score → store for a set of files: the one import path of the CLI and the app.
+"""The one import service of the command line and the app: preview (read → check → score), then store.
 
-A file that cannot be read (or scored, or written) is reported with its error and the
-others go on; each file's forms land in the database all together or not at all.
+* **Preview** (``preview_files``): every file read, checked and scored, in worker processes
+  when there are enough files, into a ``FilePreview`` of plain data: per form the fields the
+  upload table shows, its reading state, and its rows for the store (``records.FormRecord``:
+  the lossless form JSON, findings, scores); or the file's error. Nothing is stored.
+* **Store** (``store_previews``): the chosen forms of each previewed file go into the
+  database, each file whole or not at all (a write that fails costs only that file); files
+  with nothing chosen are left untouched. Files are batched into transactions of about
+  ``BATCH_FORMS`` forms (``Store.import_many``), which is what makes 100 small files fast.
+
+``ingest_files`` (``python -m perfcore import``) runs both, storing every form while the
+workers are still reading; the 上传与校验 page previews, lets the user choose, then stores.
+Both therefore give the same errors (a file that cannot be read, or scored, or written is
+reported and the others go on) and the same ``ImportReport`` per file.
+
+Worker processes: the command line is a short-lived, single-threaded process and forks a
+pool for each import. The app is a threaded server, which must not fork: it keeps one
+``WorkerPool`` started by "forkserver" (a clean server process, spawned once with perfcore
+imported, forks each worker; bench/README.md measures it against "spawn"). Only plain data
+crosses the boundary: ``(name, bytes)`` or paths in, ``FilePreview`` out (a pickled Form or
+Scorecard costs ~1 s per 1,000 forms, their rows ~0.06 s); a page that shows one form's
+findings rebuilds its scorecard from the JSON (``FormPreview.scorecard``). When processes
+cannot start, or a worker dies, the remaining files are read in this process.
 """
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
 from perfcore.errors import ReadError
 from perfcore.policy import Policy, get_policy
 from perfcore.reader import read_workbook
 from perfcore.reader.workbook import load_source
-from perfcore.records import form_record
+from perfcore.records import FormRecord, Key, form_record
 from perfcore.scoring import score_form
 from perfcore.store import ImportFile, ImportReport, Store
+
+if TYPE_CHECKING:
+    from perfcore.model import Scorecard
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +63,81 @@ BATCH_FORMS = 200
 # Files per task handed to a worker process: enough to amortise the round trip, small
 # enough that the store gets its first batch early and progress moves.
 CHUNK_FILES = 2
+# How long a starting worker pool waits for all its workers (a handshake, see WorkerPool).
+START_TIMEOUT = 60.0
+
+
+# --- what a preview gives ----------------------------------------------------------------------
+
+
+@dataclass
+class FormPreview:
+    """One form of a previewed file: the upload table's fields and its rows for the store.
+
+    Plain values only, so that it crosses the process boundary cheaply; the Form and its
+    Scorecard are rebuilt on demand from ``form_json`` (the same JSON the store keeps).
+    """
+
+    index: int                   # position in its file (reading order)
+    sheet: str
+    first_row: int
+    state: str                   # reading state: 完整 / 需核实 / 无法计分
+    declared_total: float | None
+    rule_total: float | None     # None when the form cannot be scored
+    grade: str | None            # None unless read completely
+    n_errors: int
+    n_warnings: int
+    n_infos: int
+    problem: str                 # the first thing a reviewer should look at, "" when nothing
+    policy: str
+    form_json: str
+    record: FormRecord
+
+    @property
+    def key(self) -> Key:
+        """Year, 实施单位, 项目名称: a form's identity in the store."""
+        return self.record.key
+
+    @property
+    def year(self) -> int | None:
+        return self.record.key[0]
+
+    @property
+    def unit(self) -> str:
+        return self.record.key[1]
+
+    @property
+    def project(self) -> str:
+        return self.record.key[2]
+
+    @property
+    def digest(self) -> str:
+        """Content hash (the store's "same content" test)."""
+        return self.record.digest
+
+    @property
+    def grade_label(self) -> str:
+        """What stands in the grade's place: 优 / 良 / 中 / 差, or 需核实 / 无法计分."""
+        return self.grade if self.grade is not None else self.state
+
+    def scorecard(self, policy: Policy | None = None) -> Scorecard:
+        """The form and its scorecard rebuilt from the JSON (a few ms): for showing one form."""
+        from perfcore.serialize import form_from_dict
+
+        form = form_from_dict(json.loads(self.form_json))
+        return score_form(form, policy or get_policy(self.policy))
+
+
+@dataclass
+class FilePreview:
+    """One file read, checked and scored: its forms, the reader's remarks, or its error."""
+
+    name: str
+    sha256: str = ""
+    n_read: int = 0              # forms the reader found (0 for a file that could not be read)
+    notes: list[str] = field(default_factory=list)
+    error: ReadError | None = None
+    forms: list[FormPreview] = field(default_factory=list)
 
 
 @dataclass
@@ -77,64 +181,215 @@ def tune_gc_for_batch() -> None:
     gc.set_threshold(10_000, 20, 20)
 
 
-def _prepare(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]:
-    """Read, check and score one file; its bytes are loaded once (size-checked) and reused for the hash."""
+# --- preview ----------------------------------------------------------------------------------
+
+
+def _problem(card: Scorecard) -> str:
+    """The first error, else what the reading lacks, else the first warning ("" when none)."""
+    by = {sev: [f for f in card.findings if f.severity == sev] for sev in ("error", "warning")}
+    if by["error"]:
+        return by["error"][0].message
+    if card.reading.missing:
+        return card.reading.missing[0]
+    return by["warning"][0].message if by["warning"] else ""
+
+
+def _form_preview(index: int, card: Scorecard, record: FormRecord) -> FormPreview:
+    form = card.form
+    severities = [f.severity for f in card.findings]
+    return FormPreview(
+        index=index, sheet=form.source.sheet, first_row=form.source.first_row, state=card.reading.state,
+        declared_total=card.declared_total, rule_total=card.total, grade=card.grade,
+        n_errors=severities.count("error"), n_warnings=severities.count("warning"),
+        n_infos=severities.count("info"), problem=_problem(card), policy=card.policy,
+        form_json=record.version.form_json, record=record,  # the record's own string: pickled once
+    )
+
+
+
+
+def _prepare(item: Item, policy: Policy) -> FilePreview:
+    """Read, check and score one file (never raises for bad input); its bytes are loaded once
+    (size-checked) and hashed here, so only plain rows leave the process."""
     source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
     try:
         name, data = load_source(source, filename)
     except ReadError as error:
-        return FileResult(name=error.file, error=error), None
+        return FilePreview(name=error.file, error=error)
     result = read_workbook(data, name)
-    done = FileResult(name=result.file or name, n_forms=len(result.forms), notes=list(result.notes))
+    done = FilePreview(name=result.file or name, sha256=hashlib.sha256(data).hexdigest(),
+                       n_read=len(result.forms), notes=list(result.notes))
     if result.error is not None:
         done.error = result.error
-        return done, None
+        return done
     if not result.forms:
         done.error = ReadError("no_form", "文件中没有找到自评表。", file=done.name)
-        return done, None
+        return done
     try:
         cards = [score_form(form, policy) for form in result.forms]
-        records = [form_record(form, card) for form, card in zip(result.forms, cards)]
+        done.forms = [_form_preview(i, card, form_record(card.form, card)) for i, card in enumerate(cards)]
     except Exception as exc:  # a scorer bug must not stop the other files
+        done.forms = []
         done.error = ReadError("score_failed", f"评分时出错，本文件未导入：{exc}", file=done.name)
-        return done, None
-    return done, ImportFile(done.name, data, result.forms, cards, records=records)
+    return done
 
 
-def _prepare_lean(item: Item, policy: Policy) -> tuple[FileResult, ImportFile | None]:
-    """``_prepare`` in a worker process: only the plain rows and the hash travel back
-    (pickling the Form dataclasses would cost as much as reading them)."""
-    done, job = _prepare(item, policy)
-    return done, job and replace(job, content=b"", forms=[], scorecards=None, sha256=job.digest())
+def _prepare_in_worker(item: Item, policy: Policy) -> FilePreview:
+    """``_prepare`` as a worker process runs it (the function handed to the pool)."""
+    return _prepare(item, policy)
 
 
-def _prepared(items: list[Item], policy: Policy, workers: int) -> Iterator[tuple[FileResult, ImportFile | None]]:
-    """Each file read, checked and scored, in order: in ``workers`` forked processes when
-    asked and possible, else here. A worker that dies (it should not), or workers that
-    cannot start, cost only a retry of the unfinished files in this process."""
-    workers = min(workers, len(items) // CHUNK_FILES)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from (_prepare(item, policy) for item in items)
+def _perfcore_origin() -> str:
+    """The folder this perfcore was imported from (a worker's must be its parent's)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+_start_barrier: Any = None  # in a worker of a WorkerPool: where the warm-up tasks meet
+
+
+def _worker_start(barrier: Any = None) -> None:
+    """Set up a worker process: Ctrl-C is the main process's to handle (it stops cleanly;
+    workers just stop being fed)."""
+    global _start_barrier
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _start_barrier = barrier
+
+
+# A WorkerPool worker's first code, run by ``exec`` so that none of it comes from perfcore: a
+# forkserver imports perfcore before it knows the parent's sys.path, and from another folder
+# (the venv's install, a second checkout) it can find another copy. The worker then drops
+# that copy and imports the parent's (its sys.path is the parent's by now).
+_BOOT = """
+import os, sys
+found = sys.modules.get("perfcore")
+if found is not None and os.path.dirname(os.path.dirname(os.path.abspath(found.__file__))) != origin:
+    for name in [m for m in sys.modules if m == "perfcore" or m.startswith("perfcore.")]:
+        del sys.modules[name]
+from perfcore.ingest import _worker_start
+_worker_start(barrier)
+"""
+
+
+def _warm() -> int:
+    """A WorkerPool's warm-up task: one per worker, each waits until all are running (so no
+    worker takes two and every worker has started); the worker's process id."""
+    if _start_barrier is not None:
+        _start_barrier.wait(START_TIMEOUT)
+    return os.getpid()
+
+
+def _in_process(items: Sequence[Item], policy: Policy) -> Iterator[FilePreview]:
+    return (_prepare(item, policy) for item in items)
+
+
+def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None) -> Iterator[FilePreview]:
+    """Each file previewed, in input order: in worker processes when asked and there are
+    enough files (the app's ``pool``, else a pool forked for this call), else here. A worker
+    that dies (it should not), or workers that cannot start, cost only a retry of the
+    unfinished files in this process."""
+    workers = min(pool.workers if pool is not None else workers, len(items) // CHUNK_FILES)
+    if workers < 2 or (pool is None and "fork" not in multiprocessing.get_all_start_methods()):
+        yield from _in_process(items, policy)
         return
     done = 0
-    pool: ProcessPoolExecutor | None = None
+    executor: ProcessPoolExecutor | None = None
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start)
-        for pair in pool.map(_prepare_lean, items, [policy] * len(items), chunksize=CHUNK_FILES):
-            yield pair
+        if pool is not None:
+            executor = pool.executor()
+        else:
+            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                           initializer=_worker_start)
+        if executor is None:
+            yield from _in_process(items, policy)
+            return
+        for preview in executor.map(_prepare_in_worker, items, repeat(policy), chunksize=CHUNK_FILES):
+            yield preview
             done += 1
-    except (BrokenProcessPool, OSError, NotImplementedError) as exc:  # OSError: no /dev/shm, no fork
+    # OSError: no /dev/shm, no fork; RuntimeError: another session's preview found the shared pool
+    # broken and shut it down between our tasks. A genuine error of a file would recur in-process.
+    except (BrokenProcessPool, OSError, NotImplementedError, RuntimeError) as exc:
         log.warning("import worker died or could not start (%s); reading the remaining %d files in this process",
                     type(exc).__name__, len(items) - done)
-        yield from (_prepare(item, policy) for item in items[done:])
+        if pool is not None and executor is not None:
+            pool.discard(executor)
+        yield from _in_process(items[done:], policy)
     finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None and executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _worker_start() -> None:
-    """Ctrl-C is the main process's to handle (it stops cleanly); workers just stop being fed."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def preview_files(
+    items: Iterable[Item],
+    *,
+    policy: Policy | str | None = None,
+    workers: int = 1,
+    pool: WorkerPool | None = None,
+    progress: Progress | None = None,
+) -> list[FilePreview]:
+    """Read, check and score files (paths or ``(name, bytes)``) without storing anything.
+
+    In ``pool``'s workers (the app) or ``workers`` forked processes (a short-lived process)
+    when there are enough files; progress(done, total, name) after each file, in input order.
+    """
+    items = list(items)
+    rules = policy if isinstance(policy, Policy) else get_policy(policy)
+    out = []
+    for n, preview in enumerate(_previews(items, rules, workers, pool), 1):
+        out.append(preview)
+        if progress:
+            progress(n, len(items), preview.name)
+    return out
+
+
+# --- store ------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """The store step: files queued with their chosen forms, written a batch at a time."""
+
+    def __init__(self, store: Store, user: str) -> None:
+        self.store, self.user = store, user
+        self.pending: list[tuple[FileResult, ImportFile]] = []
+        self.n_pending = 0
+
+    def add(self, preview: FilePreview, chosen: Collection[int] | None = None) -> FileResult:
+        """Queue the chosen forms (all when None) of a file; its result is complete after ``flush``."""
+        forms = [f for f in preview.forms if chosen is None or f.index in chosen]
+        done = FileResult(name=preview.name, n_forms=len(forms) if chosen is not None else preview.n_read,
+                          notes=list(preview.notes), error=preview.error)
+        if preview.error is None and forms:
+            job = ImportFile(preview.name, b"", [], records=[f.record for f in forms], sha256=preview.sha256)
+            self.pending.append((done, job))
+            self.n_pending += len(forms)
+            if self.n_pending >= BATCH_FORMS:
+                self.flush()
+        return done
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        reports = self.store.import_many([job for _, job in self.pending], user=self.user)
+        for (done, _), report in zip(self.pending, reports, strict=True):
+            done.report = report
+            if report.error:
+                done.error = ReadError("store_failed", report.error, file=done.name)
+        self.pending.clear()
+        self.n_pending = 0
+
+
+def store_previews(
+    store: Store, choices: Iterable[tuple[FilePreview, Collection[int] | None]], *, user: str = ""
+) -> list[FileResult]:
+    """Store the chosen forms (``FormPreview.index`` values; None = all) of each previewed file.
+
+    Each file lands whole or not at all; files that could not be read, or with nothing
+    chosen, are left untouched and get no result. A StoreError (read-only, locked) is raised.
+    """
+    writer = _Writer(store, user)
+    results = [writer.add(preview, chosen) for preview, chosen in choices
+               if preview.error is None and (chosen is None or chosen)]
+    writer.flush()
+    return results
 
 
 def ingest_files(
@@ -146,32 +401,117 @@ def ingest_files(
     progress: Progress | None = None,
     workers: int = 1,
 ) -> IngestResult:
-    """Import files (paths or ``(name, bytes)``) into ``store``; progress(done, total, name) per file.
+    """Import files (paths or ``(name, bytes)``) into ``store``: preview and store every form.
 
     ``workers`` > 1 reads and scores in that many forked processes while this one stores
-    (the command line uses every core; the app, a threaded server, keeps the default 1).
+    (the command line uses every core); progress(done, total, name) per file.
     """
     items = list(items)
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = IngestResult()
-    pending: list[tuple[FileResult, ImportFile]] = []
-
-    def flush() -> None:
-        reports = store.import_many([job for _, job in pending], user=user)
-        for (done, _), report in zip(pending, reports, strict=True):
-            done.report = report
-            if report.error:
-                done.error = ReadError("store_failed", report.error, file=done.name)
-        pending.clear()
-
-    for n, (done, job) in enumerate(_prepared(items, rules, workers), 1):
-        out.files.append(done)
-        if job is not None:
-            pending.append((done, job))
-            if sum(len(j.prepared()) for _, j in pending) >= BATCH_FORMS:
-                flush()
+    writer = _Writer(store, user)
+    for n, preview in enumerate(_previews(items, rules, workers, None), 1):
+        out.files.append(writer.add(preview))
         if progress:
-            progress(n, len(items), done.name)
-    if pending:
-        flush()
+            progress(n, len(items), preview.name)
+    writer.flush()
     return out
+
+
+def form_statuses(store: Store, keys: Sequence[tuple[Key, str]]) -> list[str]:
+    """For (form key, content hash) pairs: "new" (no current version), "same" or "changed".
+
+    ``Store.form_status`` asks per Form; this asks once for the current versions of the
+    units and projects concerned, and per form only where one is stored.
+    """
+    from perfcore.store import Filters
+
+    if not keys:
+        return []
+    units = sorted({unit for (_, unit, _), _ in keys})
+    projects = sorted({project for (_, _, project), _ in keys})
+    table = store.forms_table(Filters(unit=units, project=projects))
+    years = table["year"].astype(object).where(table["year"].notna(), None)
+    current = {(None if year is None else int(year), unit, project): int(vid)
+               for year, unit, project, vid in zip(years, table["unit"], table["project"], table["version_id"])}
+    hashes: dict[Key, str] = {}
+    out = []
+    for key, digest in keys:
+        vid = current.get(key)
+        if vid is None:
+            out.append("new")
+            continue
+        if key not in hashes:
+            hashes[key] = store.version_info(vid)["content_hash"]
+        out.append("same" if hashes[key] == digest else "changed")
+    return out
+
+
+# --- the app's worker pool ----------------------------------------------------------------------
+
+
+class WorkerPool:
+    """Worker processes kept across previews (the app): started once, warmed, restarted when broken.
+
+    Started by "forkserver" where the platform has it (else "spawn"): a threaded server must
+    not fork itself. Creating the pool starts its workers at once (each imports perfcore), so
+    the first upload finds them ready; ``ready()`` waits for that handshake. A worker that
+    dies breaks the pool: the preview that notices reads its remaining files in-process and
+    ``executor()`` starts fresh workers next time. Thread-safe.
+    """
+
+    def __init__(self, workers: int | None = None, method: str | None = None) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        methods = multiprocessing.get_all_start_methods()
+        self.method = method or ("forkserver" if "forkserver" in methods else "spawn")
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._warmups: list[Future[int]] = []
+
+    def executor(self) -> ProcessPoolExecutor | None:
+        """The running executor, started if needed; None when processes cannot start here."""
+        with self._lock:
+            if self._executor is not None and not getattr(self._executor, "_broken", False):
+                return self._executor
+            if self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            try:
+                ctx = multiprocessing.get_context(self.method)
+                if self.method == "forkserver":  # imported once in the server, not in every worker
+                    ctx.set_forkserver_preload(["__main__", "perfcore.ingest"])
+                barrier = ctx.Barrier(self.workers) if self.workers > 1 else None
+                executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=exec,
+                                               initargs=(_BOOT, {"origin": _perfcore_origin(), "barrier": barrier}))
+                # Workers start on demand: one warm-up task each starts them all now.
+                self._warmups = [executor.submit(_warm) for _ in range(self.workers)]
+            except (OSError, NotImplementedError, ValueError) as exc:
+                log.warning("import worker processes could not start (%s: %s); reading in this process",
+                            type(exc).__name__, exc)
+                return None
+            self._executor = executor
+            return executor
+
+    def ready(self, timeout: float = START_TIMEOUT) -> list[int]:
+        """Start the workers if needed and wait until every one has started: their process ids
+        ([] when processes cannot start or did not start in time)."""
+        if self.executor() is None:
+            return []
+        done, pending = wait_futures(self._warmups, timeout=timeout)
+        if pending or any(f.exception() is not None for f in done):
+            return []
+        return sorted({f.result() for f in done})
+
+    def discard(self, executor: ProcessPoolExecutor) -> None:
+        """Drop a broken executor (its workers are dead or dying); the next use starts fresh ones."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        """Stop the workers (waits for them to exit)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)

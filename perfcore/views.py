@@ -7,21 +7,22 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from perfcore import fmt
-from perfcore.errors import ReadError
 from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.reader import read_workbook
-from perfcore.scoring import score_form
+from perfcore.vocab import COMPLETE, EXECUTION_LABEL, GRADES, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE
 from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
-SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
+if TYPE_CHECKING:
+    from perfcore.ingest import FilePreview, FormPreview
+
 STATUS_LABELS: dict[str, str] = {"met": "达成", "partly": "部分达成", "missed": "未达成", "unknown": "无法评分"}
-EXECUTION_LABEL = "预算执行率"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:&])")
 
@@ -209,25 +210,7 @@ th{{background:#eee}} td.n{{text-align:right;white-space:nowrap}} tr.ded td{{bac
 """
 
 
-# --- upload preview --------------------------------------------------------------------
-
-
-@dataclass
-class CheckedFile:
-    """One uploaded file read and scored: its forms' scorecards, remarks, or the error that stopped it."""
-
-    name: str
-    content: bytes
-    error: ReadError | None = None
-    notes: list[str] = field(default_factory=list)
-    cards: list[Scorecard] = field(default_factory=list)
-
-
-def check_file(name: str, content: bytes) -> CheckedFile:
-    """Read a workbook and score every form in it (never raises for bad input)."""
-    result = read_workbook(content, name)
-    return CheckedFile(name, content, result.error, result.notes, [score_form(f) for f in result.forms])
-
+# --- upload preview ---------------------------------------------------------------------
 
 FORM_STATUS_LABELS: dict[str, str] = {
     "new": "新表",
@@ -235,50 +218,89 @@ FORM_STATUS_LABELS: dict[str, str] = {
     "changed": "新版本（导入后替换当前版本）",
 }
 DUPLICATE_LABEL = "本次上传中重复（只导入第一张）"
+UNREADABLE = "无法读取"
+# The upload table's pre-ticking: the suggestion, every form but in-upload repeats, none.
+PICK_MODES: tuple[str, ...] = ("按建议", "全部", "全不选")
+UPLOAD_COLUMNS = ["导入", "序号", "文件", "工作表", "项目", "实施单位", "年度", "读取状态", "自评总分", "规则总分",
+                  "等级", "错误", "警告", "状态", "主要问题"]
+UPLOAD_KEYS = ["_file", "_form"]  # which file (index in the upload) and form (FormPreview.index) a row is; -1: none
 
 
-@dataclass(frozen=True)
-class PreviewItem:
-    """One form of an uploaded file, scored, with its status against the database."""
+def suggested(form: FormPreview, status: str, duplicate: bool) -> bool:
+    """Whether a form is ticked for import before the user chooses (the one definition).
 
-    file: str
-    scorecard: Scorecard
-    status: str  # new / same / changed (Store.form_status)
+    Ticked: new or changed forms (not already stored with the same content), the first of
+    their year + unit + project in the upload (one import never stores two versions of a
+    form at once), read completely and without error-level findings. Forms with errors,
+    forms to verify (需核实) or that cannot be scored (无法计分) are left for the user to
+    tick; they are then stored with their findings and state.
+    """
+    return status != "same" and not duplicate and form.state == COMPLETE and form.n_errors == 0
 
 
-def preview_frame(items: list[PreviewItem]) -> pd.DataFrame:
-    """The upload overview: one row per form; 导入 preselected for new and changed forms read completely.
+def _rank(form: FormPreview) -> int:
+    """Problems first: (0 unreadable files), errors, 无法计分, 需核实, warnings, the rest."""
+    if form.n_errors:
+        return 1
+    if form.state == UNSCORABLE:
+        return 2
+    if form.state == TO_VERIFY:
+        return 3
+    return 4 if form.n_warnings else 5
 
-    A form whose year + unit + project already appeared earlier in the same upload is
-    marked and not preselected, so one import never stores two versions of a form at once.
-    Forms to verify (需核实) or that cannot be scored (无法计分) are never preselected: a user
-    may still tick them, and they are stored with that state.
+
+def upload_frame(files: Sequence[FilePreview], statuses: Sequence[Sequence[str]], mode: str = "按建议") -> pd.DataFrame:
+    """A season's upload as one table: a row per form, and per file that could not be read.
+
+    ``statuses[i][k]`` is Store status (new / same / changed) of ``files[i].forms[k]``.
+    Problems first (unreadable files, forms with errors, 无法计分, 需核实, warnings, the
+    rest), upload order within each; 导入 ticked as ``mode`` says (PICK_MODES).
     """
     seen: set[tuple] = set()
-    rows = []
-    for item in items:
-        form, sc = item.scorecard.form, item.scorecard
-        duplicate = form.key in seen
-        seen.add(form.key)
-        counts = severity_counts(sc.findings)
-        rows.append({
-            "导入": item.status != "same" and not duplicate and sc.reading.complete,
-            "项目": form.project.value,
-            "实施单位": form.unit.value,
-            "年度": form.year,
-            "规则总分": sc.total,
-            "自评总分": sc.declared_total,
-            "等级": sc.grade_label,
-            "读取状态": sc.reading.state,
-            "错误": counts["error"],
-            "警告": counts["warning"],
-            "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(item.status, item.status),
-            "文件": item.file,
-            "工作表": form.source.sheet,
-        })
-    columns = ["导入", "项目", "实施单位", "年度", "规则总分", "自评总分", "等级", "读取状态", "错误", "警告", "状态",
-               "文件", "工作表"]
-    return pd.DataFrame(rows, columns=columns)
+    ranked = []
+    for i, (f, row_statuses) in enumerate(zip(files, statuses, strict=True)):
+        if f.error is not None:
+            ranked.append((0, {"导入": False, "文件": f.name, "工作表": "", "项目": "", "实施单位": "", "年度": None,
+                               "读取状态": UNREADABLE, "自评总分": None, "规则总分": None, "等级": "", "错误": None,
+                               "警告": None, "状态": "未导入", "主要问题": f.error.message, "_file": i, "_form": -1}))
+            continue
+        for form, status in zip(f.forms, row_statuses, strict=True):
+            duplicate = form.key in seen
+            seen.add(form.key)
+            tick = {"按建议": suggested(form, status, duplicate), "全部": not duplicate}.get(mode, False)
+            ranked.append((_rank(form), {
+                "导入": tick, "文件": f.name, "工作表": form.sheet, "项目": form.project, "实施单位": form.unit,
+                "年度": form.year, "读取状态": form.state, "自评总分": form.declared_total, "规则总分": form.rule_total,
+                "等级": form.grade_label, "错误": form.n_errors, "警告": form.n_warnings,
+                "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(status, status),
+                "主要问题": form.problem, "_file": i, "_form": form.index,
+            }))
+    rows = [row for _, row in sorted(ranked, key=lambda pair: pair[0])]  # stable: upload order within a rank
+    for n, row in enumerate(rows, 1):
+        row["序号"] = n
+    frame = pd.DataFrame(rows, columns=UPLOAD_COLUMNS + UPLOAD_KEYS)
+    return frame.astype({"导入": bool, "序号": "int64", "年度": "Int64", "自评总分": "float64", "规则总分": "float64",
+                         "错误": "Int64", "警告": "Int64", "_file": "int64", "_form": "int64"})
+
+
+def upload_row_labels(frame: pd.DataFrame) -> list[str]:
+    """Each row of an upload table for a picker: “3. a.xlsx · 表1 · 业务培训”."""
+    labels = []
+    for n, file, sheet, project, state in zip(frame["序号"], frame["文件"], frame["工作表"], frame["项目"],
+                                              frame["读取状态"]):
+        what = project or ("（无法读取）" if state == UNREADABLE else "（未填项目名称）")
+        labels.append(f"{n}. {file}" + (f" · {sheet}" if sheet else "") + f" · {what}")
+    return labels
+
+
+def upload_counts(frame: pd.DataFrame) -> str:
+    """What needs a look in an upload table, e.g. “有错误 2 张，需核实 1 张，已导入且内容相同 3 张”."""
+    forms = frame[frame["_form"] >= 0]
+    parts = [(int((forms["错误"] > 0).sum()), "有错误"), (int((forms["读取状态"] == UNSCORABLE).sum()), "无法计分"),
+             (int((forms["读取状态"] == TO_VERIFY).sum()), "需核实"),
+             (int((forms["状态"] == FORM_STATUS_LABELS["same"]).sum()), "已导入且内容相同"),
+             (int((forms["状态"] == DUPLICATE_LABEL).sum()), "本次上传中重复")]
+    return "，".join(f"{label} {n} 张" for n, label in parts if n)
 
 
 def import_summary(file: str, stored: int, replaced: int, skipped: int) -> str:
@@ -288,7 +310,6 @@ def import_summary(file: str, stored: int, replaced: int, skipped: int) -> str:
 
 # --- department overview ---------------------------------------------------------------
 
-GRADES: tuple[str, ...] = ("优", "良", "中", "差")
 
 
 def with_labels(table: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from perfcore import views
+from perfcore import ingest, views
 from perfcore.model import Text
 from perfcore.reader import read_workbook
 from perfcore.samples import SHEETS_WORKBOOK, load_seed_forms
@@ -68,20 +68,48 @@ def test_print_html_escapes_form_text(window):
     assert "92.01" in page and "3,596,500.00" in page and "tr class=ded" in page
 
 
-def test_preview_frame_marks_stored_and_duplicates(cards):
-    card = cards["业务培训"]
-    items = [views.PreviewItem("a.xlsx", card, "new"), views.PreviewItem("b.xlsx", card, "new"),
-             views.PreviewItem("c.xlsx", cards["宣传与推广"], "same"),
-             views.PreviewItem("d.xlsx", cards["窗口业务管理"], "changed")]
-    frame = views.preview_frame(items)
-    assert frame["导入"].tolist() == [True, False, False, True]
-    assert frame["状态"].tolist() == ["新表", views.DUPLICATE_LABEL, "已导入（内容相同）", "新版本（导入后替换当前版本）"]
+@pytest.fixture(scope="module")
+def season():
+    """The seed workbook uploaded twice (its five forms repeated) and a file that is no workbook."""
+    data = SHEETS_WORKBOOK.read_bytes()
+    return ingest.preview_files([("a.xlsx", data), ("坏.xlsx", b"not a workbook"), ("b.xlsx", data)])
 
 
-def test_check_file_reports_unreadable_bytes_without_raising():
-    checked = views.check_file("坏.xlsx", b"not a workbook")
-    assert checked.error is not None and checked.cards == []
-    assert "坏.xlsx" in str(checked.error)
+def test_upload_frame_one_row_a_form_problems_first_and_the_suggested_ticks(season):
+    a, bad, b = season
+    stored = {"业务培训": "new", "宣传与推广": "same", "窗口业务管理": "changed"}
+    statuses = [[stored.get(f.project, "new") for f in a.forms], [], ["new"] * len(b.forms)]
+    frame = views.upload_frame(season, statuses)
+    assert len(frame) == 11 and frame["序号"].tolist() == list(range(1, 12))
+    first = frame.iloc[0]  # files that could not be read, then forms with errors (窗口业务管理 twice)
+    assert (first["文件"], first["读取状态"], first["导入"]) == ("坏.xlsx", views.UNREADABLE, False)
+    assert first["主要问题"] == bad.error.message
+    assert frame["项目"].iloc[1:3].tolist() == ["窗口业务管理"] * 2
+    assert frame["文件"].iloc[1:3].tolist() == ["a.xlsx", "b.xlsx"]
+    assert frame["文件"].iloc[3:].tolist() == ["a.xlsx"] * 4 + ["b.xlsx"] * 4  # then upload order
+    rows = frame.set_index(["文件", "项目"])
+    assert rows.loc[("a.xlsx", "业务培训"), ["导入", "状态"]].tolist() == [True, "新表"]
+    assert rows.loc[("a.xlsx", "宣传与推广"), ["导入", "状态"]].tolist() == [False, "已导入（内容相同）"]
+    # changed, but two error findings: left for the user to tick
+    assert rows.loc[("a.xlsx", "窗口业务管理"), ["导入", "状态", "错误"]].tolist() == [
+        False, "新版本（导入后替换当前版本）", 2]
+    assert set(rows.loc["b.xlsx", "状态"]) == {views.DUPLICATE_LABEL} and not rows.loc["b.xlsx", "导入"].any()
+    window = rows.loc[("a.xlsx", "窗口业务管理")]
+    assert (window["规则总分"], window["自评总分"], window["等级"], window["读取状态"]) == (92.01, 98, "优", "完整")
+    assert window["工作表"] == "窗口业务管理" and window["年度"] == 2021 and "3146" in window["主要问题"]
+    assert views.upload_counts(frame) == "有错误 2 张，已导入且内容相同 1 张，本次上传中重复 5 张"
+    assert views.upload_row_labels(frame)[:2] == [
+        "1. 坏.xlsx · （无法读取）", "2. a.xlsx · 窗口业务管理 · 窗口业务管理"]
+
+    everything = views.upload_frame(season, statuses, "全部").set_index(["文件", "项目"])
+    assert everything.loc["a.xlsx", "导入"].all() and not everything.loc["b.xlsx", "导入"].any()
+    assert not views.upload_frame(season, statuses, "全不选")["导入"].any()
+
+
+def test_preview_reports_unreadable_bytes_without_raising(season):
+    bad = season[1]
+    assert bad.error is not None and bad.forms == [] and bad.name == "坏.xlsx"
+    assert "坏.xlsx" in str(bad.error)
 
 
 def test_whatif_changes_from_editor_frames(window):

@@ -144,9 +144,11 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
 
     page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', str(SHEETS_WORKBOOK))
     page.get_by_text("读取结果：1 个文件，5 张自评表").wait_for()
-    page.get_by_text("规则 92.01（优），自评 98").wait_for()
+    page.get_by_text("规则 92.01（优），自评 98").wait_for()  # the first row (errors first) shown below the table
+    page.get_by_role("button", name="导入选中的 4 张表").wait_for()  # 窗口业务管理 has errors: not pre-ticked
     _shot(page, "02-upload-preview")
 
+    page.locator('[data-testid="stButtonGroup"]').get_by_text("全部", exact=True).click()  # 预先勾选: every form
     page.get_by_role("button", name="导入选中的 5 张表").click()
     page.get_by_text("新增 5 张").wait_for()
     _shot(page, "03-upload-imported")

@@ -118,7 +118,7 @@ def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
 ) -> None:
     paths = _workbooks(tmp_path, 12, per_file=1)
     # Forked workers inherit the patch; the in-process retry uses the real _prepare.
-    monkeypatch.setattr(ingest, "_prepare_lean", _die_on_unit03)
+    monkeypatch.setattr(ingest, "_prepare_in_worker", _die_on_unit03)
     with Store(tmp_path / "db.duckdb") as store:
         result = ingest_files(paths, store, workers=2)
         assert "import worker died" in caplog.text
@@ -138,3 +138,145 @@ def test_without_worker_processes_the_import_runs_in_process(
         result = ingest_files(paths, store, workers=2)
         assert "could not start" in caplog.text
         assert result.ok and store.count_forms() == 6
+
+
+# --- preview, then store (the page's way through the same service) ---------------------------------
+
+
+def test_preview_then_store_is_ingest_and_stores_only_the_chosen_forms(tmp_path: Path) -> None:
+    paths = _workbooks(tmp_path, 4)
+    with Store(tmp_path / "cli.duckdb") as cli, Store(tmp_path / "page.duckdb") as page:
+        ingest_files(paths, cli, user="甲")
+        previews = ingest.preview_files(paths)
+        assert page.count_forms() == 0  # a preview stores nothing
+        results = ingest.store_previews(page, [(p, None) for p in previews], user="甲")
+        assert [r.name for r in results] == [p.name for p in paths] and all(r.report.stored for r in results)
+        assert _stored(page) == _stored(cli)
+
+    with Store(tmp_path / "some.duckdb") as some:
+        chosen = [(previews[0], {1}), (previews[1], set()), (previews[2], None)]
+        results = ingest.store_previews(some, chosen, user="乙")
+        assert [(r.name, r.n_forms, len(r.report.stored)) for r in results] == [
+            ("unit00.xlsx", 1, 1), ("unit02.xlsx", 2, 2)]
+        assert sorted(some.forms_table()["project"]) == ["项目0-1", "项目2-0", "项目2-1"]
+        assert set(some.imports_table()["file_name"]) == {"unit00.xlsx", "unit02.xlsx"}  # unit01 left untouched
+
+
+def test_a_preview_carries_plain_rows_and_rebuilds_the_scorecard_on_demand() -> None:
+    import json
+    import pickle
+
+    from perfcore.reader import read_workbook
+    from perfcore.scoring import score_form
+    from perfcore.serialize import form_to_dict
+
+    (preview,) = ingest.preview_files([SHEETS_WORKBOOK])
+    data = pickle.dumps(preview)
+    assert b"perfcore.model" not in data  # no Form, Scorecard or Finding crosses a process boundary
+    assert pickle.loads(data) == preview
+    assert preview.sha256 == __import__("hashlib").sha256(SHEETS_WORKBOOK.read_bytes()).hexdigest()
+    for form, card in zip(read_workbook(SHEETS_WORKBOOK).forms, (score_form(f) for f in _read(SHEETS_WORKBOOK))):
+        shown = next(p for p in preview.forms if p.project == form.project.value)
+        assert json.loads(shown.form_json) == form_to_dict(form)
+        again = shown.scorecard()
+        assert again.form == form and again.findings == card.findings and again.reading == card.reading
+        assert (again.total, again.grade) == (card.total, card.grade) == (shown.rule_total, shown.grade)
+        assert (shown.n_errors, shown.n_warnings, shown.state) == (
+            sum(f.severity == "error" for f in card.findings), sum(f.severity == "warning" for f in card.findings),
+            card.reading.state)
+    window = next(p for p in preview.forms if p.project == "窗口业务管理")
+    assert window.problem.startswith("窗口业务管理：D13 服务新开办企业数量 未达到目标")
+
+
+def test_form_statuses_say_new_same_or_changed_for_many_forms_at_once(store: Store, tmp_path: Path) -> None:
+    (sheets,) = ingest.preview_files([SHEETS_WORKBOOK])
+    keys = [(f.key, f.digest) for f in sheets.forms]
+    assert ingest.form_statuses(store, keys) == ["new"] * 5
+    ingest.store_previews(store, [(sheets, {0, 1})])
+    changed = tmp_path / "changed.xlsx"
+    forms = _read(SHEETS_WORKBOOK)
+    forms[1].goals.planned = type(forms[1].goals.planned)("改过的目标")
+    write_forms(forms[:2], changed)
+    (edited,) = ingest.preview_files([changed])
+    assert ingest.form_statuses(store, keys + [(f.key, f.digest) for f in edited.forms]) == (
+        ["same", "same", "new", "new", "new", "same", "changed"])
+    assert ingest.form_statuses(store, []) == []
+
+
+# --- the app's worker pool (forkserver) ----------------------------------------------------------
+
+
+def _plain(previews) -> list:
+    return [(p.name, p.sha256, p.notes, p.error, [(f.record, f.problem, f.form_json) for f in p.forms])
+            for p in previews]
+
+
+def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_worker(tmp_path: Path) -> None:
+    import signal
+
+    paths = _workbooks(tmp_path, 8)
+    expected = _plain(ingest.preview_files(paths))  # in this process
+    pool = ingest.WorkerPool(2)
+    try:
+        assert pool.method == "forkserver"
+        pids = pool.ready()
+        assert len(pids) == 2 and os.getpid() not in pids  # handshake: both workers up, each took one task
+        assert _plain(ingest.preview_files(paths, pool=pool)) == expected
+
+        os.kill(pids[0], signal.SIGKILL)  # a worker dies (out of memory, a crash in a native reader)
+        assert _plain(ingest.preview_files(paths, pool=pool)) == expected  # in-process retry or a fresh pool
+        fresh = pool.ready()
+        assert len(fresh) == 2 and pids[0] not in fresh
+        assert _plain(ingest.preview_files(paths, pool=pool)) == expected
+    finally:
+        pool.close()
+    assert pool._executor is None
+
+
+def test_an_app_pool_that_cannot_start_previews_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # what a container without /dev/shm raises
+
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_semaphores)
+    paths = _workbooks(tmp_path, 6, per_file=1)
+    pool = ingest.WorkerPool(2)
+    assert pool.ready() == [] and "could not start" in caplog.text
+    previews = ingest.preview_files(paths, pool=pool)
+    assert [p.name for p in previews] == [p.name for p in paths] and all(len(p.forms) == 1 for p in previews)
+    pool.close()
+
+
+DECOY_CHILD = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])  # the real checkout first, as app.py and the test runner do
+from perfcore import ingest
+pool = ingest.WorkerPool(2)
+pool.ready()
+origins = [pool.executor().submit(ingest._perfcore_origin).result(timeout=60) for _ in range(4)]
+pool.close()
+print(json.dumps({"parent": ingest._perfcore_origin(), "workers": origins}))
+"""
+
+
+def test_forkserver_workers_use_the_parents_perfcore_even_when_the_server_found_another(tmp_path: Path) -> None:
+    """The forkserver imports perfcore with its own sys.path ('' = the working folder); a decoy
+    perfcore there must not be what the workers run."""
+    import json
+    import subprocess
+    import sys
+
+    decoy = tmp_path / "elsewhere" / "perfcore"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("")
+    (decoy / "ingest.py").write_text(  # leaves a mark when imported, and would fail a worker that ran it
+        "import pathlib\npathlib.Path(__file__).with_name('imported').touch()\n"
+        "def _worker_start(*args):\n    raise RuntimeError('decoy perfcore')\n")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", DECOY_CHILD, str(root)], cwd=decoy.parent, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    found = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert (decoy / "imported").exists()  # the forkserver did find the decoy
+    assert found["parent"] == str(root) and set(found["workers"]) == {str(root)}

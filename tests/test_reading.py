@@ -15,11 +15,12 @@ import pytest
 from apphelp import XLSX, open_page, texts
 from helpers.workbook_builder import FormSpec, Ind, one_form, standard_indicators
 
+from perfcore.ingest import preview_files
 from perfcore.reader import read_workbook
 from perfcore.scoring import score_form
 from perfcore.serialize import scorecard_to_dict
 from perfcore.store import Store
-from perfcore.views import PreviewItem, preview_frame
+from perfcore.views import upload_frame
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,11 @@ NO_WEIGHTS = FormSpec(project="无分值项目", ind_headers=(
 NO_INDICATORS = FormSpec(project="无指标项目", indicators=[Ind("", "", "")])
 BLANK_ACTUAL = FormSpec(project="未填完成值项目", indicators=[
     Ind(i.level1, i.level2, i.name, i.target, "" if n == 1 else i.actual, i.weight, i.score)
+    for n, i in enumerate(standard_indicators())
+])
+# The standard form with its one missed target met and self-scored in full: complete, no error finding.
+MET = FormSpec(project="达标项目", total=(100, 100), indicators=[
+    Ind(i.level1, i.level2, i.name, i.target, "29000家" if n == 1 else i.actual, i.weight, 10 if n == 1 else i.score)
     for n, i in enumerate(standard_indicators())
 ])
 
@@ -63,12 +69,16 @@ def test_a_form_with_a_blank_actual_needs_checking_and_has_no_grade():
     assert any("服务新开办企业数量" in item and "实际完成值缺失" in item for item in card.reading.missing)
 
 
-def test_incomplete_forms_are_never_preselected_for_import():
-    cards = [_card(FormSpec()), _card(BLANK_ACTUAL), _card(NO_WEIGHTS)]
-    frame = preview_frame([PreviewItem("a.xlsx", card, "new") for card in cards])
-    assert list(frame["导入"]) == [True, False, False]
-    assert list(frame["读取状态"]) == ["完整", "需核实", "无法计分"]
-    assert list(frame["等级"]) == ["优", "需核实", "无法计分"]
+def test_incomplete_forms_and_forms_with_errors_are_never_preselected_for_import():
+    specs = [MET, BLANK_ACTUAL, NO_WEIGHTS, FormSpec()]
+    files = preview_files([(f"{spec.project}.xlsx", one_form(spec)) for spec in specs])
+    frame = upload_frame(files, [["new"] * len(f.forms) for f in files])
+    # problems first: forms with errors (无分值 has nine, the standard form an inflated self-score), then 需核实
+    assert list(frame["项目"]) == [NO_WEIGHTS.project, FormSpec().project, BLANK_ACTUAL.project, MET.project]
+    assert list(frame["导入"]) == [False, False, False, True]
+    assert list(frame["读取状态"]) == ["无法计分", "完整", "需核实", "完整"]
+    assert list(frame["等级"]) == ["无法计分", "优", "需核实", "优"]
+    assert list(frame["错误"] > 0) == [True, True, False, False]
 
 
 def test_department_views_leave_incomplete_forms_out_of_means_and_grades(tmp_path):
@@ -119,12 +129,13 @@ def test_parse_explain_says_what_was_found_and_what_is_missing(tmp_path):
 def test_the_upload_page_shows_the_state_and_leaves_incomplete_forms_unticked(app_db):
     at = open_page("upload")
     at.file_uploader(key="uploader_0").set_value([
-        ("完整.xlsx", one_form(FormSpec()), XLSX), ("无分值.xlsx", one_form(NO_WEIGHTS), XLSX),
+        ("完整.xlsx", one_form(MET), XLSX), ("无分值.xlsx", one_form(NO_WEIGHTS), XLSX),
     ]).run()
     assert not at.exception, [e.value for e in at.exception]
     preview = at.dataframe[0].value
-    assert list(preview["导入"]) == [True, False] and list(preview["读取状态"]) == ["完整", "无法计分"]
-    page = texts(at)
+    assert list(preview["文件"]) == ["无分值.xlsx", "完整.xlsx"]  # the form that cannot be scored first
+    assert list(preview["导入"]) == [False, True] and list(preview["读取状态"]) == ["无法计分", "完整"]
+    page = texts(at)  # the first row's findings and reading report are shown below the table
     assert "规则 无法计分" in page and "绩效指标没有分值" in page
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from perfcore import fmt
 from perfcore.errors import StoreError, StoreLockedError
+from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, POLICIES
 from perfcore.scoring import rules_version, score_form
@@ -95,6 +96,23 @@ def get_store() -> Store:
         st.error(f"无法打开数据库：{exc}")
         st.stop()
         raise
+
+
+def _close_pool(pool: WorkerPool) -> None:
+    pool.close()
+
+
+@st.cache_resource(show_spinner=False, on_release=_close_pool)
+def import_pool() -> WorkerPool:
+    """The process-wide import workers (perfcore.ingest.WorkerPool), started at once.
+
+    Why: reading and scoring a season's upload takes CPU seconds; worker processes keep it
+    off the server's threads and use every core. Their start-up (a forkserver, then one
+    process a core) is paid once per server, while the user is still choosing files.
+    """
+    pool = WorkerPool()
+    pool.executor()
+    return pool
 
 
 def clear_caches() -> None:
