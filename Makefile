@@ -32,7 +32,7 @@ chromium:
 	  else echo "chromium or a CJK font not found and apt-get unavailable" >&2; exit 1; fi; }
 
 # CI: lint and types, then everything (slow reliability tests and the browser tests included).
-test: install chromium
+test: install chromium lint
 	$(BIN)/python -m pytest -q
 
 # While working: no slow reliability tests, no browser (about a minute less).

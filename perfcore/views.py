@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -121,8 +121,8 @@ def severity_counts(findings: list[Finding]) -> dict[str, int]:
 class FormKpis:
     """The headline numbers of one scorecard (yuan, fractions, points)."""
 
-    total: float
-    grade: str
+    total: float | None  # None: the form cannot be scored
+    grade: str           # 优 / 良 / 中 / 差, or 需核实 / 无法计分
     declared: float | None
     difference: float | None     # declared − rule
     rate: float | None           # spent / full-year budget
@@ -412,7 +412,7 @@ def whatif_funds_input(form: Form, unit: str = "元") -> pd.DataFrame:
     ).astype({"全年预算数": "float64", "全年执行数": "float64"})
 
 
-def _differs(old: object, new: object, tolerance: float = 0.0) -> bool:
+def _differs(old: Any, new: Any, tolerance: float = 0.0) -> bool:
     old_blank, new_blank = old is None or pd.isna(old), new is None or pd.isna(new)
     if old_blank or new_blank:
         return old_blank != new_blank
@@ -476,7 +476,7 @@ def path_frame(sc: Scorecard, changes: list[Change]) -> pd.DataFrame:
     by_index = {s.index: s for s in sc.indicators}
     return pd.DataFrame(
         [{"三级指标": sc.form.indicators[c.index].name, "实际完成值": sc.form.indicators[c.index].actual.value,
-          "需达到": c.value, "可挽回分数": by_index[c.index].deduction} for c in changes],
+          "需达到": c.value, "可挽回分数": by_index[c.index].deduction} for c in changes if c.index is not None],
         columns=["三级指标", "实际完成值", "需达到", "可挽回分数"],
     )
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from apphelp import XLSX, open_page, texts
+
 from perfcore.samples import SHEETS_WORKBOOK, STACKED_WORKBOOK
 from perfcore.store import Store
 
