@@ -104,6 +104,17 @@ def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
     assert len(store.history(2021, "单位A", "项目甲")) == 1
 
 
+def test_the_rest_of_a_partly_imported_file_can_be_imported_later(store: Store) -> None:
+    """The upload page leaves forms with errors unticked: coming back for them must store them."""
+    a, b = form("项目甲"), form("项目乙")
+    store.import_forms("a.xlsx", b"same bytes", [a], [full(a)])
+    later = store.import_forms("a.xlsx", b"same bytes", [a, b], [full(a), full(b)])
+    assert later.status == "imported" and later.duplicate_of is None
+    assert [i["project"] for i in later.stored] == ["项目乙"]
+    assert [(i["project"], i["reason"]) for i in later.skipped] == [("项目甲", "same")]
+    assert store.count_forms() == 2
+
+
 def test_same_form_in_another_file_is_skipped_not_duplicated(store: Store) -> None:
     a = form()
     moved = replace(a, source=replace(a.source, file="stacked.xlsx", sheet="自评表", first_row=34))

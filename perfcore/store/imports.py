@@ -230,7 +230,10 @@ class _Importer:
 
     def _file(self, item: ImportFile, sha: str, known: dict[str, int], states: dict[Key, _KeyState]) -> ImportReport:
         records = item.prepared()
-        if sha in known:
+        # A file seen before is skipped whole only when it brings nothing new: someone who
+        # imported a few of its forms may come back for the rest (the upload page leaves
+        # forms with errors unticked), and each form is still compared by content below.
+        if sha in known and all(states[r.key].current_hash == r.digest for r in records):
             return ImportReport(
                 import_id=known[sha],
                 file=item.file_name,
