@@ -236,3 +236,38 @@ def test_form_text_never_runs_as_html(server: str, tab, tmp_path) -> None:
     _shot(page, "08-scorecard-hostile-text")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator('main img[src="x"], main a[href^="javascript"]').count() == 0
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app server whose database holds the seed as 2021 and again as 2022 (80% spent)."""
+    from apphelp import seed
+
+    db = tmp_path_factory.mktemp("e2e-years") / "years.duckdb"
+    seed(db)
+    seed(db, year=2022, spent=0.8)
+    with running_app(db) as url:
+        yield url
+
+
+def test_deep_link_and_whatif_link_land_on_the_named_year(two_years: str, tab) -> None:
+    page = tab
+    _open(page, f"{two_years}/scorecard?{urlencode(WINDOW)}", "窗口业务管理")
+    rule_total = _metric(page, "规则得分")
+    rule_total.wait_for()
+    assert rule_total.inner_text() == "92.01"  # 2021; the 2022 form scores 90.01
+    page.get_by_text("年度：2021年").wait_for()
+    _shot(page, "09-scorecard-2021-of-two-years")
+    page.get_by_role("link", name="用此表做模拟测算").click()
+    page.get_by_role("heading", name="模拟测算").wait_for()
+    stored = _metric(page, "入库版本规则得分")
+    stored.wait_for()
+    assert stored.inner_text() == "92.01（优）"
+    assert "year=2021" in page.url and "2021年" not in page.url
+    page.reload()  # the address the page shows names the same form
+    _metric(page, "入库版本规则得分").wait_for()
+    assert _metric(page, "入库版本规则得分").inner_text() == "92.01（优）"
+
+    _open(page, f"{two_years}/scorecard?{urlencode({**WINDOW, 'project': '没有这个项目'})}", "项目评分卡")
+    page.get_by_text("数据库中没有链接所指的自评表").wait_for()
+    _shot(page, "10-scorecard-link-to-no-form")
