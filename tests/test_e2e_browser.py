@@ -136,6 +136,29 @@ def _metric(page, label: str):
     return tile.locator('[data-testid="stMetricValue"]')
 
 
+def _wait_metric(page, label: str, value: str) -> None:
+    """Wait until the st.metric ``label`` shows ``value`` (a rerun redraws the tiles)."""
+    page.wait_for_function(
+        """([label, value]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes(label) && m.innerText.includes(value))""",
+        arg=[label, value],
+    )
+
+
+def _type_first_actual(page, text: str) -> None:
+    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146)."""
+    grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
+    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
+    cell_editor.wait_for()
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
 def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     page = tab
     _open(page, f"{server}/", "上传与校验")
@@ -162,21 +185,8 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     new_total = _metric(page, "模拟后规则得分")
     new_total.wait_for()
     assert new_total.inner_text() == "92.01"
-    # row 0 is 服务新开办企业数量 (>=29000家, actual 3146): move to its 实际完成值 cell and type
-    grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
-    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
-    cell_editor.wait_for()
-    cell_editor.fill("29000家")
-    cell_editor.press("Enter")
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                 .some(m => m.innerText.includes('模拟后规则得分') && m.innerText.includes('98.25'))"""
-    )
+    _type_first_actual(page, "29000家")
+    _wait_metric(page, "模拟后规则得分", "98.25")
     assert new_total.inner_text() == "98.25"
     _shot(page, "05-whatif")
 
@@ -267,6 +277,20 @@ def test_deep_link_and_whatif_link_land_on_the_named_year(two_years: str, tab) -
     page.reload()  # the address the page shows names the same form
     _metric(page, "入库版本规则得分").wait_for()
     assert _metric(page, "入库版本规则得分").inner_text() == "92.01（优）"
+
+    # an edit survives the switch to 万元 (and back)
+    _type_first_actual(page, "29000家")
+    _wait_metric(page, "模拟后规则得分", "98.25")
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="万元", exact=True).click()
+    page.get_by_text("金额单位：万元").wait_for()
+    _settle(page)
+    assert _metric(page, "模拟后规则得分").inner_text() == "98.25"
+    assert page.get_by_text("尚未修改任何影响得分的内容").count() == 0
+    _shot(page, "11-whatif-edit-kept-in-wan")
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="元", exact=True).click()
+    page.get_by_text("金额单位：元").wait_for()
+    _settle(page)
+    assert _metric(page, "模拟后规则得分").inner_text() == "98.25"
 
     _open(page, f"{two_years}/scorecard?{urlencode({**WINDOW, 'project': '没有这个项目'})}", "项目评分卡")
     page.get_by_text("数据库中没有链接所指的自评表").wait_for()
