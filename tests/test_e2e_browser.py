@@ -32,6 +32,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
+PAGE_PATHS = {"upload": "上传与校验", "scorecard": "项目评分卡", "department": "部门总览", "whatif": "模拟测算",
+              "manage": "数据管理"}
 WAIT_MS = 60_000
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -214,6 +216,17 @@ def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser)
         assert nav.inner_text().split() == ["upload_file", "上传与校验", "assignment", "项目评分卡", "monitoring",
                                             "部门总览", "calculate", "模拟测算", "database", "数据管理"]
         page.get_by_text("金额单位").wait_for()
+        # every page's own address opens that page, the upload page (the app's start) included
+        for path, heading in PAGE_PATHS.items():
+            _open(page, f"{url}/{path}", heading)
+            page.get_by_text("金额单位").wait_for()
+            _settle(page)
+            assert page.get_by_text("Page not found").count() == 0, path
+            assert page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]').inner_text().split()[-1] == heading
+            assert page.url.rstrip("/").endswith(f"/{path}"), page.url
+        _open(page, f"{url}/", "上传与校验")  # the root opens the upload page at its own address
+        page.wait_for_url(f"{url}/upload")
+        _shot(page, "12-upload-by-address")
         context.close()
 
 

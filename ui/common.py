@@ -38,10 +38,21 @@ _app_started = False  # set by app.py on every run; see start_page()
 # --- navigation and page start ----------------------------------------------------------
 
 
+def _start() -> None:
+    """The app's root address: the upload page, at its own address (/upload), query parameters kept."""
+    st.switch_page(UPLOAD_PAGE, query_params=st.query_params.to_dict())
+
+
 def app_pages() -> list[st.Page]:
-    """The five pages, in menu order (url paths are the deep-link addresses)."""
+    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...).
+
+    Why the hidden start page: Streamlit serves the default page at "/" only, so with the
+    upload page as default a bookmarked /upload was "Page not found"; the root now switches
+    to the upload page instead.
+    """
     return [
-        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload", default=True),
+        st.Page(_start, title="上传与校验", url_path="start", default=True, visibility="hidden"),
+        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload"),
         st.Page(SCORECARD_PAGE, title="项目评分卡", icon=":material/assignment:", url_path="scorecard"),
         st.Page(DEPARTMENT_PAGE, title="部门总览", icon=":material/monitoring:", url_path="department"),
         st.Page(WHATIF_PAGE, title="模拟测算", icon=":material/calculate:", url_path="whatif"),
