@@ -273,6 +273,22 @@ def test_department_summary_sums_money_before_dividing(dept: Store) -> None:
     assert dept.dept_summary(Filters(year=1999))["n_forms"] == 0
 
 
+def test_a_filter_selects_forms_without_a_year(dept: Store) -> None:
+    """None in a filter's list selects the forms that leave it blank (year IS NULL); None alone does not restrict."""
+    e = form("E", "U3", year=None, initial=50, budget=50, executed=25)
+    dept.import_forms("no-year.xlsx", b"no-year", [e], [full(e)])
+    assert dept.count_forms() == 5 and dept.count_forms(Filters(year=None)) == 5
+    assert list(dept.forms_table(Filters(year=[None]))["project"]) == ["E"]
+    assert dept.forms_table(Filters(year=[None]))["year"].isna().all()
+    assert sorted(dept.forms_table(Filters(year=[2022, None]))["project"]) == ["D", "E"]
+    assert dept.count_forms(Filters(year=2021)) == 3  # a year still leaves the blank ones out
+    assert dept.count_forms(Filters(year=[float("nan")])) == 1  # a NaN taken from a DataFrame means blank too
+    blank = dept.dept_summary(Filters(year=[None]))
+    assert blank["n_forms"] == 1 and blank["rate"] == pytest.approx(0.5)
+    assert dept.deductions(Filters(year=[None], unit="U3"), by="project")["project"].tolist() == ["E"]
+    assert dept.count_forms(Filters(year=[None], unit="U1")) == 0
+
+
 def test_summary_by_year_and_unit(dept: Store) -> None:
     by_year = dept.summary_by(by="year")
     assert list(by_year["year"]) == [2021, 2022]
