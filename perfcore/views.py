@@ -17,6 +17,7 @@ from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.reader import read_workbook
 from perfcore.scoring import score_form
+from perfcore.vocab import NO_YEAR, year_label
 from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -303,7 +304,7 @@ def with_labels(table: pd.DataFrame) -> pd.DataFrame:
     label = label.where(~clash, label + "（" + out["unit"].astype(str) + "）")
     clash = label.duplicated(keep=False)
     if "year" in out:
-        years = out["year"].map(lambda y: "年度不详" if pd.isna(y) else f"{int(y)}")
+        years = out["year"].map(lambda y: NO_YEAR if pd.isna(y) else f"{int(y)}")
         label = label.where(~clash, label + " " + years)
     out["label"] = label
     return out
@@ -481,8 +482,10 @@ def imports_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def audit_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Store.audit_table with Chinese headers and action words."""
-    out = table.assign(action=table["action"].map(lambda a: ACTION_LABELS.get(a, a)))
+    """Store.audit_table with Chinese headers and action words (entries written before the store said
+    未填年度 read “年度不详年”: shown with today's word)."""
+    out = table.assign(action=table["action"].map(lambda a: ACTION_LABELS.get(a, a)),
+                       forms=table["forms"].str.replace("年度不详年", NO_YEAR, regex=False))
     return out.rename(columns=AUDIT_LABELS)[list(AUDIT_LABELS.values())]
 
 
@@ -502,6 +505,6 @@ def deleted_candidates(audit: pd.DataFrame) -> list[int]:
 
 def version_label(info: dict) -> str:
     """One version for a picker: “业务培训 · 2021年 · 版本 2（已删除）”."""
-    year = "年度不详" if info.get("year") is None else f"{info['year']}年"
+    year = year_label(info.get("year"))
     state = "已删除" if info.get("deleted") else ("当前版本" if info.get("is_current") else "历史版本")
     return f"{info['project']} · {info['unit']} · {year} · 版本 {info['version_no']}（{state}）"

@@ -126,3 +126,20 @@ def test_stale_scores_are_shown_and_a_confirmed_rescore_makes_the_pages_agree(ap
     assert "得分需要重新计算" not in texts(dept)
     assert _metric(dept, "平均规则得分") == agreed
     assert "得分需要重新计算" not in texts(open_page("scorecard", TRAINING))
+
+
+def test_audit_names_forms_without_a_year_and_by_version_number(app_db):
+    seed(app_db)
+    seed(app_db, spent=0.8)  # 业务培训 2021 version 2 (a later database id)
+    seed(app_db, year=None)
+    at = open_page("manage", TRAINING)
+    at.text_input(key="import_user").set_value("王五").run()
+    at.button(key="mg_version_delete").click().run()
+    assert "确认删除“业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 2”" in texts(at)
+    at.button(key="mg_version_confirm").click().run()
+    assert "已删除：业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 2（操作人：王五）" in texts(at)
+    audit = at.dataframe[-1].value
+    forms = list(audit["涉及表单"])
+    assert forms[0] == "2021年 上海市松江区行政服务中心·业务培训（版本 2）"
+    assert "未填年度 上海市松江区行政服务中心·业务培训（版本 1）" in forms[1]  # the import of the forms without a year
+    assert not any("年度不详" in f for f in forms)

@@ -125,3 +125,18 @@ def test_links_to_a_form_without_a_year(app_db):
     assert "年度：未填年度" in texts(at)
     at = _follow(at, "用此表做模拟测算")
     assert at.selectbox(key="year").value is None and _metrics(at)["入库版本规则得分"] == "90.01（优）"
+
+
+def test_versions_are_named_by_their_number_not_the_database_id(app_db):
+    seed(app_db)
+    seed(app_db, spent=0.8)  # a second version of each 2021 form (database ids 6–10)
+    with Store(app_db) as store:
+        history = store.history(2021, WINDOW["unit"], WINDOW["project"])
+    first = int(history.loc[history["version_no"] == 1, "version_id"].iloc[0])
+    at = open_page("scorecard", WINDOW)
+    page = texts(at)
+    assert "正在查看版本 2（当前版本）" in page and "版本编号" not in page
+    assert list(at.dataframe[-1].value["版本"]) == [2, 1]
+    old = open_page("scorecard", {"v": str(first)})
+    assert "正在查看版本 1（历史版本）" in texts(old) and _metrics(old)["规则得分"] == "92.01"
+    assert "数据库中没有链接所指的版本（v=999）" in texts(open_page("scorecard", {"v": "999"}))

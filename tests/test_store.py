@@ -99,7 +99,8 @@ def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
     first = store.import_forms("a.xlsx", b"same bytes", [a], [full(a)])
     again = store.import_forms("a.xlsx", b"same bytes", [a], [full(a)])
     assert again.status == "skipped" and again.duplicate_of == first.import_id
-    assert again.skipped == [{"year": 2021, "unit": "单位A", "project": "项目甲", "version_id": 1, "reason": "file"}]
+    assert again.skipped == [{"year": 2021, "unit": "单位A", "project": "项目甲", "version_id": 1, "version_no": 1,
+                              "reason": "file"}]
     assert len(store.imports_table()) == 1 and len(store.audit_table()) == 1
     assert len(store.history(2021, "单位A", "项目甲")) == 1
 
@@ -217,6 +218,18 @@ def test_soft_delete_and_restore_move_the_current_version(store: Store) -> None:
         store.delete_version(99)
     with pytest.raises(StoreError, match="99"):
         store.load_form(99)
+
+
+def test_audit_entries_name_versions_by_number_and_forms_without_a_year(store: Store) -> None:
+    a, b, b2 = form("甲"), form("乙", year=None), form("乙", year=None, declared=15.0)
+    store.import_forms("a.xlsx", b"a", [a, b], [full(a), full(b)], user="甲")
+    report = store.import_forms("b.xlsx", b"b", [b2, a], [full(b2), full(a)], user="甲")
+    assert report.replaced[0]["version_id"] == 3 and report.replaced[0]["version_no"] == 2
+    assert report.skipped[0]["version_no"] == 1  # 甲 unchanged: its current version's number
+    assert store.delete_version(3, user="乙")
+    forms = list(store.audit_table()["forms"])
+    assert forms == ["未填年度 单位A·乙（版本 2）", "未填年度 单位A·乙（版本 2）",
+                     "2021年 单位A·甲（版本 1）；未填年度 单位A·乙（版本 1）"]
 
 
 def test_a_deleted_form_imported_again_from_another_file_is_new(store: Store) -> None:

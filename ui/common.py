@@ -305,7 +305,7 @@ def _apply_version_link(raw: str) -> None:
         version_id = int(raw)
         form = load_form(version_id)
     except (ValueError, StoreError):  # unknown or malformed id: fall back to the normal picker
-        st.warning(f"链接中的版本号“{md_escape(raw)}”不存在，请在下方重新选择项目。")
+        st.warning(f"数据库中没有链接所指的版本（v={md_escape(raw)}），请在下方重新选择项目。")
         return
     _select(form.key)
     st.session_state[PIN_KEY] = (version_id, form.key)
