@@ -202,6 +202,15 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     _open(page, f"{server}/manage", "数据管理")
     page.get_by_role("tab", name="导入记录").wait_for()
     _shot(page, "07-manage")
+    # a delete asks first, and cannot be confirmed before an operator is named
+    page.get_by_role("tab", name="删除与恢复").click()
+    page.get_by_role("button", name="删除此版本").click()
+    page.get_by_text("确认删除“").wait_for()
+    page.get_by_text("请先在本页上方填写操作人").wait_for()
+    assert page.get_by_role("button", name="确认删除").is_disabled()
+    _shot(page, "07b-manage-delete-asks-for-operator")
+    page.get_by_role("button", name="取消").click()
+    page.get_by_role("button", name="删除此版本").wait_for()
 
 
 def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser) -> None:
