@@ -3,22 +3,42 @@ from __future__ import annotations
 
 import streamlit as st
 
-from perfcore import fmt, views
+from perfcore import fmt, views, vocab
 from perfcore.store import Filters
 from ui import charts, common
 
 ALL_YEARS = "全部年度"
 
 
+def _year_choice(choice: object) -> int | list[None] | None:
+    """The year selector's choice as a store filter: all years, forms without one ([None]), or one year."""
+    if choice == ALL_YEARS:
+        return None
+    return [None] if choice == vocab.NO_YEAR else int(str(choice))
+
+
+def _department_label(name: str) -> str:
+    return name or vocab.NO_DEPARTMENT
+
+
 def filters() -> Filters:
-    """Year / 主管部门 / 实施单位 / grade; each narrower list follows the ones before it."""
-    years = sorted(common.forms()["year"].dropna().astype(int).unique().tolist(), reverse=True)
+    """Year / 主管部门 / 实施单位 / grade; each narrower list follows the ones before it.
+
+    Forms without a year have their own choice (未填年度), and the default view (the newest
+    year) says how many of them it leaves out; a blank 主管部门 is listed as 未填主管部门.
+    """
+    stored = common.forms()["year"]
+    years: list[object] = sorted(stored.dropna().astype(int).unique().tolist(), reverse=True)
+    n_without = int(stored.isna().sum())
     c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-    year = c1.selectbox("年度", [ALL_YEARS, *years], index=1 if years else 0, key="dept_year")
-    year = None if year == ALL_YEARS else int(year)
+    choice = c1.selectbox("年度", [ALL_YEARS, *years, *([vocab.NO_YEAR] if n_without else [])], index=1,
+                          format_func=lambda y: y if isinstance(y, str) else common.year_label(y), key="dept_year")
+    year = _year_choice(choice)
+    if n_without and isinstance(year, int):
+        st.info(f"另有 {n_without} 张自评表未填年度，不在所选年度中：在“年度”中选择“{vocab.NO_YEAR}”或“{ALL_YEARS}”查看。")
     in_year = common.forms(Filters(year=year))
-    departments = c2.multiselect("主管部门", sorted(in_year["department"].unique()), key="dept_department",
-                                 placeholder="全部主管部门")
+    departments = c2.multiselect("主管部门", sorted(in_year["department"].unique(), key=lambda d: (not d, d)),
+                                 format_func=_department_label, key="dept_department", placeholder="全部主管部门")
     in_dept = in_year[in_year["department"].isin(departments)] if departments else in_year
     units = c3.multiselect("实施单位", sorted(in_dept["unit"].unique()), key="dept_unit", placeholder="全部实施单位")
     grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级")

@@ -6,35 +6,80 @@ import streamlit as st
 from perfcore import views
 from perfcore.errors import StoreError
 from perfcore.scoring import rules_version
+from perfcore.views import md_escape
 from ui import common
 
 NOTICE_KEY = "manage_notice"
-RESCORE_CONFIRM_KEY = "mg_rescore_confirming"
+# The write waiting for its confirmation: {"action": delete / restore / rescore, "version": id, "picker": key}.
+CONFIRM_KEY = "mg_confirming"
 MORE_ACTION_LABELS = {"rescore": "重新评分"}  # audit actions perfcore.views does not name
+NO_OPERATOR = "请先在本页上方填写操作人：删除、恢复和重新评分都记入操作日志，须写明由谁操作。"
+
+
+def operator() -> str:
+    """The operator's name as typed (spaces trimmed); "" when none is given."""
+    return str(st.session_state.get(common.USER_KEY) or "").strip()
+
+
+def ask(action: str, version_id: int | None = None, picker: str | None = None) -> None:
+    """Button callback: the first click of a write only asks for its confirmation."""
+    st.session_state[CONFIRM_KEY] = {"action": action, "version": version_id, "picker": picker}
+
+
+def withdraw() -> None:
+    """Button callback (取消), and every write when it runs: no confirmation is pending any more."""
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+def pending(action: str, version_id: int | None = None, picker: str | None = None) -> bool:
+    return st.session_state.get(CONFIRM_KEY) == {"action": action, "version": version_id, "picker": picker}
+
+
+def confirm_step(key: str, question: str, label: str, on_confirm, args: tuple) -> None:
+    """The one confirmation step of every write on this page (delete, restore, rescore).
+
+    The question names what will change; the confirm button works only once an operator
+    is named, because the audit trail records who did it; 取消 changes nothing.
+    """
+    st.warning(question)
+    if not operator():
+        st.info(NO_OPERATOR)
+    b1, b2 = st.columns(2)
+    b1.button(label, key=f"{key}_confirm", type="primary", disabled=not operator(), on_click=on_confirm, args=args)
+    b2.button("取消", key=f"{key}_cancel", on_click=withdraw)
+
+
+def version_name(info: dict) -> str:
+    """“业务培训 · 单位 · 2021年 · 版本 2”: a version as a person names it (the form's version number)."""
+    return views.version_label(info).rsplit("（", 1)[0]
 
 
 def change_version(store, version_id: int, delete: bool) -> None:
-    """Button callback: soft-delete or restore one version, then refresh every page's data."""
-    user = st.session_state.get(common.USER_KEY, "").strip()
+    """Button callback (confirmed): soft-delete or restore one version, then refresh every page's data."""
+    withdraw()
+    user = operator()
+    if not user:  # the button is disabled without one; a forged or stale click changes nothing either
+        st.session_state[NOTICE_KEY] = ("error", NO_OPERATOR)
+        return
     try:
+        name = md_escape(version_name(store.version_info(version_id)))  # shown as markdown: form text escaped
         changed = store.delete_version(version_id, user) if delete else store.restore_version(version_id, user)
     except StoreError as exc:
         st.session_state[NOTICE_KEY] = ("error", str(exc))
         return
     common.clear_caches()
     verb = "删除" if delete else "恢复"
-    st.session_state[NOTICE_KEY] = ("success", f"已{verb}版本 {version_id}。" if changed else f"版本 {version_id} 无需{verb}。")
-
-
-def confirm_rescore(asked: bool) -> None:
-    """Button callback: show (or withdraw) the confirmation step of the rescore."""
-    st.session_state[RESCORE_CONFIRM_KEY] = asked
+    done = f"已{verb}：{name}（操作人：{md_escape(user)}）。" if changed else f"{name} 无需{verb}。"
+    st.session_state[NOTICE_KEY] = ("success", done)
 
 
 def rescore(store) -> None:
-    """Button callback: recompute every stored version's scores by today's rules, then refresh every page."""
-    st.session_state[RESCORE_CONFIRM_KEY] = False
-    user = st.session_state.get(common.USER_KEY, "").strip()
+    """Button callback (confirmed): recompute every stored version's scores by today's rules, then refresh every page."""
+    withdraw()
+    user = operator()
+    if not user:
+        st.session_state[NOTICE_KEY] = ("error", NO_OPERATOR)
+        return
     try:
         report = store.rescore(common.APP_POLICY, user=user)
     except StoreError as exc:
@@ -60,27 +105,35 @@ def rescore_section(store) -> None:
     st.markdown(f"重新评分按现行评分规则“{common.APP_POLICY.label}”（规则版本 {rules_version(common.APP_POLICY)}），"
                 "从保存的自评表内容重新计算每个版本（含历史版本和已删除版本）的规则得分、审核意见、等级和读取状态；"
                 "自评表内容本身不变。一次完成（要么全部更新，要么不变），记入操作日志。")
-    if not st.session_state.get(RESCORE_CONFIRM_KEY):
-        st.button("重新评分", key="mg_rescore", icon=":material/refresh:", on_click=confirm_rescore, args=(True,),
-                  type="primary" if status["n_stale"] else "secondary")
+    if pending("rescore"):
+        confirm_step("mg_rescore", f"确认按现行评分规则重新计算全部 {status['n_versions']} 个版本的得分？",
+                     "确认重新评分", rescore, (store,))
         return
-    st.warning(f"确认按现行评分规则重新计算全部 {status['n_versions']} 个版本的得分？")
-    b1, b2 = st.columns(2)
-    b1.button("确认重新评分", key="mg_rescore_confirm", type="primary", on_click=rescore, args=(store,))
-    b2.button("取消", key="mg_rescore_cancel", on_click=confirm_rescore, args=(False,))
+    st.button("重新评分", key="mg_rescore", icon=":material/refresh:", on_click=ask, args=("rescore",),
+              type="primary" if status["n_stale"] else "secondary")
 
 
 def version_actions(store, version_ids: list[int], key: str) -> None:
-    """A version picker with delete / restore buttons (only the one that applies is enabled)."""
+    """A version picker with delete / restore buttons (only the one that applies is enabled), each confirmed."""
     infos = {vid: store.version_info(vid) for vid in version_ids}
     chosen = st.selectbox("版本", version_ids, format_func=lambda v: views.version_label(infos[v]), key=key)
     deleted = bool(infos[chosen]["deleted"])
+    action = "restore" if deleted else "delete"
+    if pending(action, chosen, key):
+        name = md_escape(version_name(infos[chosen]))
+        if deleted:
+            question = f"确认恢复“{name}”？恢复后它重新计入各页面；若它是该项目最新的版本，将成为当前版本。"
+        else:
+            question = (f"确认删除“{name}”？这是软删除：数据保留，可随时在本页恢复；"
+                        "删除当前版本后，上一版本成为当前版本。")
+        confirm_step(key, question, "确认恢复" if deleted else "确认删除", change_version, (store, chosen, not deleted))
+        return
     b1, b2 = st.columns(2)
     b1.button("删除此版本", key=f"{key}_delete", disabled=deleted, icon=":material/delete:",
-              on_click=change_version, args=(store, chosen, True),
+              on_click=ask, args=("delete", chosen, key),
               help="软删除：数据保留，可随时恢复；删除当前版本后，上一版本成为当前版本")
     b2.button("恢复此版本", key=f"{key}_restore", disabled=not deleted, icon=":material/restore:",
-              on_click=change_version, args=(store, chosen, False))
+              on_click=ask, args=("restore", chosen, key))
 
 
 store = common.start_page("数据管理")
@@ -88,7 +141,8 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
     (st.error if notice[0] == "error" else st.success)(notice[1])
 
 log = store.audit_table()
-st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
+st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三",
+              help="删除、恢复和重新评分须填写操作人，并在确认后才执行")
 imports, versions, scores, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "操作日志"])
 
 with imports:

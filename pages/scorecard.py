@@ -99,7 +99,10 @@ def history(store, card: Scorecard, version_id: int) -> None:
         "规则总分": st.column_config.NumberColumn(format="%.2f"),
         "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
     })
-    st.caption(f"共 {len(table)} 个版本；当前查看版本编号 {version_id}。删除与恢复版本请到“数据管理”页面。")
+    viewed = table[table["version_id"] == version_id].iloc[0]  # named by its version number, as the table does
+    state = "已删除" if viewed["deleted"] else ("当前版本" if viewed["is_current"] else "历史版本")
+    st.caption(f"共 {len(table)} 个版本；正在查看版本 {int(viewed['version_no'])}（{state}）。"
+               "删除与恢复版本请到“数据管理”页面。")
 
 
 store = common.start_page("项目评分卡")

@@ -1,8 +1,9 @@
 """模拟测算: edit actuals and amounts of a copy of a stored form, see the new total at once;
 the reverse question (what reaches 优 / full marks); scenarios saved and reloaded by name.
 
-The stored form is never changed. Editor inputs stay fixed per (version, draft, unit)
-so Streamlit keeps the user's edits; loading a scenario starts a new draft.
+The stored form is never changed. Editor inputs stay fixed per (version, draft) so
+Streamlit keeps the user's edits; loading a scenario starts a new draft, and so does a
+switch of 元/万元: the edits so far (held in yuan) become the new draft, shown in the new unit.
 """
 from __future__ import annotations
 
@@ -12,20 +13,29 @@ from perfcore import fmt, views
 from perfcore.errors import StoreError
 from perfcore.model import Form, Scorecard
 from perfcore.report import total_text
-from perfcore.whatif import Change, WhatIfResult, apply_changes, path_to_grade, what_if
+from perfcore.whatif import Change, WhatIfResult, apply_changes, combine, path_to_grade, what_if
 from ui import charts, common
 
 SIMULATE_KEY = "wi_simulate"
 ERROR_KEY = "wi_error"
-DRAFT_KEY = "wi_draft"  # {"version": id, "changes": [change dicts], "rev": n}: what the editors start from
+# What the editors start from: {"version": id, "changes": [change dicts], "rev": n, "unit": 元/万元,
+# "live": [change dicts]}; "live" is every edit of the last run against the stored form, amounts in yuan.
+DRAFT_KEY = "wi_draft"
 
 
-def draft(version_id: int) -> dict:
-    """The editors' starting point for this version (the stored form unless a scenario was loaded)."""
+def draft(version_id: int, unit: str) -> dict:
+    """The editors' starting point for this version (the stored form unless a scenario was loaded).
+
+    A switch of 元/万元 carries the edits over: the editors restart (a new key, amounts in the
+    new unit) from the last run's edits, so nothing typed is lost and no amount is misread.
+    """
     current = st.session_state.get(DRAFT_KEY)
     if not current or current["version"] != version_id:
-        current = {"version": version_id, "changes": [], "rev": 0}
-        st.session_state[DRAFT_KEY] = current
+        current = {"version": version_id, "changes": [], "rev": 0, "unit": unit}
+    elif current.get("unit") != unit:
+        current = {"version": version_id, "changes": current.get("live", current["changes"]),
+                   "rev": current["rev"] + 1, "unit": unit}
+    st.session_state[DRAFT_KEY] = current
     return current
 
 
@@ -35,12 +45,13 @@ def start_draft(version_id: int, changes: list[Change], simulated: bool) -> None
     Called from button callbacks: they run before the widgets exist, so the toggle may be set.
     """
     rev = st.session_state.get(DRAFT_KEY, {}).get("rev", 0) + 1
-    st.session_state[DRAFT_KEY] = {"version": version_id, "changes": [c.to_dict() for c in changes], "rev": rev}
+    st.session_state[DRAFT_KEY] = {"version": version_id, "changes": [c.to_dict() for c in changes], "rev": rev,
+                                   "unit": common.money_unit()}
     st.session_state[SIMULATE_KEY] = simulated or st.session_state.get(SIMULATE_KEY, False)
 
 
-def editors(form: Form, start: Form, key: str, unit: str, simulate: bool) -> list[Change]:
-    """The two data editors (indicators, funds); returns all changes against the stored form."""
+def editors(start: Form, key: str, unit: str, simulate: bool) -> list[Change]:
+    """The two data editors (indicators, funds) showing ``start``; returns the edits made in them, against it."""
     locked = [] if simulate else ["年度指标值", "分值"]
     st.markdown("**绩效指标**（可修改实际完成值和自评得分" + ("；已开启模拟，可修改指标值和分值" if simulate else "") + "）")
     indicators = st.data_editor(
@@ -56,7 +67,7 @@ def editors(form: Form, start: Form, key: str, unit: str, simulate: bool) -> lis
         column_config={c: st.column_config.NumberColumn(format="accounting", min_value=0)
                        for c in ("全年预算数", "全年执行数")},
     )
-    return views.whatif_changes(form, indicators, funds, unit, simulate=simulate)
+    return views.whatif_changes(start, indicators, funds, unit, simulate=simulate)
 
 
 def result_tiles(result: WhatIfResult) -> None:
@@ -137,13 +148,15 @@ if message := st.session_state.pop(ERROR_KEY, None):
 version_id = common.require_form("进行模拟测算")
 stored = common.load_form(version_id)
 unit = common.money_unit()
-state = draft(version_id)
-start = apply_changes(stored, [Change.from_dict(d) for d in state["changes"]])
+state = draft(version_id, unit)
+drafted = [Change.from_dict(d) for d in state["changes"]]
+start = apply_changes(stored, drafted)
 
 results = st.container()  # filled after the editors, shown above them: the answer stays in view
 simulate = st.toggle("模拟修改指标值", key=SIMULATE_KEY,
                      help="自评不得更改批复的年度指标值和分值；开启后可以修改，方案会被标记为“模拟”")
-current_changes = editors(stored, start, f"wi_{version_id}_{state['rev']}_{unit}", unit, simulate)
+current_changes = combine(drafted, editors(start, f"wi_{version_id}_{state['rev']}", unit, simulate))
+state["live"] = [c.to_dict() for c in current_changes]
 try:
     result = what_if(stored, current_changes)
 except ValueError as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore.errors import ReadError, StoreError, StoreLockedError
+from perfcore.vocab import year_label
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 SEED_USER = "示例数据"
@@ -139,8 +140,7 @@ def _errors(results: Sequence[Any]) -> list[ReadError]:
 
 
 def _where(form: Any) -> str:
-    year = f"{form.year}年" if form.year else "年度不详"
-    return f"{year} {form.unit.value or '（未填实施单位）'} · {form.project.value or '（未填项目名称）'}"
+    return f"{year_label(form.year)} {form.unit.value or '（未填实施单位）'} · {form.project.value or '（未填项目名称）'}"
 
 
 def _print_file_header(result: Any) -> None:
@@ -245,6 +245,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_report(done: Any) -> None:
+    from perfcore.store.audit import name as version_name
+
     if done.error is not None:
         print(f"错误：{done.error}（未导入）", file=sys.stderr)
         return
@@ -255,7 +257,7 @@ def _print_report(done: Any) -> None:
     print(line)
     for label, items in (("新增", rep.stored), ("替换", rep.replaced), ("跳过（内容未变）", rep.skipped)):
         for it in items:
-            print(f"  {label}：{it['year'] or '年度不详'}年 {it['unit']} · {it['project']}（版本 {it['version_id']}）")
+            print(f"  {label}：{version_name(it)}")
     for note in done.notes:
         print(f"  说明：{note}")
 

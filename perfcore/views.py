@@ -16,7 +16,7 @@ import pandas as pd
 from perfcore import fmt
 from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.vocab import COMPLETE, EXECUTION_LABEL, GRADES, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE
+from perfcore.vocab import COMPLETE, EXECUTION_LABEL, GRADES, NO_YEAR, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
 from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
 if TYPE_CHECKING:
@@ -324,7 +324,7 @@ def with_labels(table: pd.DataFrame) -> pd.DataFrame:
     label = label.where(~clash, label + "（" + out["unit"].astype(str) + "）")
     clash = label.duplicated(keep=False)
     if "year" in out:
-        years = out["year"].map(lambda y: "年度不详" if pd.isna(y) else f"{int(y)}")
+        years = out["year"].map(lambda y: NO_YEAR if pd.isna(y) else f"{int(y)}")
         label = label.where(~clash, label + " " + years)
     out["label"] = label
     return out
@@ -502,8 +502,10 @@ def imports_frame(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def audit_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """Store.audit_table with Chinese headers and action words."""
-    out = table.assign(action=table["action"].map(lambda a: ACTION_LABELS.get(a, a)))
+    """Store.audit_table with Chinese headers and action words (entries written before the store said
+    未填年度 read “年度不详年”: shown with today's word)."""
+    out = table.assign(action=table["action"].map(lambda a: ACTION_LABELS.get(a, a)),
+                       forms=table["forms"].str.replace("年度不详年", NO_YEAR, regex=False))
     return out.rename(columns=AUDIT_LABELS)[list(AUDIT_LABELS.values())]
 
 
@@ -523,6 +525,6 @@ def deleted_candidates(audit: pd.DataFrame) -> list[int]:
 
 def version_label(info: dict) -> str:
     """One version for a picker: “业务培训 · 2021年 · 版本 2（已删除）”."""
-    year = "年度不详" if info.get("year") is None else f"{info['year']}年"
+    year = year_label(info.get("year"))
     state = "已删除" if info.get("deleted") else ("当前版本" if info.get("is_current") else "历史版本")
     return f"{info['project']} · {info['unit']} · {year} · 版本 {info['version_no']}（{state}）"

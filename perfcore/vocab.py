@@ -25,6 +25,19 @@ FUND_LABELS: dict[str, str] = {
     "other": "其他资金",
 }
 
+# What a form leaves blank, as every list, picker, filter and audit entry names it.
+NO_YEAR = "未填年度"
+NO_DEPARTMENT = "未填主管部门"
+
+
+def year_label(year: object) -> str:
+    """A form's year as perfboard prints it: 2021 → "2021年"; None (or NaN, pandas NA) → "未填年度"."""
+    try:
+        return f"{int(year)}年"  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # None, NaN, pandas NA
+        return NO_YEAR
+
+
 # How completely a form was read (perfcore.reading decides): only 完整 forms get a grade.
 COMPLETE, TO_VERIFY, UNSCORABLE = "完整", "需核实", "无法计分"
 STATES: tuple[str, ...] = (COMPLETE, TO_VERIFY, UNSCORABLE)

@@ -22,6 +22,7 @@ ChangeKind = Literal["actual", "executed", "budget", "declared_score", "target",
 KINDS: tuple[str, ...] = ("actual", "executed", "budget", "declared_score", "target", "weight")
 SIMULATION_KINDS = frozenset({"target", "weight"})
 INDICATOR_KINDS = frozenset({"actual", "target", "weight"})
+AMOUNT_KINDS = frozenset({"executed", "budget"})
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,18 @@ def apply_changes(form: Form, changes: list[Change]) -> Form:
         elif change.index is not None:
             getattr(new.indicators[change.index], change.kind).value = _text(change.value)
     return new
+
+
+def combine(earlier: list[Change], later: list[Change]) -> list[Change]:
+    """Changes made on top of a changed copy (``later`` found against ``apply_changes(form, earlier)``)
+    as one list against the form: ``earlier`` then ``later``, applied in that order.
+
+    An indicator's text or score changed again keeps only its last value. Amounts stay in
+    sequence: changing one funds row moves the row it adds up with, so a second change of
+    the same row is relative to where the first one left both.
+    """
+    again = {(c.kind, c.index) for c in later if c.kind not in AMOUNT_KINDS}
+    return [c for c in earlier if (c.kind, c.index) not in again] + later
 
 
 def what_if(form: Form, changes: list[Change], policy: Policy = DEFAULT_POLICY, *,

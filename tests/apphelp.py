@@ -1,29 +1,48 @@
 """Helpers for the AppTest suites: run the app, switch pages, seed a database with real workbooks."""
 from __future__ import annotations
 
+import dataclasses
+import io
 import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from perfcore.model import Num
 from perfcore.reader import read_workbook
 from perfcore.samples import SHEETS_WORKBOOK
 from perfcore.scoring import score_form
 from perfcore.store import Store
+from perfcore.writer import write_forms
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 60  # seconds per script run: the machine is shared, reading and scoring take a moment
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def seed(db: Path, workbook: Path = SHEETS_WORKBOOK, user: str = "测试") -> None:
-    """Import a workbook the way the app does (read, score, one transaction), then close the file."""
+def seed(db: Path, workbook: Path = SHEETS_WORKBOOK, user: str = "测试", *, spent: float | None = None,
+         **fields: object) -> None:
+    """Import a workbook the way the app does (read, score, one transaction), then close the file.
+
+    ``fields`` store its forms changed (``year=2022``, ``year=None`` for forms without a year,
+    ``department=Text("")``), ``spent`` with that share of each full-year budget executed; the
+    file imported is then those forms written out.
+    """
     result = read_workbook(workbook)
     assert result.error is None, result.error
+    forms, name, content = result.forms, workbook.name, workbook.read_bytes()
+    if fields or spent is not None:
+        forms = [dataclasses.replace(f, **fields) for f in forms]
+        for form in forms if spent is not None else []:
+            total = form.fund("total")
+            total.executed = Num(round(total.budget.value * spent, 2))
+        out = io.BytesIO()
+        write_forms(forms, out)
+        changed = [f"{k}{getattr(v, 'value', v)}" for k, v in fields.items()] + ([f"spent{spent}"] if spent else [])
+        name, content = f"{workbook.stem}-{'-'.join(changed)}.xlsx", out.getvalue()
     store = Store(db)
     try:
-        store.import_forms(workbook.name, workbook.read_bytes(), result.forms,
-                           [score_form(f) for f in result.forms], user=user)
+        store.import_forms(name, content, forms, [score_form(f) for f in forms], user=user)
     finally:
         store.close()
 

@@ -89,3 +89,27 @@ def test_a_large_selection_charts_the_projects_that_matter_and_lists_them_all(ap
     shown = [pa.ipc.open_stream(d.data.data).read_all() for d in rate_chart.datasets]
     bars = next(t for t in shown if "执行率" in t.column_names)
     assert sorted(bars.column("执行率").to_pylist()) == pytest.approx(sorted(newest["rate"])[:30])
+
+
+def test_forms_without_a_year_or_department_can_be_chosen(app_db):
+    from perfcore.model import Text
+
+    seed(app_db)  # 2021
+    seed(app_db, year=None, department=Text(""), spent=0.8)  # the same forms, year and 主管部门 left blank
+    at = open_page("department")
+    year = at.selectbox(key="dept_year")
+    assert year.value == 2021 and year.options == ["全部年度", "2021年", "未填年度"]
+    assert {m.label: m.value for m in at.metric}["项目数"] == "5"
+    assert "另有 5 张自评表未填年度" in texts(at)  # they do not vanish silently
+    at.selectbox(key="dept_year").select("未填年度").run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["项目数"] == "5" and metrics["预算执行率（对全年预算）"] == "80.00%"
+    assert "未填年度" not in texts(at).replace("“未填年度”", "")  # no notice about the ones on screen
+    assert at.dataframe[0].value["年度"].isna().all()
+    assert at.multiselect(key="dept_department").options == ["未填主管部门"]
+    at.selectbox(key="dept_year").select("全部年度").run()
+    assert at.multiselect(key="dept_department").options == ["上海市松江区行政服务中心", "未填主管部门"]
+    at.multiselect(key="dept_department").select("未填主管部门").run()
+    assert {m.label: m.value for m in at.metric}["预算执行率（对全年预算）"] == "80.00%"
+    assert len(at.dataframe[0].value) == 5

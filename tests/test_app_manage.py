@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from apphelp import open_page, seed, texts
 
+from perfcore.store import Store
+
 TRAINING = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "业务培训"}
 
 
@@ -20,25 +22,63 @@ def test_import_history_and_audit(app_db):
     assert list(audit["操作"]) == ["导入"]
 
 
-def test_delete_and_restore_a_version(app_db):
+def _current(db) -> list[str]:
+    with Store(db) as store:
+        return sorted(store.forms_table()["project"])
+
+
+def test_delete_and_restore_a_version_each_confirmed(app_db):
     seed(app_db)
     at = open_page("manage", TRAINING)
     at.text_input(key="import_user").set_value("王五").run()
     assert at.selectbox(key="mg_version").options == ["业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 1（当前版本）"]
+    at.button(key="mg_version_delete").click().run()  # the first click only asks
+    assert "确认删除“业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 1”" in texts(at)
+    assert "业务培训" in _current(app_db)
+    at.button(key="mg_version_cancel").click().run()  # 取消 changes nothing
+    assert "确认删除" not in texts(at) and "业务培训" in _current(app_db)
     at.button(key="mg_version_delete").click().run()
+    at.button(key="mg_version_confirm").click().run()
     assert not at.exception
-    assert "已删除版本" in texts(at)
+    assert "已删除：业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 1（操作人：王五）" in texts(at)
+    assert "业务培训" not in _current(app_db)
     # its only version is gone from the current forms: the picker no longer offers it ...
     assert "业务培训" not in at.selectbox(key="project").options
     dept = open_page("department")
     assert {m.label: m.value for m in dept.metric}["项目数"] == "4"
-    # ... and the deleted list offers the restore
+    # ... and the deleted list offers the restore, confirmed the same way
     assert at.selectbox(key="mg_deleted").options == ["业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 1（已删除）"]
     at.button(key="mg_deleted_restore").click().run()
-    assert "已恢复版本" in texts(at)
+    assert "确认恢复“业务培训" in texts(at) and "业务培训" not in _current(app_db)
+    at.button(key="mg_deleted_confirm").click().run()
+    assert "已恢复：业务培训" in texts(at)
     audit = at.dataframe[-1].value
     assert list(audit["操作"])[:2] == ["恢复", "删除"] and list(audit["操作人"])[:2] == ["王五", "王五"]
     assert {m.label: m.value for m in open_page("department").metric}["项目数"] == "5"
+
+
+def test_no_delete_restore_or_rescore_without_an_operator(app_db):
+    seed(app_db)
+    at = open_page("manage", TRAINING)
+    for name in ("", "   "):  # none, or only spaces
+        at.text_input(key="import_user").set_value(name).run()
+        at.button(key="mg_version_delete").click().run()
+        assert "请先在本页上方填写操作人" in texts(at)
+        assert at.button(key="mg_version_confirm").disabled
+        assert "业务培训" in _current(app_db)
+        at.button(key="mg_version_cancel").click().run()
+    at.button(key="mg_rescore").click().run()
+    assert at.button(key="mg_rescore_confirm").disabled and "请先在本页上方填写操作人" in texts(at)
+    # naming the operator enables the pending confirmation
+    at.text_input(key="import_user").set_value(" 赵六 ").run()
+    assert not at.button(key="mg_rescore_confirm").disabled
+    at.button(key="mg_rescore_cancel").click().run()
+    at.button(key="mg_version_delete").click().run()
+    at.button(key="mg_version_confirm").click().run()
+    assert "业务培训" not in _current(app_db)
+    with Store(app_db) as store:
+        log = store.audit_table()
+    assert list(log["action"]) == ["delete", "import"] and list(log["user"])[0] == "赵六"
 
 
 def _metric(at, label: str) -> str:
@@ -86,3 +126,20 @@ def test_stale_scores_are_shown_and_a_confirmed_rescore_makes_the_pages_agree(ap
     assert "得分需要重新计算" not in texts(dept)
     assert _metric(dept, "平均规则得分") == agreed
     assert "得分需要重新计算" not in texts(open_page("scorecard", TRAINING))
+
+
+def test_audit_names_forms_without_a_year_and_by_version_number(app_db):
+    seed(app_db)
+    seed(app_db, spent=0.8)  # 业务培训 2021 version 2 (a later database id)
+    seed(app_db, year=None)
+    at = open_page("manage", TRAINING)
+    at.text_input(key="import_user").set_value("王五").run()
+    at.button(key="mg_version_delete").click().run()
+    assert "确认删除“业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 2”" in texts(at)
+    at.button(key="mg_version_confirm").click().run()
+    assert "已删除：业务培训 · 上海市松江区行政服务中心 · 2021年 · 版本 2（操作人：王五）" in texts(at)
+    audit = at.dataframe[-1].value
+    forms = list(audit["涉及表单"])
+    assert forms[0] == "2021年 上海市松江区行政服务中心·业务培训（版本 2）"
+    assert "未填年度 上海市松江区行政服务中心·业务培训（版本 1）" in forms[1]  # the import of the forms without a year
+    assert not any("年度不详" in f for f in forms)

@@ -1,7 +1,10 @@
 """项目评分卡 page: the seed's 窗口业务管理 through deep links, KPIs, deductions, findings, downloads."""
 from __future__ import annotations
 
-from apphelp import open_page, seed, texts, unescape
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+from apphelp import ROOT, open_page, seed, texts, unescape
 
 from perfcore.store import Store
 
@@ -50,3 +53,90 @@ def test_version_link_and_money_unit_switch(app_db):
     funds = at.table[0].value
     assert unescape(funds.iloc[0]["年初预算数"]) == "1.80"
     assert "项目资金（万元）" in texts(at)
+
+
+def _two_years(db) -> None:
+    """The seed as 2021 (全部执行: 窗口业务管理 92.01) and again as 2022 (80% spent: 90.01)."""
+    seed(db)
+    seed(db, year=2022, spent=0.8)
+
+
+def _follow(at, label: str):
+    """Click a st.page_link in the same session: its page with exactly its query parameters."""
+    link = next(e for e in at.get("page_link") if e.proto.label == label)
+    page = {p["page_script_hash"]: p["script_path"] for p in at._registered_pages.values()}[link.proto.page_script_hash]
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(link.proto.query_string)))
+    at.switch_page(str(Path(page).relative_to(ROOT))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_deep_link_names_the_year_when_two_years_are_stored(app_db):
+    _two_years(app_db)
+    at = open_page("scorecard", WINDOW)
+    assert at.selectbox(key="year").value == 2021 and at.selectbox(key="project").value == "窗口业务管理"
+    assert _metrics(at)["规则得分"] == "92.01" and "年度：2021年" in texts(at)
+    # the year as the selector shows it works too, and so does the newer year
+    assert _metrics(open_page("scorecard", {**WINDOW, "year": "2021年"}))["规则得分"] == "92.01"
+    assert _metrics(open_page("scorecard", {**WINDOW, "year": "2022"}))["规则得分"] == "90.01"
+
+
+def test_whatif_link_opens_the_same_form(app_db):
+    _two_years(app_db)
+    at = _follow(open_page("scorecard", WINDOW), "用此表做模拟测算")
+    assert at.title[0].value == "模拟测算"
+    assert at.selectbox(key="year").value == 2021 and at.selectbox(key="project").value == "窗口业务管理"
+    assert _metrics(at)["入库版本规则得分"] == "92.01（优）"
+    # ... and the 2022 scorecard's link opens the 2022 form
+    at = open_page("scorecard", {**WINDOW, "year": "2022"})
+    assert _metrics(_follow(at, "用此表做模拟测算"))["入库版本规则得分"] == "90.01（优）"
+
+
+def test_a_deep_link_to_no_stored_form_says_so(app_db):
+    _two_years(app_db)
+    for wrong in ({**WINDOW, "project": "不存在的项目"}, {**WINDOW, "year": "2019"}, {**WINDOW, "year": "明年"}):
+        at = open_page("scorecard", wrong)
+        warnings = [w.value for w in at.warning]
+        assert any("数据库中没有链接所指的自评表" in w for w in warnings), (wrong, warnings)
+
+
+def test_picking_another_form_rewrites_the_address(app_db):
+    _two_years(app_db)
+    at = open_page("scorecard", WINDOW)
+    at.selectbox(key="project").set_value("业务培训").run()
+    assert at.header[0].value == "业务培训"
+    assert at.query_params["year"] == "2021" and at.query_params["project"] == "业务培训"
+    at.selectbox(key="year").set_value(2022).run()  # the unit and project stay, the year changes
+    assert at.selectbox(key="project").value == "业务培训" and at.query_params["year"] == "2022"
+    at.run()  # a rerun with the address the picker wrote keeps the choice
+    assert at.selectbox(key="year").value == 2022 and at.header[0].value == "业务培训"
+
+
+def test_links_to_a_form_without_a_year(app_db):
+    seed(app_db)
+    seed(app_db, year=None, spent=0.8)
+    at = open_page("scorecard", {**WINDOW, "year": "未填年度"})
+    assert at.selectbox(key="year").value is None and _metrics(at)["规则得分"] == "90.01"
+    assert "年度：未填年度" in texts(at)
+    at = _follow(at, "用此表做模拟测算")
+    assert at.selectbox(key="year").value is None and _metrics(at)["入库版本规则得分"] == "90.01（优）"
+
+
+def test_versions_are_named_by_their_number_not_the_database_id(app_db):
+    seed(app_db)
+    seed(app_db, spent=0.8)  # a second version of each 2021 form (database ids 6–10)
+    with Store(app_db) as store:
+        history = store.history(2021, WINDOW["unit"], WINDOW["project"])
+    first = int(history.loc[history["version_no"] == 1, "version_id"].iloc[0])
+    at = open_page("scorecard", WINDOW)
+    page = texts(at)
+    assert "正在查看版本 2（当前版本）" in page and "版本编号" not in page
+    assert list(at.dataframe[-1].value["版本"]) == [2, 1]
+    old = open_page("scorecard", {"v": str(first)})
+    assert "正在查看版本 1（历史版本）" in texts(old) and _metrics(old)["规则得分"] == "92.01"
+    assert "数据库中没有链接所指的版本（v=999）" in texts(open_page("scorecard", {"v": "999"}))

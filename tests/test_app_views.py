@@ -148,7 +148,7 @@ def test_deleted_candidates_from_the_audit_trail():
                           "version_ids": [[3], [3, 4], [1, 2], [4]]})
     assert views.deleted_candidates(audit) == [3, 4]
     assert views.version_label({"project": "业务培训", "unit": "甲", "year": None, "version_no": 2,
-                                "deleted": True, "is_current": False}) == "业务培训 · 甲 · 年度不详 · 版本 2（已删除）"
+                                "deleted": True, "is_current": False}) == "业务培训 · 甲 · 未填年度 · 版本 2（已删除）"
 
 
 def test_charts_encode_the_right_fields(window):
@@ -160,3 +160,9 @@ def test_charts_encode_the_right_fields(window):
                            "rate": 0.5, "initial": 2.0, "budget": 1.0, "executed": 0.5} for c in load_seed_forms()])
     rate = json.dumps(charts.rate_by_project(views.with_labels(forms)).to_dict(), ensure_ascii=False)
     assert '"x": 0.9' in rate and "预算执行率" in rate
+
+
+def test_audit_frame_words_entries_written_before_未填年度():
+    table = pd.DataFrame({"at": [pd.Timestamp("2026-01-01")], "action": ["delete"], "user": ["甲"],
+                          "forms": ["年度不详年 单位·培训（版本 3）"], "file_name": [""], "detail": ["删除 1 个版本"]})
+    assert views.audit_frame(table)["涉及表单"].tolist() == ["未填年度 单位·培训（版本 3）"]

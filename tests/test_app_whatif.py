@@ -1,6 +1,7 @@
 """模拟测算 page: edit the seed's 窗口业务管理 through the editor state and see the new total."""
 from __future__ import annotations
 
+import pytest
 from apphelp import open_page, seed, texts, unescape
 
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
@@ -95,3 +96,40 @@ def test_reverse_path_to_grade_fills_the_editor(app_db):
     assert not at.exception
     assert _metrics(at)["模拟后规则得分"] == "93.25" and _metrics(at)["模拟后等级"] == "优"
     assert _editor(at, "_ind").value.iloc[_missed_row(at)]["实际完成值"] == "29000家"
+
+
+def _unit(at, unit: str) -> None:
+    """The sidebar's 元/万元 switch. AppTest drops the sidebar's elements after switch_page (the
+    widget still runs, with its default): set its state before every run."""
+    at.session_state["money_unit"] = unit
+
+
+def test_switching_the_money_unit_keeps_the_edits(app_db):
+    seed(app_db)
+    at = open_page("whatif", WINDOW)
+    row = _missed_row(at)
+    _edit(at, "_ind", {row: {"实际完成值": "29000家"}})
+    _edit(at, "_funds", {0: {"全年执行数": 641805.74}})  # 80% of 802,257.18 元: execution 10 → 8
+    assert _metrics(at)["模拟后规则得分"] == "96.25"
+    _unit(at, "万元")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["模拟后规则得分"] == "96.25" and _metrics(at)["模拟后预算执行率"] == "80.00%"
+    assert _editor(at, "_ind").value.iloc[row]["实际完成值"] == "29000家"
+    assert _editor(at, "_funds").value.iloc[0]["全年执行数"] == pytest.approx(64.180574)
+    assert "金额单位：万元" in texts(at)
+    # an edit in 万元 counts in 万元 and replaces the earlier amount (the rows it adds up with follow)
+    _unit(at, "万元")
+    _edit(at, "_funds", {0: {"全年执行数": 40.112859}})  # half the budget: execution 10 → 5
+    assert _metrics(at)["模拟后规则得分"] == "93.25" and _metrics(at)["模拟后预算执行率"] == "50.00%"
+    # back to 元: both edits are still there, the amount in yuan
+    _unit(at, "元")
+    at.run()
+    assert _metrics(at)["模拟后规则得分"] == "93.25"
+    assert _editor(at, "_funds").value.iloc[0]["全年执行数"] == pytest.approx(401128.59)
+    assert _editor(at, "_ind").value.iloc[row]["实际完成值"] == "29000家"
+    # a further edit after the switches counts together with the earlier ones
+    _edit(at, "_funds", {0: {"全年执行数": 802257.18}})
+    assert _metrics(at)["模拟后规则得分"] == "98.25"
+    diff = [t.value for t in at.table if "变化" in t.value.columns][0]
+    assert [unescape(v) for v in diff["三级指标"]] == ["服务新开办企业数量"]

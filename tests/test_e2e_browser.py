@@ -32,6 +32,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
+PAGE_PATHS = {"upload": "上传与校验", "scorecard": "项目评分卡", "department": "部门总览", "whatif": "模拟测算",
+              "manage": "数据管理"}
 WAIT_MS = 60_000
 VIEWPORT = {"width": 1440, "height": 1000}
 
@@ -136,6 +138,29 @@ def _metric(page, label: str):
     return tile.locator('[data-testid="stMetricValue"]')
 
 
+def _wait_metric(page, label: str, value: str) -> None:
+    """Wait until the st.metric ``label`` shows ``value`` (a rerun redraws the tiles)."""
+    page.wait_for_function(
+        """([label, value]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                 .some(m => m.innerText.includes(label) && m.innerText.includes(value))""",
+        arg=[label, value],
+    )
+
+
+def _type_first_actual(page, text: str) -> None:
+    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146)."""
+    grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
+    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
+    cell_editor.wait_for()
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
 def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     page = tab
     _open(page, f"{server}/", "上传与校验")
@@ -164,21 +189,8 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     new_total = _metric(page, "模拟后规则得分")
     new_total.wait_for()
     assert new_total.inner_text() == "92.01"
-    # row 0 is 服务新开办企业数量 (>=29000家, actual 3146): move to its 实际完成值 cell and type
-    grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
-    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
-    cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
-    cell_editor.wait_for()
-    cell_editor.fill("29000家")
-    cell_editor.press("Enter")
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stMetric"]')]
-                 .some(m => m.innerText.includes('模拟后规则得分') && m.innerText.includes('98.25'))"""
-    )
+    _type_first_actual(page, "29000家")
+    _wait_metric(page, "模拟后规则得分", "98.25")
     assert new_total.inner_text() == "98.25"
     _shot(page, "05-whatif")
 
@@ -192,6 +204,15 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     _open(page, f"{server}/manage", "数据管理")
     page.get_by_role("tab", name="导入记录").wait_for()
     _shot(page, "07-manage")
+    # a delete asks first, and cannot be confirmed before an operator is named
+    page.get_by_role("tab", name="删除与恢复").click()
+    page.get_by_role("button", name="删除此版本").click()
+    page.get_by_text("确认删除“").wait_for()
+    page.get_by_text("请先在本页上方填写操作人").wait_for()
+    assert page.get_by_role("button", name="确认删除").is_disabled()
+    _shot(page, "07b-manage-delete-asks-for-operator")
+    page.get_by_role("button", name="取消").click()
+    page.get_by_role("button", name="删除此版本").wait_for()
 
 
 def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser) -> None:
@@ -206,6 +227,17 @@ def test_deep_link_as_first_request_runs_through_app(tmp_path, chromium_browser)
         assert nav.inner_text().split() == ["upload_file", "上传与校验", "assignment", "项目评分卡", "monitoring",
                                             "部门总览", "calculate", "模拟测算", "database", "数据管理"]
         page.get_by_text("金额单位").wait_for()
+        # every page's own address opens that page, the upload page (the app's start) included
+        for path, heading in PAGE_PATHS.items():
+            _open(page, f"{url}/{path}", heading)
+            page.get_by_text("金额单位").wait_for()
+            _settle(page)
+            assert page.get_by_text("Page not found").count() == 0, path
+            assert page.locator('[data-testid="stSidebarNav"] a[aria-current="page"]').inner_text().split()[-1] == heading
+            assert page.url.rstrip("/").endswith(f"/{path}"), page.url
+        _open(page, f"{url}/", "上传与校验")  # the root opens the upload page at its own address
+        page.wait_for_url(f"{url}/upload")
+        _shot(page, "12-upload-by-address")
         context.close()
 
 
@@ -238,3 +270,52 @@ def test_form_text_never_runs_as_html(server: str, tab, tmp_path) -> None:
     _shot(page, "08-scorecard-hostile-text")
     assert page.evaluate("() => window.__xss") is None
     assert page.locator('main img[src="x"], main a[href^="javascript"]').count() == 0
+
+
+@pytest.fixture(scope="module")
+def two_years(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app server whose database holds the seed as 2021 and again as 2022 (80% spent)."""
+    from apphelp import seed
+
+    db = tmp_path_factory.mktemp("e2e-years") / "years.duckdb"
+    seed(db)
+    seed(db, year=2022, spent=0.8)
+    with running_app(db) as url:
+        yield url
+
+
+def test_deep_link_and_whatif_link_land_on_the_named_year(two_years: str, tab) -> None:
+    page = tab
+    _open(page, f"{two_years}/scorecard?{urlencode(WINDOW)}", "窗口业务管理")
+    rule_total = _metric(page, "规则得分")
+    rule_total.wait_for()
+    assert rule_total.inner_text() == "92.01"  # 2021; the 2022 form scores 90.01
+    page.get_by_text("年度：2021年").wait_for()
+    _shot(page, "09-scorecard-2021-of-two-years")
+    page.get_by_role("link", name="用此表做模拟测算").click()
+    page.get_by_role("heading", name="模拟测算").wait_for()
+    stored = _metric(page, "入库版本规则得分")
+    stored.wait_for()
+    assert stored.inner_text() == "92.01（优）"
+    assert "year=2021" in page.url and "2021年" not in page.url
+    page.reload()  # the address the page shows names the same form
+    _metric(page, "入库版本规则得分").wait_for()
+    assert _metric(page, "入库版本规则得分").inner_text() == "92.01（优）"
+
+    # an edit survives the switch to 万元 (and back)
+    _type_first_actual(page, "29000家")
+    _wait_metric(page, "模拟后规则得分", "98.25")
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="万元", exact=True).click()
+    page.get_by_text("金额单位：万元").wait_for()
+    _settle(page)
+    assert _metric(page, "模拟后规则得分").inner_text() == "98.25"
+    assert page.get_by_text("尚未修改任何影响得分的内容").count() == 0
+    _shot(page, "11-whatif-edit-kept-in-wan")
+    page.locator('[data-testid="stSidebar"]').get_by_role("radio", name="元", exact=True).click()
+    page.get_by_text("金额单位：元").wait_for()
+    _settle(page)
+    assert _metric(page, "模拟后规则得分").inner_text() == "98.25"
+
+    _open(page, f"{two_years}/scorecard?{urlencode({**WINDOW, 'project': '没有这个项目'})}", "项目评分卡")
+    page.get_by_text("数据库中没有链接所指的自评表").wait_for()
+    _shot(page, "10-scorecard-link-to-no-form")

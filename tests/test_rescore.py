@@ -92,7 +92,8 @@ def test_a_rescore_is_one_transaction(tmp_path: Path) -> None:
     tamper(db, "UPDATE form_versions SET form_json = '{\"indicators\": 5' WHERE id = 4")  # cut short
     with Store(db) as store:
         n_audit = len(store.audit_table())
-        with pytest.raises(StoreError, match="版本 4.*无法重新评分，数据库未作任何改动"):
+        project = store.version_info(4)["project"]  # named by the form's version number, not the database id
+        with pytest.raises(StoreError, match=f"2021年 .*·{re.escape(project)}（版本 1）无法重新评分，数据库未作任何改动"):
             store.rescore()
         assert store.version_info(1)["rule_total"] == 1  # version 1 (scored before 4 failed) rolled back
         assert len(store.audit_table()) == n_audit

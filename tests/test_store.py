@@ -99,7 +99,8 @@ def test_reimporting_the_same_file_changes_nothing(store: Store) -> None:
     first = store.import_forms("a.xlsx", b"same bytes", [a], [full(a)])
     again = store.import_forms("a.xlsx", b"same bytes", [a], [full(a)])
     assert again.status == "skipped" and again.duplicate_of == first.import_id
-    assert again.skipped == [{"year": 2021, "unit": "单位A", "project": "项目甲", "version_id": 1, "reason": "file"}]
+    assert again.skipped == [{"year": 2021, "unit": "单位A", "project": "项目甲", "version_id": 1, "version_no": 1,
+                              "reason": "file"}]
     assert len(store.imports_table()) == 1 and len(store.audit_table()) == 1
     assert len(store.history(2021, "单位A", "项目甲")) == 1
 
@@ -230,6 +231,18 @@ def test_soft_delete_and_restore_move_the_current_version(store: Store) -> None:
         store.load_form(99)
 
 
+def test_audit_entries_name_versions_by_number_and_forms_without_a_year(store: Store) -> None:
+    a, b, b2 = form("甲"), form("乙", year=None), form("乙", year=None, declared=15.0)
+    store.import_forms("a.xlsx", b"a", [a, b], [full(a), full(b)], user="甲")
+    report = store.import_forms("b.xlsx", b"b", [b2, a], [full(b2), full(a)], user="甲")
+    assert report.replaced[0]["version_id"] == 3 and report.replaced[0]["version_no"] == 2
+    assert report.skipped[0]["version_no"] == 1  # 甲 unchanged: its current version's number
+    assert store.delete_version(3, user="乙")
+    forms = list(store.audit_table()["forms"])
+    assert forms == ["未填年度 单位A·乙（版本 2）", "未填年度 单位A·乙（版本 2）",
+                     "2021年 单位A·甲（版本 1）；未填年度 单位A·乙（版本 1）"]
+
+
 def test_a_deleted_form_imported_again_from_another_file_is_new(store: Store) -> None:
     a = form()
     store.import_forms("a.xlsx", b"a", [a], [full(a)])
@@ -282,6 +295,22 @@ def test_department_summary_sums_money_before_dividing(dept: Store) -> None:
     assert dept.dept_summary(Filters(grade="良"))["n_forms"] == 2
     assert dept.dept_summary(Filters(department="部门二"))["executed"] == 50
     assert dept.dept_summary(Filters(year=1999))["n_forms"] == 0
+
+
+def test_a_filter_selects_forms_without_a_year(dept: Store) -> None:
+    """None in a filter's list selects the forms that leave it blank (year IS NULL); None alone does not restrict."""
+    e = form("E", "U3", year=None, initial=50, budget=50, executed=25)
+    dept.import_forms("no-year.xlsx", b"no-year", [e], [full(e)])
+    assert dept.count_forms() == 5 and dept.count_forms(Filters(year=None)) == 5
+    assert list(dept.forms_table(Filters(year=[None]))["project"]) == ["E"]
+    assert dept.forms_table(Filters(year=[None]))["year"].isna().all()
+    assert sorted(dept.forms_table(Filters(year=[2022, None]))["project"]) == ["D", "E"]
+    assert dept.count_forms(Filters(year=2021)) == 3  # a year still leaves the blank ones out
+    assert dept.count_forms(Filters(year=[float("nan")])) == 1  # a NaN taken from a DataFrame means blank too
+    blank = dept.dept_summary(Filters(year=[None]))
+    assert blank["n_forms"] == 1 and blank["rate"] == pytest.approx(0.5)
+    assert dept.deductions(Filters(year=[None], unit="U3"), by="project")["project"].tolist() == ["E"]
+    assert dept.count_forms(Filters(year=[None], unit="U1")) == 0
 
 
 def test_summary_by_year_and_unit(dept: Store) -> None:

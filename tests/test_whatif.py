@@ -8,7 +8,7 @@ from formfactory import Row, make_form
 
 from perfcore.samples import load_seed_forms
 from perfcore.scoring import score_form
-from perfcore.whatif import Change, apply_changes, full_marks_actual, path_to_grade, what_if
+from perfcore.whatif import Change, apply_changes, combine, full_marks_actual, path_to_grade, what_if
 
 WINDOW = next(f for f in load_seed_forms() if f.project.value == "窗口业务管理")
 
@@ -101,3 +101,18 @@ def test_path_to_grade() -> None:
     assert path_to_grade(unfixable, "中") is None
     with pytest.raises(ValueError, match="未知等级"):
         path_to_grade(form, "A")
+
+
+def test_combine_edits_made_on_a_changed_copy() -> None:
+    """A draft (a scenario, or the edits before a 元/万元 switch) and the edits made on top of it."""
+    draft = [Change("actual", 0, "29000家"), Change("executed", None, 641805.74)]  # 80% spent
+    start = apply_changes(WINDOW, draft)
+    assert start.fund("appropriation").executed.value == 641805.74  # the sub-row followed the total
+    # the total edited again on the copy: its own row only, as the editor shows it
+    later = [Change("executed", None, 401128.59), Change("actual", 0, "20000家")]
+    changes = combine(draft, later)
+    assert changes == [Change("executed", None, 641805.74), *later]  # the actual kept once, amounts in order
+    new = apply_changes(WINDOW, changes)
+    assert new.fund("total").executed.value == new.fund("appropriation").executed.value == 401128.59
+    assert apply_changes(start, later) == new
+    assert what_if(WINDOW, changes).new.execution.rate == pytest.approx(0.5)

@@ -5,13 +5,14 @@ one writer), read caches that an import clears so every page shows new data at o
 """
 from __future__ import annotations
 
+import re
 from dataclasses import astuple
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from perfcore import fmt
+from perfcore import fmt, vocab
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
@@ -28,6 +29,7 @@ MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
 USER_KEY = "import_user"  # the operator's name, shared by the upload and manage pages (audit trail)
 PIN_KEY = "_pinned_version"
+PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
 # stored scores agree with the scorecard when they were computed by it under today's rules.
 APP_POLICY = DEFAULT_POLICY
@@ -37,10 +39,21 @@ _app_started = False  # set by app.py on every run; see start_page()
 # --- navigation and page start ----------------------------------------------------------
 
 
+def _start() -> None:
+    """The app's root address: the upload page, at its own address (/upload), query parameters kept."""
+    st.switch_page(UPLOAD_PAGE, query_params=st.query_params.to_dict())
+
+
 def app_pages() -> list[st.Page]:
-    """The five pages, in menu order (url paths are the deep-link addresses)."""
+    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...).
+
+    Why the hidden start page: Streamlit serves the default page at "/" only, so with the
+    upload page as default a bookmarked /upload was "Page not found"; the root now switches
+    to the upload page instead.
+    """
     return [
-        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload", default=True),
+        st.Page(_start, title="上传与校验", url_path="start", default=True, visibility="hidden"),
+        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload"),
         st.Page(SCORECARD_PAGE, title="项目评分卡", icon=":material/assignment:", url_path="scorecard"),
         st.Page(DEPARTMENT_PAGE, title="部门总览", icon=":material/monitoring:", url_path="department"),
         st.Page(WHATIF_PAGE, title="模拟测算", icon=":material/calculate:", url_path="whatif"),
@@ -66,6 +79,7 @@ def start_page(title: str) -> Store:
     if not _app_started:
         st.navigation(app_pages(), position="hidden")
         st.rerun()
+    st.session_state[PAGE_KEY] = title
     st.title(title)
     return get_store()
 
@@ -248,27 +262,111 @@ def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = ()) -> None:
 
 
 def year_label(year: object) -> str:
-    return "未填年度" if year is None or pd.isna(year) else f"{int(year)}年"  # type: ignore[call-overload]
+    """2021 → "2021年", no year → "未填年度" (perfcore.vocab.year_label: one wording everywhere)."""
+    return vocab.year_label(year)
 
 
-# --- the form picker (scorecard and what-if) ------------------------------------------
+# --- the form picker (scorecard, what-if, manage) --------------------------------------
+#
+# Links carry the form as ?year=2021&unit=…&project=… (year_param: the plain number, or
+# 未填年度) or as ?v=<version id>. The picker reads the URL itself when the user arrived by
+# one (a typed or shared link, st.page_link, the menu, back / forward: another page or an
+# address the picker did not write) and writes the selection back, so the address always
+# names the form on the page. (Streamlit's bind="query-params" puts the selector's label,
+# "2021年", in the URL and silently picks another form when a link does not match it.)
+
+PICK_KEYS = ("year", "unit", "project")  # the selectors' keys and the links' parameter names
+LINK_KEY = "_picker_link"  # (page, the picker's query parameters) as it last wrote them
+CHOICE_KEY = "_picker_choice"  # the last form picked, kept when the menu opens another picker page
 
 
-def _apply_version_link(table: pd.DataFrame) -> None:
-    """A deep link ?v=<version id>: preselect its year / unit / project and pin that version."""
-    raw = st.query_params.get("v")
-    if raw is None:
-        return
+def year_param(year: object) -> str:
+    """A year as links carry it: 2021 → "2021"; no year → "未填年度"."""
+    label = year_label(year)
+    return label if label == vocab.NO_YEAR else label.removesuffix("年")
+
+
+def parse_year(raw: str) -> int | None:
+    """A link's year: "2021" or "2021年" (the selector's label) → 2021, "未填年度" → None; else ValueError."""
+    text = raw.strip()
+    if text == vocab.NO_YEAR:
+        return None
+    match = re.fullmatch(r"(\d{4})\s*年?", text)
+    if match is None:
+        raise ValueError(raw)
+    return int(match.group(1))
+
+
+def link_params(form: Form) -> dict[str, str]:
+    """Query parameters that open this form's project on the scorecard or what-if page."""
+    year, unit, project = form.key
+    return {"year": year_param(year), "unit": unit, "project": project}
+
+
+def _link() -> tuple[str | None, ...]:
+    return tuple(st.query_params.get(k) for k in ("v", *PICK_KEYS))
+
+
+def _arrived() -> bool:
+    """Another page, or an address the picker did not write: the user followed a link."""
+    return (st.session_state.get(PAGE_KEY), _link()) != st.session_state.get(LINK_KEY)
+
+
+def _select(key: tuple[int | None, str, str]) -> None:
+    st.session_state["year"], st.session_state["unit"], st.session_state["project"] = key
+
+
+def _apply_version_link(raw: str) -> None:
+    """?v=<version id>: preselect its year / unit / project and pin that version."""
     del st.query_params["v"]
     try:
         version_id = int(raw)
         form = load_form(version_id)
     except (ValueError, StoreError):  # unknown or malformed id: fall back to the normal picker
-        st.warning(f"链接中的版本号“{md_escape(raw)}”不存在，请在下方重新选择项目。")
+        st.warning(f"数据库中没有链接所指的版本（v={md_escape(raw)}），请在下方重新选择项目。")
         return
-    year, unit, project = form.key
-    st.session_state["year"], st.session_state["unit"], st.session_state["project"] = year, unit, project
+    _select(form.key)
     st.session_state[PIN_KEY] = (version_id, form.key)
+
+
+def _apply_link(table: pd.DataFrame) -> None:
+    """The page was reached by a link: select the form it names, or say that no stored form matches.
+
+    Parameters left out do not restrict (the newest year first); no parameters at all keep
+    the form picked last on another page.
+    """
+    raw_version, *named = _link()
+    if raw_version is not None:
+        _apply_version_link(raw_version)
+        return
+    keys = [(None if pd.isna(y) else int(y), u, p) for y, u, p in zip(table["year"], table["unit"], table["project"])]
+    if all(v is None for v in named):
+        if st.session_state.get(CHOICE_KEY) in keys:
+            _select(st.session_state[CHOICE_KEY])
+        return
+    raw_year, unit, project = named
+    try:
+        year = parse_year(raw_year) if raw_year is not None else None
+    except ValueError:
+        matches = []
+    else:
+        matches = [k for k in keys if (raw_year is None or k[0] == year) and unit in (None, k[1])
+                   and project in (None, k[2])]
+    if not matches:
+        asked = "、".join(f"{label}“{md_escape(v)}”" for label, v in zip(("年度", "实施单位", "项目"), named)
+                         if v is not None)
+        st.warning(f"数据库中没有链接所指的自评表（{asked}），下面显示的是另一张表，请在下方重新选择项目。")
+        return
+    _select(min(matches, key=lambda k: (k[0] is None, -(k[0] or 0), k[1], k[2])))
+
+
+def _write_link(key: tuple[int | None, str, str]) -> None:
+    """The address names the form on the page (shareable, and back / forward return to it)."""
+    for name, value in zip(PICK_KEYS, (year_param(key[0]), key[1], key[2])):
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    st.session_state[LINK_KEY] = (st.session_state.get(PAGE_KEY), _link())
+    st.session_state[CHOICE_KEY] = key
 
 
 def _choices(values: pd.Series) -> list:
@@ -277,24 +375,26 @@ def _choices(values: pd.Series) -> list:
 
 
 def pick_form() -> int | None:
-    """Year / unit / project selectors bound to the URL (?year=&unit=&project=); the version id.
+    """Year / unit / project selectors that follow the URL (?year=&unit=&project= or ?v=); the version id.
 
     Returns the current version of the chosen project, or the version pinned by ?v=.
     """
     table = forms()
     if table.empty:
         return None
-    _apply_version_link(table)
+    if _arrived():
+        _apply_link(table)
     years = sorted(_choices(table["year"]), key=lambda y: (y is None, -(y or 0)))
     c1, c2, c3 = st.columns([1, 2, 3])
-    year = c1.selectbox("年度", years, format_func=year_label, key="year", bind="query-params")
+    year = c1.selectbox("年度", years, format_func=year_label, key="year")
     in_year = table[table["year"].isna()] if year is None else table[table["year"] == year]
-    unit = c2.selectbox("实施单位", sorted(in_year["unit"].unique()), key="unit", bind="query-params")
+    unit = c2.selectbox("实施单位", sorted(in_year["unit"].unique()), key="unit")
     in_unit = in_year[in_year["unit"] == unit]
-    project = c3.selectbox("项目", sorted(in_unit["project"].unique()), key="project", bind="query-params")
+    project = c3.selectbox("项目", sorted(in_unit["project"].unique()), key="project")
     row = in_unit[in_unit["project"] == project]
     if row.empty:
         return None
+    _write_link((year, unit, project))
     current = int(row["version_id"].iloc[0])
     pinned = st.session_state.get(PIN_KEY)
     if pinned and pinned[1] == (year, unit, project):
@@ -314,15 +414,6 @@ def require_form(what: str) -> int:
     if version_id is None:
         st.stop()
     return version_id
-
-
-def link_params(form: Form) -> dict[str, str]:
-    """Query parameters that open this form's project on the scorecard or what-if page."""
-    year, unit, project = form.key
-    params = {"unit": unit, "project": project}
-    if year is not None:
-        params["year"] = str(year)
-    return params
 
 
 def reading_notice(card: Scorecard) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from perfcore.records import Key
 from perfcore.store.connection import Tx
 from perfcore.store.schema import column_names, row
+from perfcore.vocab import year_label
 
 NAMES = column_names("audit")
 
@@ -26,13 +27,18 @@ def item(key: Key, version_id: int | None, **extra: Any) -> dict[str, Any]:
     return {"year": year, "unit": unit, "project": project, "version_id": version_id, **extra}
 
 
+def name(it: dict[str, Any]) -> str:
+    """``2021年 单位·项目（版本 3）``: a version as a person reads it, by the form's own version number
+    (``version_no``; the database id ``version_id`` is for links and the audit's id list)."""
+    number = f"（版本 {it['version_no']}）" if it.get("version_no") is not None else ""
+    return f"{year_label(it['year'])} {it['unit']}·{it['project']}{number}"
+
+
 def describe(items: Iterable[dict[str, Any]], limit: int | None = None) -> str:
     """``2021年 单位·项目（版本 3）；…`` (the first ``limit`` items, then how many more)."""
     items = list(items)
     shown = items if limit is None else items[:limit]
-    text = "；".join(
-        f"{it['year'] or '年度不详'}年 {it['unit']}·{it['project']}（版本 {it['version_id']}）" for it in shown
-    )
+    text = "；".join(name(it) for it in shown)
     if len(items) > len(shown):
         text += f"；等共 {len(items)} 个版本"
     return text

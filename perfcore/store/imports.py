@@ -162,6 +162,7 @@ class _KeyState:
     max_version: int = 0
     current_id: int | None = None
     current_hash: str | None = None
+    current_no: int | None = None  # the current version's number (what reports name it by)
 
 
 class _Importer:
@@ -215,7 +216,8 @@ class _Importer:
             """
             SELECT k.year, k.unit, k.project, max(v.version_no),
                    any_value(v.id) FILTER (WHERE v.is_current),
-                   any_value(v.content_hash) FILTER (WHERE v.is_current)
+                   any_value(v.content_hash) FILTER (WHERE v.is_current),
+                   any_value(v.version_no) FILTER (WHERE v.is_current)
             FROM (SELECT unnest(?::INTEGER[]) AS year, unnest(?::VARCHAR[]) AS unit,
                          unnest(?::VARCHAR[]) AS project) k
             JOIN form_versions v
@@ -224,8 +226,8 @@ class _Importer:
             """,
             [years, units, projects],
         )
-        for year, unit, project, max_version, current_id, current_hash in rows:
-            states[(year, unit, project)] = _KeyState(max_version, current_id, current_hash)
+        for year, unit, project, max_version, current_id, current_hash, current_no in rows:
+            states[(year, unit, project)] = _KeyState(max_version, current_id, current_hash, current_no)
         return states
 
     def _file(self, item: ImportFile, sha: str, known: dict[str, int], states: dict[Key, _KeyState]) -> ImportReport:
@@ -238,7 +240,8 @@ class _Importer:
                 import_id=known[sha],
                 file=item.file_name,
                 sha256=sha,
-                skipped=[audit.item(r.key, states[r.key].current_id, reason="file") for r in records],
+                skipped=[audit.item(r.key, states[r.key].current_id, version_no=states[r.key].current_no, reason="file")
+                         for r in records],
                 duplicate_of=known[sha],
             )
         import_id = self.next_import
@@ -249,7 +252,7 @@ class _Importer:
             key, digest = record.key, record.digest
             state = states[key]
             if state.current_hash == digest:
-                report.skipped.append(audit.item(key, state.current_id, reason="same"))
+                report.skipped.append(audit.item(key, state.current_id, version_no=state.current_no, reason="same"))
                 continue
             vid = self.next_version
             self.next_version += 1
@@ -262,7 +265,7 @@ class _Importer:
                 report.replaced.append(
                     audit.item(key, vid, version_no=state.max_version, previous_version_id=state.current_id)
                 )
-            state.current_id, state.current_hash = vid, digest
+            state.current_id, state.current_hash, state.current_no = vid, digest, state.max_version
         self.imports.append(
             row(
                 "imports", id=import_id, file_name=item.file_name, sha256=sha, imported_at=self.now,

@@ -7,6 +7,7 @@ count forms read completely only (``SCORED``).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,9 +35,13 @@ SCORED = "coalesce(v.reading_state, '完整') = '完整'"
 
 @dataclass
 class Filters:
-    """Which current forms a view covers. None or an empty list = no restriction; a list = any of."""
+    """Which current forms a view covers. None or an empty list = no restriction; a list = any of.
 
-    year: int | Sequence[int] | None = None
+    None in a list stands for the field left blank: ``Filters(year=[None])`` is the forms
+    without a year (未填年度), ``Filters(year=[2021, None])`` those of 2021 or without one.
+    """
+
+    year: int | Sequence[int | None] | None = None
     department: str | Sequence[str] | None = None
     unit: str | Sequence[str] | None = None
     grade: str | Sequence[str] | None = None
@@ -44,13 +49,13 @@ class Filters:
 
 
 def _many(value: Any) -> list[Any] | None:
-    """A filter value as a list (None when it does not restrict)."""
+    """A filter value as a list (None when it does not restrict); NaN in a list (from a DataFrame) is None."""
     value = plain(value)
     if value is None:
         return None
     if isinstance(value, (str, int, float)):
         return [value]
-    values = plain(list(value))
+    values = [None if isinstance(v, float) and math.isnan(v) else v for v in plain(list(value))]
     return values or None
 
 
@@ -58,9 +63,15 @@ def _where(db: Database, filters: Filters | None, alias: str = "v") -> tuple[str
     clauses, params = [f"{alias}.is_current"], []
     for name in ("year", "department", "unit", "grade", "project"):
         values = _many(getattr(filters, name)) if filters else None
-        if values is not None:
-            clauses.append(db.any_of(f"{alias}.{name}"))
-            params.append(values)
+        if values is None:
+            continue
+        column, known = f"{alias}.{name}", [v for v in values if v is not None]
+        if len(known) == len(values):
+            clauses.append(db.any_of(column))
+        else:  # None in the list: the field left blank too (NULL is no list's member)
+            clauses.append(f"({column} IS NULL OR {db.any_of(column)})" if known else f"{column} IS NULL")
+        if known:
+            params.append(known)
     return " AND ".join(clauses), params
 
 

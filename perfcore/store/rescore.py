@@ -110,7 +110,7 @@ class _Rescore:
         tx = self.tx
         bounds = [lo, hi]
         olds = tx.rows(
-            f"SELECT id, year, unit, project, form_json, {', '.join(_COMPARED)} FROM form_versions "
+            f"SELECT id, year, unit, project, version_no, form_json, {', '.join(_COMPARED)} FROM form_versions "
             "WHERE id BETWEEN ? AND ? ORDER BY id",
             bounds,
         )
@@ -131,13 +131,14 @@ class _Rescore:
         updates: list[tuple[Any, ...]] = []
         indicators: list[tuple[Any, ...]] = []
         findings: list[tuple[Any, ...]] = []
-        for vid, year, unit, project, text, *old in olds:
+        for vid, year, unit, project, version_no, text, *old in olds:
+            item = audit.item((year, unit, project), vid, version_no=version_no)
             try:
                 form = form_from_dict(json.loads(text))
                 record = form_record(form, score_form(form, self.policy))
             except Exception as exc:
                 raise StoreError(
-                    f"版本 {vid}（{year or '年度不详'}年 {unit}·{project}）无法重新评分，数据库未作任何改动："
+                    f"{audit.name(item)}无法重新评分，数据库未作任何改动："
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
             new = record.version
@@ -150,7 +151,7 @@ class _Rescore:
             scores = [tuple(getattr(r, name) for name in _SCORE_COLUMNS) for r in record.indicators]
             if (any(before[name] != getattr(new, name) for name in _COMPARED)
                     or scores != old_scores.get(vid, []) or [tuple(r) for r in record.findings] != old_findings.get(vid, [])):
-                self.changed.append(audit.item((year, unit, project), vid))
+                self.changed.append(item)
                 if any(before[name] != getattr(new, name) for name in _TOTALS):
                     self.report.n_totals_changed += 1
         tx.run("DELETE FROM indicators WHERE version_id BETWEEN ? AND ?", bounds)

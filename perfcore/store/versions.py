@@ -77,7 +77,9 @@ def set_deleted(db: Database, version_id: int, deleted: bool, user: str) -> bool
 
 def _set_deleted(tx: Tx, ids: list[int], deleted: bool, user: str) -> list[int]:
     """Mark versions deleted / restored, move is_current to each key's newest live version, audit it."""
-    rows = tx.rows(f"SELECT id, year, unit, project, deleted FROM form_versions WHERE {tx.any_of('id')}", [ids])
+    rows = tx.rows(
+        f"SELECT id, year, unit, project, deleted, version_no FROM form_versions WHERE {tx.any_of('id')}", [ids]
+    )
     if len(rows) < len(set(ids)):
         missing = sorted(set(ids) - {r[0] for r in rows})
         raise StoreError(f"没有编号为 {', '.join(map(str, missing))} 的表单版本。")
@@ -100,7 +102,7 @@ def _set_deleted(tx: Tx, ids: list[int], deleted: bool, user: str) -> list[int]:
             """,
             [*key, *key],
         )
-    items = [audit.item((r[1], r[2], r[3]), r[0]) for r in changed]
+    items = [audit.item((r[1], r[2], r[3]), r[0], version_no=r[5]) for r in changed]
     audit.append(
         tx, "delete" if deleted else "restore", user, version_ids=changed_ids, forms=audit.describe(items),
         detail=f"{'删除' if deleted else '恢复'} {len(items)} 个版本",
