@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from perfcore.model import Text
 from perfcore.samples import SHEETS_WORKBOOK, load_seed_forms
@@ -148,15 +149,35 @@ def _wait_metric(page, label: str, value: str) -> None:
 
 
 def _type_first_actual(page, text: str) -> None:
-    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146)."""
+    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146).
+
+    The grid is a canvas: a click lands only once the run has finished and the grid stopped
+    moving (a notice drawn above it shifts it down). So: wait for the run to end and the grid's
+    box to hold still between two frames, click, and wait for the cell editor to open; if it
+    did not (the click met a grid still being redrawn), close whatever opened and try again,
+    within one overall deadline."""
     grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
-    for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
-        page.keyboard.press("ArrowRight")
-    page.keyboard.press("Enter")
     cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
-    cell_editor.wait_for()
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while True:
+        _settle(page)
+        grid.wait_for()
+        box = grid.bounding_box()
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        if box != grid.bounding_box():
+            assert time.monotonic() < deadline, "the what-if grid never stopped moving"
+            continue  # still moving: measure again
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 17)  # first column of the first data row
+        for _ in range(4):  # 一级指标 → 二级指标 → 三级指标 → 年度指标值 → 实际完成值
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            cell_editor.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")
     cell_editor.fill(text)
     cell_editor.press("Enter")
 
