@@ -53,6 +53,21 @@ def test_general_prints_like_excel_without_float_noise():
     assert general(1 / 3) == "0.3333333333"
 
 
+def _patched(wb: openpyxl.Workbook, part: str, edit) -> bytes:
+    """The workbook saved, with one XML part rewritten by ``edit`` (what openpyxl cannot write)."""
+    import zipfile
+
+    out = io.BytesIO()
+    wb.save(out)
+    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    patched = io.BytesIO()
+    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, edit(data.decode()).encode() if item.filename == part else data)
+    return patched.getvalue()
+
+
 def _office_typed(data: bytes, *, formula_targets: bool = False) -> bytes:
     """The seed as a person types it into Excel: ``100%`` → 1 with ``0%``, ``3146`` → the number,
     amounts with ``#,##0.00``, the printed 执行率 with ``0.00%``; optionally ``=100%`` typed as a formula."""
@@ -175,34 +190,24 @@ def test_an_xls_with_percent_formats_reads_as_on_screen():
 
 def test_a_shared_constant_formula_reads_as_typed_in_every_cell_it_fills():
     """Excel writes a filled-down ``=100%`` once, as a shared formula the other cells point to."""
-    import zipfile
 
     wb = openpyxl.load_workbook(SEED)
     for name in wb.sheetnames[1:]:
         del wb[name]
-    out = io.BytesIO()
-    wb.save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    patched = io.BytesIO()
-    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode()
-                for ref, formula in (("E14", '<f t="shared" ref="E14:E15" si="0">100%</f>'), ("E15", '<f t="shared" si="0"/>')):
-                    start = text.index(f'<c r="{ref}"')
-                    end = text.index("</c>", start) + 4
-                    text = text[:start] + f'<c r="{ref}" s="0">{formula}<v>1</v></c>' + text[end:]
-                data = text.encode()
-            target.writestr(item, data)
-    form = read_workbook(patched.getvalue(), "共享公式.xlsx").forms[0]
+    def share(text: str) -> str:
+        for ref, formula in (("E14", '<f t="shared" ref="E14:E15" si="0">100%</f>'), ("E15", '<f t="shared" si="0"/>')):
+            start = text.index(f'<c r="{ref}"')
+            end = text.index("</c>", start) + 4
+            text = text[:start] + f'<c r="{ref}" s="0">{formula}<v>1</v></c>' + text[end:]
+        return text
+
+    form = read_workbook(_patched(wb, "xl/worksheets/sheet1.xml", share), "共享公式.xlsx").forms[0]
     by_row = {ind.row: ind for ind in form.indicators}
     assert by_row[14].target.value == "=100%" and by_row[15].target.value == "=100%"
 
 
 def test_excel_builtin_chinese_date_formats_read_as_dates():
     """Format id 31 (yyyy"年"m"月"d"日" in a Chinese Excel) has no <numFmt> entry in styles.xml."""
-    import zipfile
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -211,18 +216,9 @@ def test_excel_builtin_chinese_date_formats_read_as_dates():
     ws["B3"].number_format = "0.000"  # a style of its own, renumbered to the built-in id below
     ws["A4"], ws["C4"], ws["D4"], ws["E4"] = "项目资金（元）", "年初预算数", "全年预算数", "全年执行数"
     ws["B5"], ws["C5"], ws["D5"], ws["E5"] = "年度资金总额", 1000, 1000, 1000
-    out = io.BytesIO()
-    wb.save(out)
-    source = zipfile.ZipFile(io.BytesIO(out.getvalue()))
-    patched = io.BytesIO()
-    with zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "xl/styles.xml":
-                text = data.decode()
-                code = re.search(r'<numFmt numFmtId="(\d+)" formatCode="0.000"\s*/>', text)
-                text = text.replace(code[0], "").replace(f'numFmtId="{code[1]}"', 'numFmtId="31"')
-                data = text.encode()
-            target.writestr(item, data)
-    form = read_workbook(patched.getvalue(), "日期.xlsx").forms[0]
+    def builtin_31(text: str) -> str:
+        code = re.search(r'<numFmt numFmtId="(\d+)" formatCode="0.000"\s*/>', text)
+        return text.replace(code[0], "").replace(f'numFmtId="{code[1]}"', 'numFmtId="31"')
+
+    form = read_workbook(_patched(wb, "xl/styles.xml", builtin_31), "日期.xlsx").forms[0]
     assert form.extra["填报日期"] == "2022-03-01"
