@@ -154,8 +154,8 @@ def _type_first_actual(page, text: str) -> None:
     The grid is a canvas: a click lands only once the run has finished and the grid stopped
     moving (a notice drawn above it shifts it down). So: wait for the run to end and the grid's
     box to hold still between two frames, click, and wait for the cell editor to open; if it
-    did not (the click met a grid still being redrawn), close whatever opened and try again,
-    within one overall deadline."""
+    did not, or opened another cell (under load a key can arrive before the grid has focus),
+    close it and try again, within one overall deadline."""
     grid = page.locator('[data-testid="stDataFrame"]').first.locator('[data-testid="data-grid-canvas"]')
     cell_editor = page.locator("#portal textarea")  # the grid's overlay editor
     deadline = time.monotonic() + WAIT_MS / 1000
@@ -173,11 +173,18 @@ def _type_first_actual(page, text: str) -> None:
         page.keyboard.press("Enter")
         try:
             cell_editor.wait_for(timeout=5_000)
-            break
+            # Only 实际完成值 is editable among the first five columns (targets are locked outside
+            # simulation) and row 0 holds 3146: anything else means a key or the click was lost.
+            if cell_editor.is_enabled() and cell_editor.input_value() == "3146":
+                break
         except PlaywrightTimeout:
-            if time.monotonic() > deadline:
-                raise
-            page.keyboard.press("Escape")
+            pass
+        assert time.monotonic() < deadline, "the what-if editor's first 实际完成值 cell never opened"
+        page.keyboard.press("Escape")
+        try:
+            cell_editor.wait_for(state="hidden", timeout=5_000)
+        except PlaywrightTimeout:
+            pass  # measured again above; the deadline bounds the attempts
     cell_editor.fill(text)
     cell_editor.press("Enter")
 
