@@ -126,13 +126,19 @@ def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
         assert store.count_forms() == 12
 
 
+def _without_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Process pools fail to start, as in a container without /dev/shm for their semaphores."""
+
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")  # what such a container raises
+
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_semaphores)
+
+
 def test_without_worker_processes_the_import_runs_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def no_semaphores(*args, **kwargs):
-        raise OSError(38, "Function not implemented")  # what a container without /dev/shm raises
-
-    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_semaphores)
+    _without_worker_processes(monkeypatch)
     paths = _workbooks(tmp_path, 6, per_file=1)
     with Store(tmp_path / "db.duckdb") as store:
         result = ingest_files(paths, store, workers=2)
@@ -236,10 +242,7 @@ def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_wo
 def test_an_app_pool_that_cannot_start_previews_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def no_semaphores(*args, **kwargs):
-        raise OSError(38, "Function not implemented")  # what a container without /dev/shm raises
-
-    monkeypatch.setattr(ingest, "ProcessPoolExecutor", no_semaphores)
+    _without_worker_processes(monkeypatch)
     paths = _workbooks(tmp_path, 6, per_file=1)
     pool = ingest.WorkerPool(2)
     assert pool.ready() == [] and "could not start" in caplog.text
