@@ -195,13 +195,12 @@ def _problem(card: Scorecard) -> str:
 
 
 def _form_preview(index: int, card: Scorecard, record: FormRecord) -> FormPreview:
-    form = card.form
-    severities = [f.severity for f in card.findings]
+    form, row = card.form, record.version  # the store's row already counts the findings
     return FormPreview(
         index=index, sheet=form.source.sheet, first_row=form.source.first_row, state=card.reading.state,
         declared_total=card.declared_total, rule_total=card.total, grade=card.grade,
-        n_errors=severities.count("error"), n_warnings=severities.count("warning"),
-        n_infos=severities.count("info"), problem=_problem(card), policy=card.policy,
+        n_errors=row.n_errors, n_warnings=row.n_warnings,
+        n_infos=row.n_infos, problem=_problem(card), policy=card.policy,
         form_json=record.version.form_json, record=record,  # the record's own string: pickled once
     )
 
@@ -235,7 +234,8 @@ def _prepare(item: Item, policy: Policy) -> FilePreview:
 
 
 def _prepare_in_worker(item: Item, policy: Policy) -> FilePreview:
-    """``_prepare`` as a worker process runs it (the function handed to the pool)."""
+    """``_prepare`` as a worker process runs it: its own name, so that a worker can be made to
+    fail while the in-process retry keeps the real ``_prepare`` (tests/test_ingest.py)."""
     return _prepare(item, policy)
 
 
