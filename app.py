@@ -12,7 +12,9 @@ import streamlit as st  # noqa: E402
 
 from ui import common  # noqa: E402
 
-st.set_page_config(page_title="绩效自评看板", page_icon=":material/fact_check:", layout="wide")
+# A local icon: ":material/…" as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
+st.set_page_config(page_title="绩效自评看板", page_icon=str(ROOT / "ui" / "icon.png"), layout="wide")
+common.chinese_only()
 
 common.mark_app_started()
 page = st.navigation(common.app_pages())

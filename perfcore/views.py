@@ -14,9 +14,21 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from perfcore import fmt
+from perfcore.checks import REGISTRY
 from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.vocab import COMPLETE, EXECUTION_LABEL, GRADES, NO_YEAR, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
+from perfcore.scoring import execution_arithmetic
+from perfcore.vocab import (
+    COMPLETE,
+    EXECUTION_LABEL,
+    GRADES,
+    NO_DEPARTMENT,
+    NO_YEAR,
+    SEVERITY_LABELS,
+    TO_VERIFY,
+    UNSCORABLE,
+    year_label,
+)
 from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
 if TYPE_CHECKING:
@@ -86,14 +98,25 @@ def level1_summary(sc: Scorecard) -> pd.DataFrame:
     return head
 
 
+def check_title(code: str) -> str:
+    """A check's Chinese name (perfcore.checks.REGISTRY), the one word pages and charts use for it."""
+    found = REGISTRY.get(code)
+    return found.title if found else code
+
+
+def with_check_titles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Store.findings_by_code rows with a ``title`` column (the chart labels findings by name, not code)."""
+    return frame.assign(title=frame["code"].map(check_title))
+
+
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """Findings as a table, errors first, then warnings, then remarks."""
     order = list(SEVERITY_LABELS)
     rows = sorted(findings, key=lambda f: (order.index(f.severity) if f.severity in order else len(order), f.cell))
     return pd.DataFrame(
-        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "代码": f.code, "说明": f.message,
-          "单元格": f.cell} for f in rows],
-        columns=["严重程度", "代码", "说明", "单元格"],
+        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "审核项": check_title(f.code), "说明": f.message,
+          "单元格": f.cell, "代码": f.code} for f in rows],
+        columns=["严重程度", "审核项", "说明", "单元格", "代码"],
     )
 
 
@@ -148,6 +171,40 @@ def form_kpis(sc: Scorecard) -> FormKpis:
     return FormKpis(total=sc.total, grade=sc.grade_label, declared=sc.declared_total, difference=sc.difference,
                     rate=sc.execution.rate, initial=initial, budget=budget, executed=executed,
                     cut=budget_change(initial, budget))
+
+
+LOSS_ITEMS = 5  # deductions a one-glance sentence names; the rest are “等 N 项”
+
+
+def loss_sentence(sc: Scorecard, n: int = LOSS_ITEMS) -> str:
+    """Where the points went, in one sentence for the top of a scorecard.
+
+    "规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。"
+    A form not read completely says 需核实 (provisional total, no grade) or 无法计分 instead.
+    """
+    if sc.total is None or sc.reading.state == UNSCORABLE:
+        return f"{UNSCORABLE}：这张表缺少计分所需的内容，不计规则得分和等级。"
+    lost = [(EXECUTION_LABEL, round((sc.execution.weight or 0.0) - (sc.execution.score or 0.0), 2))]
+    lost += [(sc.form.indicators[s.index].name or f"第 {s.index + 1} 个指标", s.deduction) for s in sc.indicators]
+    lost = sorted([item for item in lost if item[1] > 0], key=lambda item: -item[1])
+    head = (f"规则得分 {fmt.points(sc.total)}（{TO_VERIFY}，暂计，不定等级）" if sc.reading.state == TO_VERIFY
+            else f"规则得分 {fmt.points(sc.total)}（{sc.grade_label}）")
+    if not lost:
+        return f"{head}，未扣分。"
+    items = "，".join(f"{name} −{fmt.score(points)}" for name, points in lost[:n])
+    more = f"，等 {len(lost)} 项" if len(lost) > n else ""
+    return f"{head}，扣 {fmt.score(sum(p for _, p in lost))} 分：{items}{more}。"
+
+
+def execution_line(sc: Scorecard, unit: str = "元") -> str:
+    """The execution block's explanation with its amounts in the display unit (the stored one is in 元)."""
+    ex, total = sc.execution, sc.form.fund("total")
+    if ex.rate is None or total is None:
+        return ex.explanation
+    stored = execution_arithmetic(total.executed.value, total.budget.value, ex.rate)
+    if not ex.explanation.startswith(stored):
+        return ex.explanation
+    return execution_arithmetic(total.executed.value, total.budget.value, ex.rate, unit) + ex.explanation[len(stored):]
 
 
 def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
@@ -370,6 +427,66 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "主管部门": table["department"],
         "年度": table["year"],
     })
+
+
+PROJECT_ORDER_LABELS: dict[str, str] = {  # the project list's rankings (Store.project_page orders)
+    "rule_low": "规则得分最低", "gap_wide": "自评差额最大", "rate_low": "执行率最低", "budget_large": "全年预算数最大",
+}
+
+
+def page_caption(total: int, offset: int, shown: int) -> str:
+    """“共 1,234 个项目，显示第 51–100 个” (or that nothing matches)."""
+    if not total or not shown:
+        return f"共 {fmt.count(total)} 个项目，本页没有项目。"
+    return f"共 {fmt.count(total)} 个项目，显示第 {fmt.count(offset + 1)}–{fmt.count(offset + shown)} 个"
+
+
+def ranking_frame(rows: pd.DataFrame, order: str) -> pd.DataFrame:
+    """A one-glance ranking: project, unit, the ranked figure as text, and a link to its scorecard."""
+    figure = {
+        "rule_low": ("规则得分", lambda r: fmt.score(r["rule_total"])),
+        "gap_wide": ("自评 − 规则", lambda r: fmt.signed(r["difference"])),
+        "rate_low": ("执行率", lambda r: fmt.percent(r["rate"])),
+        "budget_large": ("全年预算数（元）", lambda r: fmt.money(r["budget"])),
+    }[order]
+    return pd.DataFrame({
+        "项目": rows["project"], "实施单位": rows["unit"],
+        figure[0]: [figure[1](r) for _, r in rows.iterrows()],
+        "评分卡": [f"scorecard?v={int(v)}" for v in rows["version_id"]],
+    }, columns=["项目", "实施单位", figure[0], "评分卡"])
+
+
+UNIT_COLUMNS = ["主管部门", "实施单位", "自评表数", "全年预算数", "全年执行数", "执行率", "平均规则得分", "扣分合计",
+                "读取完整", "需核实", "无法计分", "错误"]
+
+
+def unit_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
+    """Store.unit_comparison rows with Chinese headers, amounts in the display unit (sortable numbers)."""
+    scale = fmt.MONEY_UNITS[unit]
+    return pd.DataFrame({
+        "主管部门": table["department"].map(lambda d: d or NO_DEPARTMENT),
+        "实施单位": table["unit"],
+        "自评表数": table["n_forms"].astype("int64"),
+        "全年预算数": table["budget"].astype(float) / scale,
+        "全年执行数": table["executed"].astype(float) / scale,
+        "执行率": table["rate"].astype(float),
+        "平均规则得分": table["mean_score"].astype(float),
+        "扣分合计": table["deduction"].astype(float),
+        "读取完整": table["n_scored"].astype("int64"),
+        "需核实": table["n_to_verify"].astype("int64"),
+        "无法计分": table["n_unscorable"].astype("int64"),
+        "错误": table["n_errors"].astype("int64"),
+    }, columns=UNIT_COLUMNS)
+
+
+def glance_line(summary: dict) -> str:
+    """The department in one line: forms, grade counts, unread forms, execution rate."""
+    grades = "，".join(f"{g} {summary['grades'].get(g, 0)} 个" for g in GRADES)
+    parts = [f"共 {fmt.count(summary['n_forms'])} 张自评表", f"等级：{grades}",
+             f"{TO_VERIFY} {fmt.count(summary.get('n_to_verify') or 0)} 张",
+             f"{UNSCORABLE} {fmt.count(summary.get('n_unscorable') or 0)} 张",
+             f"部门预算执行率 {fmt.percent(summary.get('rate'))}"]
+    return "；".join(parts) + "。"
 
 
 def unread_line(summary: dict) -> str:

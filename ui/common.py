@@ -221,12 +221,39 @@ def load_form(version_id: int) -> Form:
 # --- sidebar and small widgets --------------------------------------------------------
 
 
+# Streamlit built-ins without Chinese text (1.67 offers no option for these): the element
+# toolbar of charts and tables (Show data / Download as PNG / Copy Vega-Lite spec / Search /
+# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts are
+# replaced with Chinese ones. The main menu is off in .streamlit/config.toml (toolbarMode).
+_CHINESE_ONLY_CSS = """
+<style>
+[data-testid="stElementToolbar"] { display: none !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzoneInstructions"] small { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "把文件拖到这里，或点击“选择文件”；每个文件不超过 %(mb)s MB（XLSX、XLSM、XLS、ODS）";
+  font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);
+}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"],
+[data-testid="stFileUploaderDropzone"] button p { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; }
+</style>
+"""
+
+
+def chinese_only() -> None:
+    """Hide or replace the English texts of Streamlit's built-ins (called by app.py on every run)."""
+    st.html(_CHINESE_ONLY_CSS % {"mb": st.get_option("server.maxUploadSize")})
+
+
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page)."""
+    """The global 元/万元 switch (its value lives in session state for every page).
+
+    The database file is not named here (a leader has no use for a server path; 数据管理 shows it).
+    """
     with st.sidebar:
         st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
                              key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
-        st.caption(f"数据库：{md_escape(db_path())}")
 
 
 def money_unit() -> str:
@@ -247,17 +274,27 @@ def show_text(label: str, value: str) -> None:
     st.markdown(md_escape(value) if value.strip() else "（未填写）")
 
 
-def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = ()) -> None:
-    """A small static table; st.table renders markdown in cells, so form text is escaped first.
+LOST_ROW = "background-color: #fdecea"  # a row that lost points (the one highlight colour)
 
-    ``points`` columns are shown as scores (92.01, 7, 1.75).
+
+def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = (), highlight: list[bool] | None = None) -> None:
+    """A static table; st.table renders markdown in cells, so form text is escaped first.
+
+    ``points`` columns are shown as scores (92.01, 7.00, 1.75); missing values as “—”, never
+    “None”; ``highlight``: per row, whether it lost points (shaded).
     """
     shown = frame.copy()
     for column in points:
         shown[column] = shown[column].map(fmt.score)
     for column in shown.columns:
         if not pd.api.types.is_numeric_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else v)
+            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else
+                                              (fmt.DASH if v is None or v is pd.NA or v != v else v))
+    if highlight is not None and any(highlight):
+        marks = list(highlight)
+        st.table(shown.style.apply(lambda row: [LOST_ROW if marks[row.name] else ""] * len(row), axis=1),
+                 hide_index=True)
+        return
     st.table(shown, hide_index=True)
 
 

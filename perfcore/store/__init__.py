@@ -43,7 +43,16 @@ from perfcore.store.api import Store
 from perfcore.store.connection import DEFAULT_DB, LOCKED_MESSAGE, default_db_path
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from perfcore.store.queries import DEDUCTION_GROUPS, EXECUTION_LABEL, GRADES, SCORED, SUMMARY_GROUPS, Filters
+from perfcore.store.queries import (
+    DEDUCTION_GROUPS,
+    EXECUTION_LABEL,
+    GRADES,
+    PROJECT_ORDERS,
+    SCORED,
+    SUMMARY_GROUPS,
+    Filters,
+    ProjectPage,
+)
 from perfcore.store.rescore import RescoreReport
 from perfcore.store.schema import TABLES, schema_sql
 
@@ -54,6 +63,7 @@ __all__ = [
     "GRADES",
     "LOCKED_MESSAGE",
     "MIGRATIONS",
+    "PROJECT_ORDERS",
     "SCHEMA_VERSION",
     "SCORED",
     "SUMMARY_GROUPS",
@@ -61,6 +71,7 @@ __all__ = [
     "Filters",
     "ImportFile",
     "ImportReport",
+    "ProjectPage",
     "RescoreReport",
     "Store",
     "StoreError",
