@@ -90,7 +90,7 @@ def glance(f: Filters, summary: dict) -> None:
             place.caption("没有可排名的项目。")
             continue
         place.dataframe(views.ranking_frame(page.rows, order), hide_index=True, placeholder=fmt.DASH,
-                        column_config={"评分卡": LINK}, key=f"glance_{order}")
+                        column_config={"评分卡": LINK})
 
 
 def unit_comparison(f: Filters, unit: str) -> None:
@@ -100,7 +100,7 @@ def unit_comparison(f: Filters, unit: str) -> None:
         return
     money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
     count = st.column_config.NumberColumn(format=fmt.COLUMN_COUNT)
-    st.dataframe(views.unit_frame(table, unit), hide_index=True, placeholder=fmt.DASH, key="dept_units",
+    st.dataframe(views.unit_frame(table, unit), hide_index=True, placeholder=fmt.DASH,
                  column_config={
                      "全年预算数": money, "全年执行数": money,
                      "执行率": st.column_config.NumberColumn(format="percent"),
@@ -164,7 +164,7 @@ def project_list(f: Filters, unit: str) -> None:
                         offset=(int(st.session_state["dept_page"]) - 1) * PAGE_SIZE)
     money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
     points = st.column_config.NumberColumn(format=fmt.COLUMN_SCORE)
-    st.dataframe(views.project_frame(page.rows, unit), hide_index=True, placeholder=fmt.DASH, key="dept_projects",
+    st.dataframe(views.project_frame(page.rows, unit), hide_index=True, placeholder=fmt.DASH,
                  column_config={
                      "年度": st.column_config.NumberColumn(format="%d"),
                      "年初预算数": money, "全年预算数": money, "全年执行数": money,
