@@ -146,11 +146,12 @@ st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placehol
 imports, versions, scores, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "操作日志"])
 
 with imports:
+    st.caption(f"数据库文件：{md_escape(common.db_path())}")  # for administrators; not in the sidebar
     table = store.imports_table()
     if table.empty:
         common.empty_state("查看导入记录")
     else:
-        st.dataframe(views.imports_frame(table), hide_index=True, column_config={
+        st.dataframe(views.imports_frame(table), hide_index=True, placeholder="—", column_config={
             "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 with versions:
@@ -175,5 +176,5 @@ with audit:
     else:
         frame = views.audit_frame(log)
         frame["操作"] = frame["操作"].replace(MORE_ACTION_LABELS)
-        st.dataframe(frame, hide_index=True, column_config={
+        st.dataframe(frame, hide_index=True, placeholder="—", column_config={
             "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})

@@ -16,7 +16,7 @@ import pandas as pd
 from perfcore import fmt
 from perfcore.checks import REGISTRY
 from perfcore.model import Finding, Form, Scorecard
-from perfcore.policy import DEFAULT_POLICY, Policy
+from perfcore.policy import DEFAULT_POLICY, POLICIES, Policy
 from perfcore.scoring import execution_arithmetic
 from perfcore.vocab import (
     COMPLETE,
@@ -217,6 +217,11 @@ def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
     )
 
 
+def policy_label(name: str) -> str:
+    """A policy's Chinese label (its name when perfboard does not know it): never a code like mof-2020-shanghai."""
+    return POLICIES[name].label if name in POLICIES else (name or "未记录")
+
+
 def print_html(sc: Scorecard, unit: str = "元") -> str:
     """A self-contained, print-friendly HTML page of one scorecard (all form text escaped)."""
     form, e = sc.form, html.escape
@@ -248,7 +253,7 @@ th{{background:#eee}} td.n{{text-align:right;white-space:nowrap}} tr.ded td{{bac
 @media print{{body{{margin:0}} tr{{page-break-inside:avoid}}}}
 </style></head><body>
 <h1>财政项目支出绩效自评评分卡</h1>
-<p class="sub">（{e(str(form.year or ''))}年度）　规则：{e(sc.policy)}</p>
+<p class="sub">（{e(str(form.year or ''))}年度）　规则：{e(policy_label(sc.policy))}</p>
 <table><tr><th>项目名称</th><td colspan=3>{e(form.project.value)}</td></tr>
 <tr><th>主管部门</th><td>{e(form.department.value)}</td><th>实施单位</th><td>{e(form.unit.value)}</td></tr>
 <tr><th>规则得分</th><td>{fmt.score(k.total)}（{e(k.grade)}）</td><th>自评得分</th><td>{fmt.score(k.declared)}</td></tr>

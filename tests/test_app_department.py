@@ -13,7 +13,6 @@ from perfcore.samples import load_seed_forms
 from perfcore.store import Filters
 from perfcore.writer import write_forms
 
-
 ENGLISH = ("Upload", "per file", "Choose an option", "Select all", "Show data", "Download as", "Copy Vega",
            "Fullscreen", "Search", "Record screen", "Made with Streamlit", "None", "mof-2020")
 

@@ -9,7 +9,6 @@ from perfcore.reader import read_workbook
 from perfcore.samples import SHEETS_WORKBOOK
 from perfcore.scoring import score_form
 
-
 TITLE_C07A = REGISTRY["C07A"].title
 
 

@@ -16,10 +16,11 @@ from perfcore import fmt, vocab
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
-from perfcore.policy import DEFAULT_POLICY, POLICIES
+from perfcore.policy import DEFAULT_POLICY
 from perfcore.scoring import rules_version, score_form
 from perfcore.store import Filters, Store, default_db_path
 from perfcore.views import md_escape
+from perfcore.views import policy_label as views_policy_label
 
 UPLOAD_PAGE = "pages/upload.py"
 SCORECARD_PAGE = "pages/scorecard.py"
@@ -183,8 +184,8 @@ def _scored_by(db: str, version_id: int) -> tuple[str | None, str | None]:
 
 
 def policy_label(name: str) -> str:
-    """A policy's Chinese label (its name when the app does not know it)."""
-    return POLICIES[name].label if name in POLICIES else (name or "未记录")
+    """A policy's Chinese label (perfcore.views.policy_label: one wording everywhere)."""
+    return views_policy_label(name)
 
 
 def stale_scores_notice(version_id: int | None = None) -> None:
