@@ -12,8 +12,7 @@ import streamlit as st  # noqa: E402
 
 from ui import common  # noqa: E402
 
-# A local icon: ":material/…" as page_icon makes the browser fetch the favicon from fonts.gstatic.com.
-st.set_page_config(page_title="绩效自评看板", page_icon=str(ROOT / "ui" / "icon.png"), layout="wide")
+common.page_config()
 common.chinese_only()
 
 common.mark_app_started()

@@ -90,7 +90,8 @@ def glance(f: Filters, summary: dict) -> None:
             place.caption("没有可排名的项目。")
             continue
         place.dataframe(views.ranking_frame(page.rows, order), hide_index=True, placeholder=fmt.DASH,
-                        column_config={"评分卡": LINK})
+                        column_config={"项目": st.column_config.LinkColumn(
+                            "项目", display_text=views.RANKING_LINK_TEXT, help="点击打开该项目的评分卡")})
 
 
 def unit_comparison(f: Filters, unit: str) -> None:
@@ -103,7 +104,7 @@ def unit_comparison(f: Filters, unit: str) -> None:
     st.dataframe(views.unit_frame(table, unit), hide_index=True, placeholder=fmt.DASH,
                  column_config={
                      "全年预算数": money, "全年执行数": money,
-                     "执行率": st.column_config.NumberColumn(format="percent"),
+                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
                      "平均规则得分": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
                                                               help="读取完整的自评表的规则得分平均"),
                      "扣分合计": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
@@ -168,7 +169,7 @@ def project_list(f: Filters, unit: str) -> None:
                  column_config={
                      "年度": st.column_config.NumberColumn(format="%d"),
                      "年初预算数": money, "全年预算数": money, "全年执行数": money,
-                     "执行率": st.column_config.NumberColumn(format="percent"),
+                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
                      "自评总分": points, "规则总分": points,
                      "差额": st.column_config.NumberColumn(format=fmt.COLUMN_SIGNED, help="自评总分 − 规则总分"),
                      "错误": st.column_config.NumberColumn(format=fmt.COLUMN_COUNT),

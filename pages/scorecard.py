@@ -72,7 +72,7 @@ def indicator_tables(card: Scorecard, unit: str) -> None:
 def findings(card: Scorecard) -> None:
     if not card.findings:
         st.success("未发现问题。")
-    for severity, title, table in views.findings_by_severity(card.findings):
+    for severity, title, table in views.findings_by_severity(card.findings, card.form):
         with st.expander(f"{title}（{len(table)}）", expanded=severity == "error"):
             common.safe_table(table)
 

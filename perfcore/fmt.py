@@ -103,6 +103,7 @@ def count(n: object) -> str:
 # Formats of chart axes and data-table columns (Vega-Lite d3-format / Streamlit printf), one rule.
 AXIS_SCORE, AXIS_RATE, AXIS_MONEY, AXIS_COUNT = ",.2f", ".2%", ",.2f", "d"
 COLUMN_SCORE, COLUMN_SIGNED, COLUMN_MONEY, COLUMN_COUNT = "%.2f", "%+.2f", "accounting", "%d"
+COLUMN_PERCENT = "%.2f%%"  # a table's rate column holds percent (86.18), not the fraction: "86.18%"
 
 
 def money_label(unit: str) -> str:

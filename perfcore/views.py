@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from perfcore import fmt
-from perfcore.checks import REGISTRY
+from perfcore.checks import REGISTRY, place
 from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, POLICIES, Policy
 from perfcore.scoring import execution_arithmetic
@@ -73,7 +73,7 @@ def indicator_frame(sc: Scorecard) -> pd.DataFrame:
             "状态": STATUS_LABELS.get(score.status, score.status),
             "评分说明": score.explanation,
             "偏差原因分析": ind.note.value,
-            "单元格": ind.cell,
+            "单元格": place(ind.cell, sc.form),  # as the findings name it (perfcore.checks.place)
         })
     columns = ["序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分",
                "自评得分", "扣分", "得分率", "自评得分率", "状态", "评分说明", "偏差原因分析", "单元格"]
@@ -109,20 +109,24 @@ def with_check_titles(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(title=frame["code"].map(check_title))
 
 
-def findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    """Findings as a table, errors first, then warnings, then remarks."""
+def findings_frame(findings: list[Finding], form: Form | None = None) -> pd.DataFrame:
+    """Findings as a table, errors first, then warnings, then remarks.
+
+    With the ``form``, cells are written as its messages write them (D13 on a sheet named after
+    the project, else 表1!D13), so a message and its 单元格 column read the same.
+    """
     order = list(SEVERITY_LABELS)
     rows = sorted(findings, key=lambda f: (order.index(f.severity) if f.severity in order else len(order), f.cell))
     return pd.DataFrame(
         [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "审核项": check_title(f.code), "说明": f.message,
-          "单元格": f.cell, "代码": f.code} for f in rows],
+          "单元格": place(f.cell, form) if form is not None else f.cell, "代码": f.code} for f in rows],
         columns=["严重程度", "审核项", "说明", "单元格", "代码"],
     )
 
 
-def findings_by_severity(findings: list[Finding]) -> list[tuple[str, str, pd.DataFrame]]:
+def findings_by_severity(findings: list[Finding], form: Form | None = None) -> list[tuple[str, str, pd.DataFrame]]:
     """(severity, Chinese label, table of its findings) for each severity present, errors first."""
-    table = findings_frame(findings)
+    table = findings_frame(findings, form)
     groups = []
     for severity, label in SEVERITY_LABELS.items():
         part = table[table["严重程度"] == label].drop(columns="严重程度").reset_index(drop=True)
@@ -422,7 +426,7 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "规则总分": table["rule_total"].astype(float),
         "自评总分": table["declared_total"].astype(float),
         "差额": table["difference"].astype(float),
-        "执行率": table["rate"].astype(float),
+        "执行率": table["rate"].astype(float) * 100,  # in %, shown "86.18%" (fmt.COLUMN_PERCENT)
         "年初预算数": table["initial"].astype(float) / scale,
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
@@ -446,8 +450,12 @@ def page_caption(total: int, offset: int, shown: int) -> str:
     return f"共 {fmt.count(total)} 个项目，显示第 {fmt.count(offset + 1)}–{fmt.count(offset + shown)} 个"
 
 
+RANKING_LINK_TEXT = r"#(.*)$"  # a ranking's 项目 cell is its scorecard link; the project name shows
+
+
 def ranking_frame(rows: pd.DataFrame, order: str) -> pd.DataFrame:
-    """A one-glance ranking: project, unit, the ranked figure as text, and a link to its scorecard."""
+    """A one-glance ranking: the project as a link to its scorecard (``scorecard?v=3#项目名``, shown
+    by RANKING_LINK_TEXT as the name), the ranked figure as text, and the unit (three narrow columns)."""
     figure = {
         "rule_low": ("规则得分", lambda r: fmt.score(r["rule_total"])),
         "gap_wide": ("自评 − 规则", lambda r: fmt.signed(r["difference"])),
@@ -455,10 +463,10 @@ def ranking_frame(rows: pd.DataFrame, order: str) -> pd.DataFrame:
         "budget_large": ("全年预算数（元）", lambda r: fmt.money(r["budget"])),
     }[order]
     return pd.DataFrame({
-        "项目": rows["project"], "实施单位": rows["unit"],
+        "项目": [f"scorecard?v={int(v)}#{p}" for v, p in zip(rows["version_id"], rows["project"])],
         figure[0]: [figure[1](r) for _, r in rows.iterrows()],
-        "评分卡": [f"scorecard?v={int(v)}" for v in rows["version_id"]],
-    }, columns=["项目", "实施单位", figure[0], "评分卡"])
+        "实施单位": rows["unit"],
+    }, columns=["项目", figure[0], "实施单位"])
 
 
 UNIT_COLUMNS = ["主管部门", "实施单位", "自评表数", "全年预算数", "全年执行数", "执行率", "平均规则得分", "扣分合计",
@@ -474,7 +482,7 @@ def unit_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "自评表数": table["n_forms"].astype("int64"),
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
-        "执行率": table["rate"].astype(float),
+        "执行率": table["rate"].astype(float) * 100,  # in %
         "平均规则得分": table["mean_score"].astype(float),
         "扣分合计": table["deduction"].astype(float),
         "读取完整": table["n_scored"].astype("int64"),

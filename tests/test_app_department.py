@@ -26,7 +26,7 @@ def _name(table) -> str:
         return "dept_projects"
     if "扣分合计" in table:
         return "dept_units"
-    return GLANCE_FIGURES.get(table.columns[2], "?")
+    return GLANCE_FIGURES.get(table.columns[1], "?")
 
 
 def frames(at) -> dict:
@@ -148,9 +148,9 @@ def test_one_glance_rankings_and_state_line(app_db):
     at = open_page("department")
     shown = frames(at)
     lowest = shown["glance_rule_low"]
-    assert list(lowest.columns) == ["项目", "实施单位", "规则得分", "评分卡"]
-    assert lowest.iloc[0]["项目"] == "窗口业务管理" and lowest.iloc[0]["规则得分"] == "92.01"
-    assert lowest.iloc[0]["评分卡"].startswith("scorecard?v=")
+    assert list(lowest.columns) == ["项目", "规则得分", "实施单位"]
+    assert lowest.iloc[0]["项目"].endswith("#窗口业务管理") and lowest.iloc[0]["规则得分"] == "92.01"
+    assert lowest.iloc[0]["项目"].startswith("scorecard?v=")
     assert shown["glance_gap_wide"].iloc[0]["自评 − 规则"] == "+5.99"
     assert len(shown["glance_rate_low"]) == 5
     page = texts(at)
@@ -168,7 +168,7 @@ def test_units_side_by_side(app_db):
     assert list(units.index) == ["另一实施单位", "上海市松江区行政服务中心"]  # lowest mean score first
     other, seeded = units.loc["另一实施单位"], units.loc["上海市松江区行政服务中心"]
     assert other["自评表数"] == seeded["自评表数"] == 5
-    assert other["执行率"] == pytest.approx(0.5) and seeded["执行率"] == pytest.approx(1.0)
+    assert other["执行率"] == pytest.approx(50.0) and seeded["执行率"] == pytest.approx(100.0)  # in %
     assert seeded["平均规则得分"] == pytest.approx(98.402) and seeded["扣分合计"] == pytest.approx(7.99)
     assert other["平均规则得分"] == pytest.approx(seeded["平均规则得分"] - 5 * 10 * 0.5 / 5)  # execution 10 → 5 each
     assert other["扣分合计"] == pytest.approx(7.99 + 25)

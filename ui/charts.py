@@ -63,7 +63,8 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
         .mark_bar(color=RULE_COLOR)
         .encode(
             y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）"),
+            x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）",
+                    scale=alt.Scale(domain=[0, max(1.0, float(data["执行率"].max()) if len(data) else 1.0)])),
             tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
                      alt.Tooltip("执行率:Q", format=fmt.AXIS_RATE)],
         )
@@ -87,7 +88,7 @@ def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart
         y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         yOffset=alt.YOffset("口径:N", sort=list(names.values())),
         x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=fmt.AXIS_MONEY),
-                scale=alt.Scale(nice=True, padding=8)),
+                scale=alt.Scale(domainMin=0, nice=True)),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("口径:N", sort=list(names.values()), scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import astuple
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -62,6 +63,15 @@ def app_pages() -> list[st.Page]:
     ]
 
 
+ICON = Path(__file__).resolve().parent / "icon.png"
+
+
+def page_config() -> None:
+    """Title, local icon and wide layout. The icon is a file the app serves: a ":material/…" page_icon
+    (or a page's icon when none is set) makes the browser fetch the favicon from fonts.gstatic.com."""
+    st.set_page_config(page_title="绩效自评看板", page_icon=str(ICON), layout="wide")
+
+
 def mark_app_started() -> None:
     """Called by app.py: from now on this process runs every page through app.py."""
     global _app_started
@@ -78,6 +88,7 @@ def start_page(title: str) -> Store:
     to app.py; the page and its query parameters are kept.
     """
     if not _app_started:
+        page_config()  # before st.navigation: else the browser fetches the page's icon as favicon from Google
         st.navigation(app_pages(), position="hidden")
         st.rerun()
     st.session_state[PAGE_KEY] = title
