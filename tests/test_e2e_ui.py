@@ -52,7 +52,7 @@ def _grid_column(page, table: int, column: int) -> list[str]:
 
 
 @pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p.split("?")[0] for p, _ in PAGES])
-def test_every_page_is_chinese_and_served_by_the_app(two_years: str, tab, path: str, heading: str) -> None:
+def test_every_page_is_chinese_and_served_by_the_app(two_years: str, tab, path: str, heading: str) -> None:  # noqa: F811 (fixtures)
     page = tab
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
@@ -74,7 +74,7 @@ def test_every_page_is_chinese_and_served_by_the_app(two_years: str, tab, path: 
     assert not foreign, foreign
 
 
-def test_department_one_glance_ranks_the_lowest_first(two_years: str, tab) -> None:
+def test_department_one_glance_ranks_the_lowest_first(two_years: str, tab) -> None:  # noqa: F811 (fixtures)
     page = tab
     _open(page, f"{two_years}/department", "部门总览")
     page.get_by_text("一览：需要关注的项目").wait_for()
@@ -92,7 +92,7 @@ def test_department_one_glance_ranks_the_lowest_first(two_years: str, tab) -> No
     _shot(page, "ui-department-glance")
 
 
-def test_scorecard_says_where_the_points_went_first(two_years: str, tab) -> None:
+def test_scorecard_says_where_the_points_went_first(two_years: str, tab) -> None:  # noqa: F811 (fixtures)
     page = tab
     _open(page, f"{two_years}/scorecard?{urlencode(WINDOW)}", "窗口业务管理")
     sentence = page.get_by_text("规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。")
