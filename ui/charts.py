@@ -87,7 +87,7 @@ def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart
     base = alt.Chart(long).encode(
         y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         yOffset=alt.YOffset("口径:N", sort=list(names.values())),
-        x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=fmt.AXIS_MONEY),
+        x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=fmt.AXIS_MONEY, tickCount=4),
                 scale=alt.Scale(domainMin=0, nice=True)),
     )
     bars = base.mark_bar().encode(

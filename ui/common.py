@@ -246,9 +246,10 @@ _CHINESE_ONLY_CSS = """
   content: "把文件拖到这里，或点击“选择文件”；每个文件不超过 %(mb)s MB（XLSX、XLSM、XLS、ODS）";
   font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);
 }
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"],
-[data-testid="stFileUploaderDropzone"] button p { display: none; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; }
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] {
+  display: none;
+}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
 </style>
 """
 
