@@ -58,7 +58,7 @@ def resolve() -> None:
         st.session_state[common.MODE_KEY] = common.LOCAL
         st.session_state.pop(common.ACCOUNT_KEY, None)
         return
-    token = st.session_state.get(TOKEN_KEY) or st.context.cookies.get(COOKIE) or ""
+    token = st.session_state.get(TOKEN_KEY) or _text(st.context.cookies.get(COOKIE))
     account = store.session_account(token) if token else None
     if account is not None:
         st.session_state[TOKEN_KEY] = token
@@ -72,9 +72,14 @@ def resolve() -> None:
         st.session_state[common.ACCOUNT_KEY] = account
 
 
+def _text(value: object) -> str:
+    """A cookie or header value as text ("" when absent; AppTest has no request to read)."""
+    return value if isinstance(value, str) else ""
+
+
 def _sso_account() -> Account | None:
     header = os.environ.get(SSO_ENV, "").strip()
-    name = (st.context.headers.get(header) or "").strip() if header else ""
+    name = _text(st.context.headers.get(header)).strip() if header else ""
     if not name:
         return None
     account = common.base_store().account_named(name)

@@ -32,6 +32,7 @@ USER_KEY = "import_user"  # the operator's name typed in single-user mode, share
 MODE_KEY = "_auth_mode"  # LOCAL (no account exists), SIGNED_IN or ANONYMOUS: set by ui.auth.resolve each run
 ACCOUNT_KEY = "_account"  # the signed-in perfcore.accounts.Account
 LOCAL, SIGNED_IN, ANONYMOUS = "local", "signed_in", "anonymous"
+MENU_KEY = "_menu"  # the addresses the menu shows this visitor (app_pages; tests read it)
 PIN_KEY = "_pinned_version"
 PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
@@ -97,6 +98,7 @@ def app_pages() -> list[st.Page]:
     addresses show a Chinese refusal (start_page) instead of Streamlit's English "not found".
     """
     anonymous = mode() == ANONYMOUS
+    st.session_state[MENU_KEY] = [url for _, _, _, url, need in PAGES if allowed(need) and not anonymous]
     pages = [st.Page(_start, title="登录" if anonymous else "开始", icon=":material/login:", url_path="start",
                      default=True, visibility="visible" if anonymous else "hidden")]
     pages += [st.Page(path, title=title, icon=icon, url_path=url,
