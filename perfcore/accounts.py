@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -119,8 +120,13 @@ def denied(account: Account, permission: Permission) -> str:
 # --- passwords and session tokens -------------------------------------------------------------
 
 _HASHER = PasswordHasher()  # argon2id, argon2-cffi's RFC 9106 low-memory profile
-# Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy() -> str:
+    """Verified against when the name is unknown, so a wrong name costs as long as a wrong
+    password (made on first use: hashing at import would slow every start)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def check_password(password: str) -> None:
@@ -137,7 +143,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; a missing or unreadable hash never matches."""
     try:
-        return _HASHER.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

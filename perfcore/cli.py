@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from perfcore.accounts import ROLES
 from perfcore.errors import ReadError, StoreError, StoreLockedError
 from perfcore.vocab import year_label
 
@@ -108,35 +109,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("user", help="管理账号", description="管理看板的登录账号。没有任何账号时看板以本机单用户模式运行；"
                        "创建第一个账号后启用登录。密码只从标准输入读取，不会显示或记录。")
     users = p.add_subparsers(dest="user_command", required=True, metavar="操作", parser_class=_Parser)
-    u = users.add_parser("add", help="新建账号", description="新建账号。范围（--department / --unit）可重复，不写表示全部单位。")
-    u.add_argument("name", metavar="NAME", help="账号名称（登录名，也是操作日志里的姓名）")
-    u.add_argument("--role", required=True, choices=list(ROLE_NAMES), help="角色：viewer 查看，uploader 填报，admin 管理")
+
+    def account_command(name: str, title: str, description: str, *, password: bool = False) -> argparse.ArgumentParser:
+        """One `user` subcommand: NAME, the password from stdin when it sets one, --db and --user."""
+        u = users.add_parser(name, help=title, description=description)
+        u.add_argument("name", metavar="NAME", help="账号名称（登录名，也是操作日志里的姓名）")
+        if password:
+            u.add_argument("--password-stdin", action="store_true",
+                           help="从标准输入读取密码（第一行；例如 printf '%%s' \"$PW\" | python -m perfcore user add …）")
+        db(u)
+        operator(u)
+        return u
+
+    u = account_command("add", "新建账号", "新建账号。范围（--department / --unit）可重复，不写表示全部单位。", password=True)
+    u.add_argument("--role", required=True, choices=list(ROLES), help="角色：viewer 查看，uploader 填报，admin 管理")
     u.add_argument("--department", action="append", default=[], metavar="D", help="可查看和填报的主管部门（可重复）")
     u.add_argument("--unit", action="append", default=[], metavar="U", help="可查看和填报的实施单位（可重复）")
-    password_stdin(u)
-    db(u)
-    operator(u)
+    account_command("set-password", "重设密码", "重设密码，同时解除锁定，并使该账号已有的登录失效。", password=True)
+    account_command("disable", "停用账号", "停用账号：不能再登录，已有的登录立即失效。")
     u = users.add_parser("list", help="列出账号", description="列出全部账号（不含密码）。")
     u.add_argument("--json", action="store_true", help='输出 JSON：{"accounts": [...]}')
     db(u)
-    u = users.add_parser("set-password", help="重设密码", description="重设密码，同时解除锁定，并使该账号已有的登录失效。")
-    u.add_argument("name", metavar="NAME", help="账号名称")
-    password_stdin(u)
-    db(u)
-    operator(u)
-    u = users.add_parser("disable", help="停用账号", description="停用账号：不能再登录，已有的登录立即失效。")
-    u.add_argument("name", metavar="NAME", help="账号名称")
-    db(u)
-    operator(u)
     return parser
 
 
-def password_stdin(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--password-stdin", action="store_true",
-                   help="从标准输入读取密码（第一行；例如 printf '%%s' \"$PW\" | python -m perfcore user add …）")
-
-
-ROLE_NAMES = ("viewer", "uploader", "admin")
 
 
 # --- helpers ----------------------------------------------------------------------------------
