@@ -10,11 +10,12 @@ if str(ROOT) not in sys.path:  # `streamlit run` adds it; AppTest and other runn
 
 import streamlit as st  # noqa: E402
 
-from ui import common  # noqa: E402
+from ui import auth, common  # noqa: E402
 
 st.set_page_config(page_title="绩效自评看板", page_icon=":material/fact_check:", layout="wide")
 
 common.mark_app_started()
+auth.resolve()  # single-user, signed in or anonymous: decides the pages this visitor gets
 page = st.navigation(common.app_pages())
 common.sidebar()
 page.run()

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from perfcore import fmt, vocab
+from perfcore.accounts import Account, Permission
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
@@ -27,7 +28,11 @@ DEPARTMENT_PAGE = "pages/department.py"
 WHATIF_PAGE = "pages/whatif.py"
 MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
-USER_KEY = "import_user"  # the operator's name, shared by the upload and manage pages (audit trail)
+USER_KEY = "import_user"  # the operator's name typed in single-user mode, shared by the upload and manage pages
+MODE_KEY = "_auth_mode"  # LOCAL (no account exists), SIGNED_IN or ANONYMOUS: set by ui.auth.resolve each run
+ACCOUNT_KEY = "_account"  # the signed-in perfcore.accounts.Account
+LOCAL, SIGNED_IN, ANONYMOUS = "local", "signed_in", "anonymous"
+MENU_KEY = "_menu"  # the addresses the menu shows this visitor (app_pages; tests read it)
 PIN_KEY = "_pinned_version"
 PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
@@ -39,26 +44,67 @@ _app_started = False  # set by app.py on every run; see start_page()
 # --- navigation and page start ----------------------------------------------------------
 
 
+# (page file, title, icon, address, what a role needs to see it), in menu order
+PAGES: tuple[tuple[str, str, str, str, Permission], ...] = (
+    (UPLOAD_PAGE, "上传与校验", ":material/upload_file:", "upload", Permission.UPLOAD),
+    (SCORECARD_PAGE, "项目评分卡", ":material/assignment:", "scorecard", Permission.READ),
+    (DEPARTMENT_PAGE, "部门总览", ":material/monitoring:", "department", Permission.READ),
+    (WHATIF_PAGE, "模拟测算", ":material/calculate:", "whatif", Permission.READ),
+    (MANAGE_PAGE, "数据管理", ":material/database:", "manage", Permission.MANAGE),
+)
+
+
+def mode() -> str:
+    """LOCAL, SIGNED_IN or ANONYMOUS for this run (LOCAL until ui.auth.resolve says otherwise)."""
+    return st.session_state.get(MODE_KEY, LOCAL)
+
+
+def account() -> Account | None:
+    """The signed-in account (None in single-user mode and for anonymous visitors)."""
+    return st.session_state.get(ACCOUNT_KEY) if mode() == SIGNED_IN else None
+
+
+def allowed(permission: Permission) -> bool:
+    """Whether this visitor may use what ``permission`` covers (single-user mode: everything)."""
+    current = account()
+    return mode() == LOCAL or (current is not None and current.can(permission))
+
+
+def operator() -> str:
+    """Who the audit trail names: the signed-in account, else the name typed (spaces trimmed, "" for none)."""
+    current = account()
+    return current.name if current is not None else str(st.session_state.get(USER_KEY) or "").strip()
+
+
 def _start() -> None:
-    """The app's root address: the upload page, at its own address (/upload), query parameters kept."""
-    st.switch_page(UPLOAD_PAGE, query_params=st.query_params.to_dict())
+    """The app's root address: the sign-in form for anonymous visitors, else the first page the
+    role may use, at its own address (query parameters kept)."""
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        return
+    first = next(path for path, *_, need in PAGES if allowed(need))
+    st.switch_page(first, query_params=st.query_params.to_dict())
 
 
 def app_pages() -> list[st.Page]:
-    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...).
+    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...);
+    the menu shows those the role may use (an anonymous visitor: only 登录).
 
     Why the hidden start page: Streamlit serves the default page at "/" only, so with the
     upload page as default a bookmarked /upload was "Page not found"; the root now switches
-    to the upload page instead.
+    to the upload page instead. Pages outside the role stay registered but hidden, so their
+    addresses show a Chinese refusal (start_page) instead of Streamlit's English "not found".
     """
-    return [
-        st.Page(_start, title="上传与校验", url_path="start", default=True, visibility="hidden"),
-        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload"),
-        st.Page(SCORECARD_PAGE, title="项目评分卡", icon=":material/assignment:", url_path="scorecard"),
-        st.Page(DEPARTMENT_PAGE, title="部门总览", icon=":material/monitoring:", url_path="department"),
-        st.Page(WHATIF_PAGE, title="模拟测算", icon=":material/calculate:", url_path="whatif"),
-        st.Page(MANAGE_PAGE, title="数据管理", icon=":material/database:", url_path="manage"),
-    ]
+    anonymous = mode() == ANONYMOUS
+    st.session_state[MENU_KEY] = [url for _, _, _, url, need in PAGES if allowed(need) and not anonymous]
+    pages = [st.Page(_start, title="登录" if anonymous else "开始", icon=":material/login:", url_path="start",
+                     default=True, visibility="visible" if anonymous else "hidden")]
+    pages += [st.Page(path, title=title, icon=icon, url_path=url,
+                      visibility="visible" if allowed(need) and not anonymous else "hidden")
+              for path, title, icon, url, need in PAGES]
+    return pages
 
 
 def mark_app_started() -> None:
@@ -67,8 +113,12 @@ def mark_app_started() -> None:
     _app_started = True
 
 
-def start_page(title: str) -> Store:
-    """Every page's first line: make sure app.py is in charge, show the title, return the Store.
+def start_page(title: str, need: Permission = Permission.READ) -> Store:
+    """Every page's first line: make sure app.py is in charge, check who may see it, show the
+    title, return the Store (as the signed-in account sees it).
+
+    An anonymous visitor gets the sign-in form at any address; an account whose role lacks
+    ``need`` gets a Chinese refusal and nothing of the page.
 
     Why: Streamlit treats a folder named ``pages/`` as the old multipage layout until
     ``st.navigation`` has run once in the process. So the first request after a server
@@ -79,6 +129,15 @@ def start_page(title: str) -> Store:
     if not _app_started:
         st.navigation(app_pages(), position="hidden")
         st.rerun()
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        st.stop()
+    current = account()
+    if not allowed(need) and current is not None:
+        st.error(f"账号“{md_escape(current.name)}”（{current.role.label}）无权使用“{title}”页面。如需此权限，请联系管理员。")
+        st.stop()
     st.session_state[PAGE_KEY] = title
     st.title(title)
     return get_store()
@@ -97,8 +156,27 @@ def _open_store(path: str) -> Store:
     return Store(path)
 
 
+def data_key() -> str:
+    """What the cached reads are kept by: the database file and who reads it (each account's scope
+    has its own entries, so one person's cached figures never reach another)."""
+    current = account()
+    who = "" if current is None else f"|{current.name}|{current.role.name}|{sorted(current.effective_scope.units)}" \
+        f"|{sorted(current.effective_scope.departments)}"
+    return db_path() + who
+
+
 def get_store() -> Store:
-    """The process-wide Store; a locked database stops the page with a Chinese explanation."""
+    """The Store as this visitor may use it: the signed-in account's view, the whole database in
+    single-user mode; an anonymous visitor gets nothing (the page stops)."""
+    store = base_store()
+    if mode() == ANONYMOUS:
+        st.stop()
+    return store.as_user(account())
+
+
+def base_store() -> Store:
+    """The process-wide Store, unrestricted (sign-in needs it); a locked database stops the page
+    with a Chinese explanation."""
     try:
         return _open_store(db_path())
     except StoreLockedError as exc:
@@ -145,7 +223,7 @@ def query(method: str, filters: Filters | None = None, **kwargs: Any) -> Any:
 
     Cached until the next write (clear_caches), so pages rerun without touching DuckDB.
     """
-    return _query(db_path(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
+    return _query(data_key(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
 
 
 def forms(filters: Filters | None = None) -> pd.DataFrame:
@@ -161,7 +239,7 @@ def _scorecard(db: str, version_id: int) -> Scorecard:
 
 def scorecard(version_id: int) -> Scorecard:
     """The stored form of a version scored now under the app's policy (cached)."""
-    return _scorecard(db_path(), int(version_id))
+    return _scorecard(data_key(), int(version_id))
 
 
 @st.cache_data(show_spinner=False)
@@ -172,7 +250,7 @@ def _score_status(db: str) -> dict[str, Any]:
 
 def score_status() -> dict[str, Any]:
     """How many stored versions were scored by older rules or another policy (cached until a write)."""
-    return _score_status(db_path())
+    return _score_status(data_key())
 
 
 @st.cache_data(show_spinner=False)
@@ -204,13 +282,14 @@ def stale_scores_notice(version_id: int | None = None) -> None:
                    "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
                    "请到“数据管理”页重新评分。")
     else:
-        policy, version = _scored_by(db_path(), int(version_id))
+        policy, version = _scored_by(data_key(), int(version_id))
         if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
             return
         by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
         st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
                    "可能与本页（按现行规则即时计算）不一致。请到“数据管理”页重新评分。")
-    st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
+    if allowed(Permission.MANAGE):
+        st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
 
 def load_form(version_id: int) -> Form:
@@ -222,8 +301,14 @@ def load_form(version_id: int) -> Form:
 
 
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page)."""
+    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in."""
+    from ui import auth
+
     with st.sidebar:
+        auth.cookie_element()
+        auth.sidebar_status()
+        if mode() == ANONYMOUS:
+            return
         st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
                              key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
         st.caption(f"数据库：{md_escape(db_path())}")
@@ -237,8 +322,11 @@ def money_unit() -> str:
 
 def empty_state(what: str) -> None:
     """An empty database: say what to do and link to the upload page."""
-    st.info(f"数据库里还没有自评表，{what}需要先导入数据。")
-    st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
+    current = account()
+    where = "您的单位范围内" if current is not None and not current.effective_scope.everything else "数据库里"
+    st.info(f"{where}还没有自评表，{what}需要先导入数据。")
+    if allowed(Permission.UPLOAD):
+        st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
 
 
 def show_text(label: str, value: str) -> None:
