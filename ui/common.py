@@ -280,14 +280,15 @@ def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes]
     """
     ready = st.session_state.setdefault(REPORTS_KEY, set())
     token = (name, repr(selection))
+    slot = place.empty()  # the 生成 button, then the spinner, then the download: one at a time
     if token not in ready:
-        if not place.button(f"生成{name}", key=f"make:{name}", icon=":material/description:"):
+        if not slot.button(f"生成{name}", key=f"make:{name}", icon=":material/description:"):
             return
         ready.add(token)
-    with place, st.spinner(f"正在生成 {'PDF' if kind == 'pdf' else 'Excel'}…"):
+    with slot, st.spinner(f"正在生成 {'PDF' if kind == 'pdf' else 'Excel'}…"):
         data = build()
-    place.download_button(f"下载{name}", data=data, file_name=file_name, key=f"get:{name}",
-                          mime=PDF_MIME if kind == "pdf" else XLSX_MIME, icon=":material/download:")
+    slot.download_button(f"下载{name}", data=data, file_name=file_name, key=f"get:{name}",
+                         mime=PDF_MIME if kind == "pdf" else XLSX_MIME, icon=":material/download:")
 
 
 # --- sidebar and small widgets --------------------------------------------------------
