@@ -24,7 +24,7 @@ from perfcore.model import Text
 from perfcore.samples import load_seed_forms
 from perfcore.scoring import score_form
 from perfcore.store import Filters, Store
-from perfcore.writer import DEDUCTED_FILL, write_forms
+from perfcore.writer import DEDUCTED_FILL, display_width, write_forms
 
 A4 = (595.28, 841.89)  # points, portrait
 
@@ -195,7 +195,8 @@ def test_scorecard_workbook_has_findings_marked_deductions_and_the_apps_words(se
         filled = detail.cell(row, 1).fill.start_color.rgb == DEDUCTED_FILL.start_color.rgb
         assert filled == ((detail.cell(row, lost).value or 0) > 0), row
     for col, name in enumerate(headers, 1):  # no label is clipped: every column at least as wide as its header
-        assert detail.column_dimensions[openpyxl.utils.get_column_letter(col)].width >= len(name) * 2
+        assert detail.column_dimensions[openpyxl.utils.get_column_letter(col)].width >= display_width(name)
+    assert detail.column_dimensions["A"].width >= display_width("差额（自评 − 规则）")
 
     findings = wb["审核发现"]
     rows = list(findings.iter_rows(values_only=True))

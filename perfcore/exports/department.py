@@ -114,10 +114,15 @@ def ranked_projects(forms: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
     return ranked.reset_index(drop=True)
 
 
+def code_title(code: str) -> str:
+    """A check's Chinese name (perfcore.checks.REGISTRY): C09 → “自评得分虚高”; "" when unknown."""
+    check = REGISTRY.get(code)
+    return check.title if check else ""
+
+
 def code_label(code: str) -> str:
     """A check code with its Chinese name: “C09 自评得分虚高”."""
-    check = REGISTRY.get(code)
-    return f"{code} {check.title}" if check else code
+    return f"{code} {code_title(code)}".strip()
 
 
 def _charts(data: DepartmentData) -> str:
@@ -169,10 +174,10 @@ def _projects(data: DepartmentData, unit: str) -> str:
 
 def _units(data: DepartmentData, unit: str) -> str:
     money = fmt.money_label(unit)
-    columns = [Column("实施单位"), Column("项目数", "n"), Column(f"全年预算数{money}", "n"), Column(f"全年执行数{money}", "n"),
-               Column("预算执行率", "n"), Column("平均规则得分", "n"), Column("需核实", "n"), Column("无法计分", "n"),
-               Column("错误", "n"), Column("警告", "n")]
-    rows = [(r["unit"], int(r["n_projects"]), fmt.money(r["budget"], unit), fmt.money(r["executed"], unit),
+    numbers = ["项目数", "自评表数", f"全年预算数{money}", f"全年执行数{money}", "预算执行率", "平均规则得分", "需核实",
+               "无法计分", "错误", "警告"]
+    columns = [Column("实施单位"), *(Column(name, "n") for name in numbers)]
+    rows = [(r["unit"], int(r["n_projects"]), int(r["n_forms"]), fmt.money(r["budget"], unit), fmt.money(r["executed"], unit),
              fmt.percent(r["rate"]), points(r["mean_score"]), int(r["n_to_verify"]), int(r["n_unscorable"]),
              int(r["n_errors"]), int(r["n_warnings"])) for r in data.units.to_dict("records")]
     return "<h2>各实施单位</h2>" + table(columns, rows)

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfcore import fmt, views
-from perfcore.exports.department import DepartmentData, code_label, kpi_values, ranked_projects
+from perfcore.exports.department import DepartmentData, code_title, kpi_values, ranked_projects
 from perfcore.exports.scorecard import loss_line, policy_label
 from perfcore.model import Scorecard
 from perfcore.vocab import SEVERITY_LABELS, year_label
@@ -97,7 +97,7 @@ def _save(wb: Workbook) -> bytes:
 def findings_sheet(sc: Scorecard) -> Sheet:
     """审核发现: severity in Chinese, the check's name, message and cell, errors first."""
     frame = views.findings_frame(sc.findings)
-    frame.insert(2, "审核项目", frame["代码"].map(code_label).str.split(" ", n=1).str[-1])
+    frame.insert(2, "审核项目", frame["代码"].map(code_title))
     return Sheet(FINDINGS_SHEET, frame, {})
 
 
@@ -131,8 +131,9 @@ def scorecard_workbook(sc: Scorecard) -> bytes:
         put(ws, row, 2, value, kind)
     detail = detail_sheet(sc)
     write_table(ws, detail, len(head) + 2)
-    ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0,
-                                          min(MAX_WIDTH, max(display_width(str(v or "")) for _, v, _ in head) + 2))
+    for letter, texts in (("A", [label for label, _, _ in head]), ("B", [str(v or "") for _, v, _ in head])):
+        needed = min(MAX_WIDTH, max(display_width(t) for t in texts) + 2)
+        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, needed)
     _landscape(ws)
     ws.print_title_rows = None
     _table_sheet(wb, findings_sheet(sc))
@@ -164,7 +165,7 @@ def department_sheets(data: DepartmentData, unit: str = "元") -> list[Sheet]:
     deductions = data.level1.rename(columns={"level1": "一级指标", "n_items": "指标数", "weight": "分值合计",
                                              "score": "规则得分合计", "deduction": "扣分合计"})
     deductions = deductions[["一级指标", "指标数", "分值合计", "规则得分合计", "扣分合计"]]
-    codes = pd.DataFrame({"代码": data.codes["code"], "审核项目": data.codes["code"].map(code_label).str.split(" ", n=1).str[-1],
+    codes = pd.DataFrame({"代码": data.codes["code"], "审核项目": data.codes["code"].map(code_title),
                           "严重程度": data.codes["severity"].map(lambda s: SEVERITY_LABELS.get(s, s)),
                           "条数": data.codes["n"], "涉及表数": data.codes["n_forms"], "示例": data.codes["example"]})
     amounts = {c: "money" for c in ranked.columns if c.endswith(money)} | {c: "money" for c in units.columns if c.endswith(money)}
