@@ -15,6 +15,8 @@ import streamlit as st
 
 from perfcore import fmt, vocab
 from perfcore.errors import StoreError, StoreLockedError
+from perfcore.exports.excel import XLSX_MIME
+from perfcore.exports.pdf import PDF_MIME
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, POLICIES
@@ -265,10 +267,6 @@ def scorecard_xlsx(version_id: int) -> bytes:
 def department_report(kind: str, filters: Filters, unit: str) -> bytes:
     """The department overview of these filters as "pdf" or "xlsx" bytes (cached)."""
     return _department_report(db_path(), kind, astuple(filters), unit)
-
-
-PDF_MIME = "application/pdf"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes], selection: object,
