@@ -8,6 +8,7 @@ line (``python -m perfcore export``) call the same functions.
 | ``templates`` | HTML building blocks (every value escaped) and the A4 print stylesheet |
 | ``pdf`` | HTML → PDF with WeasyPrint |
 | ``charts_svg`` | static Altair charts drawn to SVG by vl-convert (WeasyPrint runs no JavaScript) |
+| ``words`` | how the reports print scores, differences, rules' and checks' names |
 | ``scorecard`` | one form's scorecard report |
 | ``department`` | the department overview of the forms a ``Filters`` selects |
 | ``excel`` | the scorecard and department workbooks |

@@ -12,11 +12,10 @@ from datetime import date
 import pandas as pd
 
 from perfcore import fmt, views
-from perfcore.checks import REGISTRY
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
-from perfcore.exports.scorecard import points, signed_points
 from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
+from perfcore.exports.words import code_label, points, signed_points
 from perfcore.store import Filters, Store
 from perfcore.vocab import COMPLETE, GRADES, NO_DEPARTMENT, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
 
@@ -112,17 +111,6 @@ def ranked_projects(forms: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
     order = pd.DataFrame({"incomplete": incomplete, "total": table["规则总分"].to_numpy()})
     ranked = table.iloc[order.sort_values(["incomplete", "total"], na_position="last", kind="stable").index]
     return ranked.reset_index(drop=True)
-
-
-def code_title(code: str) -> str:
-    """A check's Chinese name (perfcore.checks.REGISTRY): C09 → “自评得分虚高”; "" when unknown."""
-    check = REGISTRY.get(code)
-    return check.title if check else ""
-
-
-def code_label(code: str) -> str:
-    """A check code with its Chinese name: “C09 自评得分虚高”."""
-    return f"{code} {code_title(code)}".strip()
 
 
 def _charts(data: DepartmentData) -> str:

@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfcore import fmt, views
-from perfcore.exports.department import DepartmentData, code_title, kpi_values, ranked_projects
-from perfcore.exports.scorecard import loss_line, policy_label
+from perfcore.exports.department import DepartmentData, kpi_values, ranked_projects
+from perfcore.exports.scorecard import findings_table, loss_line
+from perfcore.exports.words import code_title, policy_label
 from perfcore.model import Scorecard
 from perfcore.vocab import SEVERITY_LABELS, year_label
 from perfcore.writer import DEDUCTED_FILL, display_width, forms_workbook, put
@@ -96,9 +97,7 @@ def _save(wb: Workbook) -> bytes:
 
 def findings_sheet(sc: Scorecard) -> Sheet:
     """审核发现: severity in Chinese, the check's name, message and cell, errors first."""
-    frame = views.findings_frame(sc.findings)
-    frame.insert(2, "审核项目", frame["代码"].map(code_title))
-    return Sheet(FINDINGS_SHEET, frame, {})
+    return Sheet(FINDINGS_SHEET, findings_table(sc), {})
 
 
 def detail_sheet(sc: Scorecard) -> Sheet:

@@ -8,33 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
 from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
+from perfcore.exports.words import code_title, points, policy_label, signed_points
 from perfcore.model import Scorecard
-from perfcore.policy import POLICIES
 from perfcore.vocab import EXECUTION_LABEL, year_label
 
 REPORT_TITLE = "项目绩效自评评分卡"
-
-
-def points(value: float | None) -> str:
-    """A score as the reports print it: two decimals (92.01, 100.00); None → "—"."""
-    return fmt.thousands(value, 2)
-
-
-def signed_points(value: float | None) -> str:
-    """A difference in points with its sign and two decimals: +5.99, -0.25, 0.00; None → "—"."""
-    if fmt.signed(value) == fmt.DASH:
-        return fmt.DASH
-    rounded = round(float(value), 2)  # type: ignore[arg-type]
-    return "0.00" if rounded == 0 else f"{rounded:+.2f}"
-
-
-def policy_label(name: str) -> str:
-    """A policy's Chinese label; its code name only when perfboard does not know it."""
-    return POLICIES[name].label if name in POLICIES else (name or "未记录")
 
 
 @dataclass(frozen=True)
@@ -143,9 +127,17 @@ def _indicators(sc: Scorecard) -> str:
             + table(INDICATOR_COLUMNS, rows, lost=lost) + "</section>")
 
 
-def _findings(sc: Scorecard) -> str:
+def findings_table(sc: Scorecard) -> pd.DataFrame:
+    """The review findings, errors first: 严重程度 (in Chinese), 代码, 审核项目 (the check's name), 说明, 单元格."""
     frame = views.findings_frame(sc.findings)
-    columns = [Column("严重程度", "c"), Column("代码", "c"), Column("说明"), Column("单元格", "c")]
+    frame.insert(2, "审核项目", frame["代码"].map(code_title))
+    return frame
+
+
+def _findings(sc: Scorecard) -> str:
+    frame = findings_table(sc)
+    columns = [Column("严重程度", "c"), Column("代码", "c"), Column("审核项目", width="14%"), Column("说明"),
+               Column("单元格", width="14%")]
     return "<h2>审核发现</h2>" + table(columns, frame.itertuples(index=False), empty="未发现问题。")
 
 
