@@ -111,6 +111,17 @@ def test_a_form_to_verify_shows_its_state_and_no_grade(tmp_path):
         assert f"等级 {grade}" not in text and f"等级：{grade}" not in text
 
 
+def test_a_form_that_cannot_be_scored_says_so_in_both_exports():
+    form = dataclasses.replace(next(f for f in load_seed_forms() if f.project.value == "业务培训"), indicators=[])
+    card = score_form(form)
+    assert card.reading.state == "无法计分" and card.total is None
+    _, text = pdf_text(scorecard_pdf(card, "元"))
+    assert "等级 无法计分" in text and "这张表无法计分" in text and "规则得分 —" in text
+    detail = openpyxl.load_workbook(io.BytesIO(scorecard_workbook(card)))["评分明细"]
+    head = {detail.cell(r, 1).value: detail.cell(r, 2).value for r in range(1, 12)}
+    assert head["等级"] == "无法计分" and head["规则得分"] is None
+
+
 # --- the department PDF ----------------------------------------------------------------------------
 
 
@@ -243,6 +254,16 @@ def test_cli_exports_a_scorecard_and_the_department(seeded, tmp_path, capsys):
     assert cli.main(["export", "pdf", "--year", "2030", "--db", str(seeded), "-o", str(tmp_path / "none.pdf")]) == 1
     assert not (tmp_path / "none.pdf").exists()
     assert cli.main(["export", "pdf", "--year", "去年", "--db", str(seeded), "-o", str(tmp_path / "x.pdf")]) == 2
+
+
+def test_cli_exports_the_forms_without_a_year(tmp_path):
+    db = tmp_path / "no-year.duckdb"
+    seed(db)
+    seed(db, year=None)
+    out = tmp_path / "no-year.xlsx"
+    assert cli.main(["export", "xlsx", "--year", "未填年度", "--db", str(db), "-o", str(out)]) == 0
+    years = [row[4] for row in openpyxl.load_workbook(out)["项目"].iter_rows(min_row=2, values_only=True)]
+    assert years == ["未填年度"] * 5
 
 
 # --- the pages' downloads (AppTest) ----------------------------------------------------------------
