@@ -123,6 +123,11 @@ if table.empty:
     st.stop()
 
 kpi_tiles(common.query("dept_summary", selected), unit)
+r1, r2, _ = st.columns([1, 1, 2])
+for place, kind, suffix in ((r1, "pdf", "PDF"), (r2, "xlsx", "Excel")):
+    common.report_download(place, f"部门总览（{suffix}）", kind,
+                           lambda kind=kind: common.department_report(kind, selected, unit),
+                           (selected, unit), f"部门总览.{kind}")
 st.subheader("图表")
 charts_section(table, selected, unit)
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m perfcore parse|score|check|import|rescore|template|seed|backup|restore|user``.
+"""Command line: ``python -m perfcore parse|score|check|import|rescore|template|seed|backup|restore|user|export``.
 
 Help and messages are Chinese.
 
@@ -101,6 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="备份数据库", description="把整个数据库导出为 Parquet 文件（一个新目录）。")
     p.add_argument("folder", metavar="DIR", help="备份目录（须为新目录或空目录）")
     db(p)
+
+    p = sub.add_parser(
+        "export", help="导出评分卡或部门总览（PDF / Excel）",
+        description="导出一张表的评分卡（--version-id），或按年度、主管部门、实施单位、等级筛选的部门总览。",
+    )
+    p.add_argument("format", choices=("pdf", "xlsx"), help="pdf = A4 打印版；xlsx = Excel 工作簿")
+    p.add_argument("-o", "--out", required=True, metavar="FILE", help="输出文件")
+    p.add_argument("--version-id", type=int, metavar="N", help="导出这个版本编号的评分卡（不给则导出部门总览）")
+    p.add_argument("--year", action="append", metavar="YEAR", help="部门总览的年度，如 2021 或“未填年度”（可重复）")
+    p.add_argument("--department", action="append", metavar="NAME", help="主管部门（可重复）")
+    p.add_argument("--unit", action="append", metavar="NAME", help="实施单位（可重复）")
+    p.add_argument("--grade", action="append", choices=("优", "良", "中", "差"), help="等级（可重复）")
+    p.add_argument("--money", choices=("元", "万元"), default="元", help="金额单位（默认：元）")
+    db(p)
+    policy(p)
 
     p = sub.add_parser("restore", help="从备份恢复数据库", description="从备份目录恢复出一个新的数据库文件（不会覆盖已有文件）。")
     p.add_argument("folder", metavar="DIR", help="备份目录")
@@ -435,6 +450,54 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _year_filter(raw: str) -> int | None:
+    from perfcore.vocab import NO_YEAR
+
+    text = raw.strip().removesuffix("年")
+    if raw.strip() == NO_YEAR:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"年度“{raw}”无法识别：请写 2021 或“{NO_YEAR}”。")
+    return int(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from perfcore.exports import excel
+    from perfcore.exports.department import department_data, department_pdf
+    from perfcore.exports.scorecard import scorecard_pdf
+    from perfcore.store import Filters
+
+    if args.db and not Path(args.db).exists():
+        raise StoreError(f"数据库文件“{args.db}”不存在。")
+    out = Path(args.out)
+    with _open_store(args.db) as store:
+        if args.version_id is not None:
+            from perfcore.policy import get_policy
+            from perfcore.scoring import score_form
+
+            card = score_form(store.load_form(args.version_id), get_policy(args.policy))
+            data = scorecard_pdf(card, args.money) if args.format == "pdf" else excel.scorecard_workbook(card)
+            what = f"评分卡（{_where(card.form)}）"
+        else:
+            try:
+                years = [_year_filter(y) for y in args.year] if args.year else None
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            filters = Filters(year=years, department=args.department, unit=args.unit, grade=args.grade)
+            n = store.count_forms(filters)
+            if not n:
+                print("没有符合筛选条件的自评表，未生成文件。", file=sys.stderr)
+                return 1
+            data = (department_pdf(store, filters, args.money) if args.format == "pdf"
+                    else excel.department_workbook(department_data(store, filters), args.money))
+            what = f"部门总览（{n} 张自评表）"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"已导出{what}：{out}（{len(data):,} 字节）")
+    return 0
+
+
 COMMANDS = {
     "parse": cmd_parse,
     "score": cmd_score,
@@ -446,6 +509,7 @@ COMMANDS = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "user": cmd_user,
+    "export": cmd_export,
 }
 
 

@@ -6,6 +6,7 @@ one writer), read caches that an import clears so every page shows new data at o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import astuple
 from typing import Any
 
@@ -15,6 +16,8 @@ import streamlit as st
 from perfcore import fmt, vocab
 from perfcore.accounts import Account, Permission
 from perfcore.errors import StoreError, StoreLockedError
+from perfcore.exports.excel import XLSX_MIME
+from perfcore.exports.pdf import PDF_MIME
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, POLICIES
@@ -295,6 +298,74 @@ def stale_scores_notice(version_id: int | None = None) -> None:
 def load_form(version_id: int) -> Form:
     """The stored form of a version, read from the cached scorecard."""
     return scorecard(version_id).form
+
+
+# --- reports to hand round (perfcore.exports) ----------------------------------------------
+#
+# PDFs take seconds (WeasyPrint lays out every page, vl-convert draws the charts), so a page
+# builds one only when asked, once per version or filters and money unit (cached until a write).
+
+REPORTS_KEY = "_reports_ready"  # the (report, selection) pairs this session asked for
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scorecard_pdf(db: str, version_id: int, unit: str) -> bytes:
+    from perfcore.exports.scorecard import scorecard_pdf
+
+    return scorecard_pdf(_scorecard(db, version_id), unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scorecard_xlsx(db: str, version_id: int) -> bytes:
+    from perfcore.exports.excel import scorecard_workbook
+
+    return scorecard_workbook(_scorecard(db, version_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _department_report(db: str, kind: str, filters: tuple, unit: str) -> bytes:
+    from perfcore.exports.department import department_data, department_html
+    from perfcore.exports.excel import department_workbook
+    from perfcore.exports.pdf import html_to_pdf
+
+    del db  # cache key only
+    data = department_data(get_store(), Filters(*filters))
+    return html_to_pdf(department_html(data, unit)) if kind == "pdf" else department_workbook(data, unit)
+
+
+def scorecard_pdf(version_id: int, unit: str) -> bytes:
+    """The scorecard report of a version as PDF (cached per version and money unit)."""
+    return _scorecard_pdf(data_key(), int(version_id), unit)
+
+
+def scorecard_xlsx(version_id: int) -> bytes:
+    """The scorecard Excel export of a version (official layout, 评分明细, 审核发现; cached)."""
+    return _scorecard_xlsx(data_key(), int(version_id))
+
+
+def department_report(kind: str, filters: Filters, unit: str) -> bytes:
+    """The department overview of these filters as "pdf" or "xlsx" bytes (cached)."""
+    return _department_report(data_key(), kind, astuple(filters), unit)
+
+
+def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes], selection: object,
+                    file_name: str) -> None:
+    """A report built only when asked: “生成{name}” first, then “下载{name}” for this selection.
+
+    ``kind`` is "pdf" or "xlsx"; ``selection`` (version or filters, and unit) says when a
+    built report still fits: a new selection asks again, the same one stays ready.
+    """
+    ready = st.session_state.setdefault(REPORTS_KEY, set())
+    token = (name, repr(selection))
+    slot = place.empty()  # the 生成 button, then the spinner, then the download: one at a time
+    if token not in ready:
+        if not slot.button(f"生成{name}", key=f"make:{name}", icon=":material/description:"):
+            return
+        ready.add(token)
+    with slot, st.spinner(f"正在生成 {'PDF' if kind == 'pdf' else 'Excel'}…"):
+        data = build()
+    slot.download_button(f"下载{name}", data=data, file_name=file_name, key=f"get:{name}",
+                         mime=PDF_MIME if kind == "pdf" else XLSX_MIME, icon=":material/download:")
 
 
 # --- sidebar and small widgets --------------------------------------------------------
