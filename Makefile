@@ -24,11 +24,14 @@ seed: install
 run: seed
 	PERFBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
 
-# fonts-noto-cjk: without a CJK font chromium draws the Chinese UI as boxes in screenshots.
+# fonts-noto-cjk: without a CJK font chromium draws the Chinese UI as boxes in screenshots, and
+# the PDF reports (WeasyPrint, which lays text out with pango) have no Chinese glyphs to embed.
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . \
+	   && ldconfig -p 2>/dev/null | grep -q libpangoft2; } || { \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) >/dev/null; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk \
+	      libpango-1.0-0 libpangoft2-1.0-0) >/dev/null; \
 	  else echo "chromium or a CJK font not found and apt-get unavailable" >&2; exit 1; fi; }
 
 # CI: lint and types, then everything (slow reliability tests and the browser tests included).

@@ -198,6 +198,11 @@ if table.empty:
 
 summary = common.query("dept_summary", selected)
 kpi_tiles(summary, unit)
+r1, r2, _ = st.columns([1, 1, 2])
+for place, kind, suffix in ((r1, "pdf", "PDF"), (r2, "xlsx", "Excel")):
+    common.report_download(place, f"部门总览（{suffix}）", kind,
+                           lambda kind=kind: common.department_report(kind, selected, unit),
+                           (selected, unit), f"部门总览.{kind}")
 st.subheader("一览：需要关注的项目")
 glance(selected, summary)
 

@@ -4,21 +4,47 @@ from __future__ import annotations
 import streamlit as st
 
 from perfcore import views
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError
 from perfcore.scoring import rules_version
 from perfcore.views import md_escape
+from perfcore.vocab import ACCOUNT_ACTION_LABELS
 from ui import common
 
 NOTICE_KEY = "manage_notice"
 # The write waiting for its confirmation: {"action": delete / restore / rescore, "version": id, "picker": key}.
 CONFIRM_KEY = "mg_confirming"
-MORE_ACTION_LABELS = {"rescore": "重新评分"}  # audit actions perfcore.views does not name
+# audit actions perfcore.views does not name
+MORE_ACTION_LABELS = {"rescore": "重新评分", **ACCOUNT_ACTION_LABELS}
 NO_OPERATOR = "请先在本页上方填写操作人：删除、恢复和重新评分都记入操作日志，须写明由谁操作。"
+ALL = "（全部）"
 
 
 def operator() -> str:
-    """The operator's name as typed (spaces trimmed); "" when none is given."""
-    return str(st.session_state.get(common.USER_KEY) or "").strip()
+    """Who the audit names: the signed-in account, else the name typed (spaces trimmed); "" when none."""
+    return common.operator()
+
+
+def audit_section(store, log) -> None:
+    """The audit trail, filtered by person, 实施单位 and action."""
+    if log.empty:
+        st.caption("还没有任何操作记录。")
+        return
+    labels = {**views.ACTION_LABELS, **MORE_ACTION_LABELS}
+    units = sorted(set(store.forms_table()["unit"]))
+    c1, c2, c3 = st.columns(3)
+    person = c1.selectbox("操作人", [ALL, *sorted(set(log["user"]))], key="mg_audit_user",
+                          format_func=lambda u: u if u else "（未填写）")
+    unit = c2.selectbox("实施单位", [ALL, *units], key="mg_audit_unit")
+    action = c3.selectbox("操作", [ALL, *sorted(set(log["action"]))], key="mg_audit_action",
+                          format_func=lambda a: labels.get(a, a))
+    shown = store.audit_table(user=None if person == ALL else person, unit=None if unit == ALL else unit,
+                              action=None if action == ALL else action)
+    st.caption(f"共 {len(shown)} 条记录" + ("（已筛选）" if len(shown) != len(log) else ""))
+    frame = views.audit_frame(shown)
+    frame["操作"] = frame["操作"].replace(MORE_ACTION_LABELS)
+    st.dataframe(frame, hide_index=True, placeholder="—", column_config={
+        "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 
 def ask(action: str, version_id: int | None = None, picker: str | None = None) -> None:
@@ -136,13 +162,16 @@ def version_actions(store, version_ids: list[int], key: str) -> None:
               on_click=ask, args=("restore", chosen, key))
 
 
-store = common.start_page("数据管理")
+store = common.start_page("数据管理", Permission.MANAGE)
 if notice := st.session_state.pop(NOTICE_KEY, None):
     (st.error if notice[0] == "error" else st.success)(notice[1])
 
 log = store.audit_table()
-st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三",
-              help="删除、恢复和重新评分须填写操作人，并在确认后才执行")
+if common.account() is None:
+    st.text_input("操作人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三",
+                  help="删除、恢复和重新评分须填写操作人，并在确认后才执行")
+else:
+    st.caption(f"操作人：{md_escape(operator())}（已登录账号，记入操作日志）")
 imports, versions, scores, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "操作日志"])
 
 with imports:
@@ -171,10 +200,4 @@ with scores:
     rescore_section(store)
 
 with audit:
-    if log.empty:
-        st.caption("还没有任何操作记录。")
-    else:
-        frame = views.audit_frame(log)
-        frame["操作"] = frame["操作"].replace(MORE_ACTION_LABELS)
-        st.dataframe(frame, hide_index=True, placeholder="—", column_config={
-            "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
+    audit_section(store, log)

@@ -4,14 +4,11 @@ Deep links: ?year=2021&unit=…&project=… or ?v=<version id>.
 """
 from __future__ import annotations
 
-import io
-
 import streamlit as st
 
 from perfcore import fmt, views
 from perfcore.model import Scorecard
 from perfcore.views import md_escape
-from perfcore.writer import write_forms
 from ui import charts, common
 
 INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "扣分", "得分率", "自评得分",
@@ -19,15 +16,6 @@ INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际�
 HISTORY_LABELS = {"version_no": "版本", "is_current": "当前版本", "deleted": "已删除", "imported_at": "导入时间",
                   "file_name": "文件", "sheet": "工作表", "user": "导入人", "declared_total": "自评总分",
                   "rule_total": "规则总分", "grade": "等级"}
-
-
-@st.cache_data(show_spinner=False)
-def workbook_bytes(_card: Scorecard, version_id: int) -> bytes:
-    """The form in the official layout with rule scores (columns J/K); cached per version."""
-    del version_id  # cache key only
-    out = io.BytesIO()
-    write_forms([_card.form], out, layout="sheets", scorecards=[_card])
-    return out.getvalue()
 
 
 def kpi_tiles(card: Scorecard, unit: str) -> None:
@@ -111,11 +99,11 @@ st.info(views.loss_sentence(card), icon=None)  # where the points went, before a
 kpi_tiles(card, unit)
 
 d1, d2, d3 = st.columns([1, 1, 2])
-d1.download_button("下载评分表（Excel）", data=workbook_bytes(card, version_id),
+d1.download_button("下载评分表（Excel）", data=common.scorecard_xlsx(version_id),
                    file_name=f"{form.project.value or '自评表'}-评分.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d2.download_button("打印版（HTML）", data=views.print_html(card, unit), file_name=f"{form.project.value or '自评表'}-评分卡.html",
-                   mime="text/html", icon=":material/print:", help="用浏览器打开后按 Ctrl+P 打印")
+                   mime=common.XLSX_MIME, help="自评表原格式加规则得分（扣分的行标红）、评分明细和审核发现")
+common.report_download(d2, "评分卡（PDF）", "pdf", lambda: common.scorecard_pdf(version_id, unit), (version_id, unit),
+                       f"{form.project.value or '自评表'}-评分卡.pdf")
 d3.page_link(common.WHATIF_PAGE, label="用此表做模拟测算", icon=":material/calculate:",
              query_params=common.link_params(form))
 

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from perfcore import fmt, ingest, views
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.ingest import FilePreview, FormPreview
 from perfcore.report import reading_text, total_text
@@ -77,7 +78,7 @@ def show_form(f: FilePreview, form: FormPreview, status: str) -> None:
 
 def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> list[tuple[bool, str]]:
     """Store the picked forms through the import service: each file whole or not at all."""
-    user = st.session_state.get(common.USER_KEY, "").strip()
+    user = common.operator()
     try:
         results = ingest.store_previews(store, [(files[i], forms) for i, forms in sorted(picked.items())], user=user)
     except (StoreError, StoreLockedError) as exc:
@@ -87,7 +88,7 @@ def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> l
             for r in results]
 
 
-store = common.start_page("上传与校验")
+store = common.start_page("上传与校验", Permission.UPLOAD)
 common.import_pool()  # the workers start now, while the user is still choosing files
 
 left, right = st.columns([3, 1])
@@ -113,7 +114,7 @@ if not uploads:
     st.stop()
 
 files = read_uploads(uploads)
-flat = iter(form_statuses(common.db_path(), tuple((form.key, form.digest) for f in files for form in f.forms)))
+flat = iter(form_statuses(common.data_key(), tuple((form.key, form.digest) for f in files for form in f.forms)))
 statuses = [[next(flat) for _ in f.forms] for f in files]
 
 n_forms = sum(len(f.forms) for f in files)
@@ -148,7 +149,10 @@ for i, k in zip(chosen["_file"], chosen["_form"]):
     picked.setdefault(int(i), set()).add(int(k))
 
 c1, c2 = st.columns([1, 3])
-c2.text_input("导入人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
+if common.account() is None:
+    c2.text_input("导入人（记入操作日志）", key=common.USER_KEY, placeholder="例如：张三")
+else:
+    c2.caption(f"导入人：{md_escape(common.operator())}（已登录账号，记入操作日志）")
 if c1.button(f"导入选中的 {len(chosen)} 张表", type="primary", disabled=chosen.empty, icon=":material/save:"):
     with st.spinner("正在导入…"):
         st.session_state[SUMMARY_KEY] = do_import(store, files, picked)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from perfcore import fmt, views
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError
 from perfcore.model import Form, Scorecard
 from perfcore.report import total_text
@@ -112,9 +113,11 @@ def scenarios(store, version_id: int, changes: list[Change], simulated: bool) ->
     c1, c2 = st.columns(2)
     with c1:
         name = st.text_input("方案名称", key="wi_name", placeholder="例如：受益企业数达到 20000 家")
-        if st.button("保存方案", disabled=not changes or not name.strip(), icon=":material/bookmark_add:"):
+        may_save = store.can(Permission.UPLOAD)
+        if st.button("保存方案", disabled=not changes or not name.strip() or not may_save, icon=":material/bookmark_add:",
+                     help=None if may_save else "查看角色可以测算，但不能保存方案"):
             store.save_scenario(version_id, name.strip(), [c.to_dict() for c in changes], simulated,
-                                user=st.session_state.get("import_user", ""))
+                                user=common.operator())
             st.toast(f"已保存方案“{name.strip()}”")
     saved = store.scenarios(version_id)
     with c2:
@@ -126,7 +129,7 @@ def scenarios(store, version_id: int, changes: list[Change], simulated: bool) ->
         chosen = st.selectbox("已保存的方案", list(labels), format_func=labels.get, key="wi_saved")
         b1, b2 = st.columns(2)
         b1.button("载入方案", icon=":material/upload:", on_click=load_scenario, args=(store, version_id, chosen))
-        if b2.button("删除方案", icon=":material/delete:"):
+        if b2.button("删除方案", icon=":material/delete:", disabled=not store.can(Permission.UPLOAD)):
             store.delete_scenario(chosen)
             st.rerun()
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m perfcore parse|score|check|import|rescore|template|seed|backup|restore``.
+"""Command line: ``python -m perfcore parse|score|check|import|rescore|template|seed|backup|restore|user|export``.
 
 Help and messages are Chinese.
 
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from perfcore.accounts import ROLES
 from perfcore.errors import ReadError, StoreError, StoreLockedError
 from perfcore.vocab import year_label
 
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     def policy(p: argparse.ArgumentParser) -> None:
         p.add_argument("--policy", metavar="NAME", help="评分规则名称（默认：财预〔2020〕10号，上海两位小数）")
 
+    def operator(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--user", default=None, metavar="NAME", help="操作人姓名（记入审计日志；默认：本机登录用户名）")
+
     def db(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", metavar="FILE", help="数据库文件（默认：环境变量 PERFBOARD_DB 或 data/perfboard.duckdb）")
 
@@ -70,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="导入数据库", description="读取、评分并导入数据库；同一文件重复导入不会改变数据。")
     paths(p)
     db(p)
-    p.add_argument("--user", default="", metavar="NAME", help="操作人姓名（记入审计日志）")
+    operator(p)
     p.add_argument("--json", action="store_true", help="以 JSON 输出导入结果")
     p.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -84,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "规则得分、审核意见、等级和读取状态；一个事务完成，记入审计日志。",
     )
     db(p)
-    p.add_argument("--user", default="", metavar="NAME", help="操作人姓名（记入审计日志）")
+    operator(p)
     policy(p)
 
     p = sub.add_parser("template", help="生成空白自评表模板", description="按标准格式生成空白自评表模板。")
@@ -98,10 +102,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", metavar="DIR", help="备份目录（须为新目录或空目录）")
     db(p)
 
+    p = sub.add_parser(
+        "export", help="导出评分卡或部门总览（PDF / Excel）",
+        description="导出一张表的评分卡（--version-id），或按年度、主管部门、实施单位、等级筛选的部门总览。",
+    )
+    p.add_argument("format", choices=("pdf", "xlsx"), help="pdf = A4 打印版；xlsx = Excel 工作簿")
+    p.add_argument("-o", "--out", required=True, metavar="FILE", help="输出文件")
+    p.add_argument("--version-id", type=int, metavar="N", help="导出这个版本编号的评分卡（不给则导出部门总览）")
+    p.add_argument("--year", action="append", metavar="YEAR", help="部门总览的年度，如 2021 或“未填年度”（可重复）")
+    p.add_argument("--department", action="append", metavar="NAME", help="主管部门（可重复）")
+    p.add_argument("--unit", action="append", metavar="NAME", help="实施单位（可重复）")
+    p.add_argument("--grade", action="append", choices=("优", "良", "中", "差"), help="等级（可重复）")
+    p.add_argument("--money", choices=("元", "万元"), default="元", help="金额单位（默认：元）")
+    db(p)
+    policy(p)
+
     p = sub.add_parser("restore", help="从备份恢复数据库", description="从备份目录恢复出一个新的数据库文件（不会覆盖已有文件）。")
     p.add_argument("folder", metavar="DIR", help="备份目录")
     p.add_argument("--db", metavar="FILE", required=True, help="要创建的新数据库文件")
+
+    p = sub.add_parser("user", help="管理账号", description="管理看板的登录账号。没有任何账号时看板以本机单用户模式运行；"
+                       "创建第一个账号后启用登录。密码只从标准输入读取，不会显示或记录。")
+    users = p.add_subparsers(dest="user_command", required=True, metavar="操作", parser_class=_Parser)
+
+    def account_command(name: str, title: str, description: str, *, password: bool = False) -> argparse.ArgumentParser:
+        """One `user` subcommand: NAME, the password from stdin when it sets one, --db and --user."""
+        u = users.add_parser(name, help=title, description=description)
+        u.add_argument("name", metavar="NAME", help="账号名称（登录名，也是操作日志里的姓名）")
+        if password:
+            u.add_argument("--password-stdin", action="store_true",
+                           help="从标准输入读取密码（第一行；例如 printf '%%s' \"$PW\" | python -m perfcore user add …）")
+        db(u)
+        operator(u)
+        return u
+
+    u = account_command("add", "新建账号", "新建账号。范围（--department / --unit）可重复，不写表示全部单位。", password=True)
+    u.add_argument("--role", required=True, choices=list(ROLES), help="角色：viewer 查看，uploader 填报，admin 管理")
+    u.add_argument("--department", action="append", default=[], metavar="D", help="可查看和填报的主管部门（可重复）")
+    u.add_argument("--unit", action="append", default=[], metavar="U", help="可查看和填报的实施单位（可重复）")
+    account_command("set-password", "重设密码", "重设密码，同时解除锁定，并使该账号已有的登录失效。", password=True)
+    account_command("disable", "停用账号", "停用账号：不能再登录，已有的登录立即失效。")
+    u = users.add_parser("list", help="列出账号", description="列出全部账号（不含密码）。")
+    u.add_argument("--json", action="store_true", help='输出 JSON：{"accounts": [...]}')
+    db(u)
     return parser
+
+
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -127,6 +173,20 @@ def _open_store(db: str | None) -> Any:
     from perfcore.store import Store, default_db_path
 
     return Store(Path(db) if db else default_db_path())
+
+
+def os_user() -> str:
+    """Who runs the command, for the audit trail when no --user is given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return ""
+
+
+def _operator(args: argparse.Namespace) -> str:
+    return args.user if args.user is not None else os_user()
 
 
 def _read(paths: Sequence[str], include_hidden: bool = False) -> list[Any]:
@@ -268,7 +328,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     tune_gc_for_batch()
     with _open_store(args.db) as store:
         result = ingest_files(
-            expand_paths(args.paths), store, user=args.user, policy=args.policy, workers=max(1, args.workers)
+            expand_paths(args.paths), store, user=_operator(args), policy=args.policy, workers=max(1, args.workers)
         )
     if args.json:
         _print_json(
@@ -301,7 +361,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         raise StoreError(f"数据库文件“{args.db}”不存在。")
     policy = get_policy(args.policy)
     with _open_store(args.db) as store:
-        report = store.rescore(policy, user=args.user)
+        report = store.rescore(policy, user=_operator(args))
     print(
         f"已重新评分 {report.n_versions} 个版本（评分规则“{policy.label}”，规则版本 {report.rules_version}）："
         f"{report.n_changed} 个有变化，其中总分、等级或读取状态变化 {report.n_totals_changed} 个。"
@@ -348,6 +408,96 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace) -> str:
+    """The password from standard input (its first line): never an argument, never echoed."""
+    if not args.password_stdin:
+        raise ValueError("请用 --password-stdin 从标准输入提供密码（不要把密码写在命令行上）。")
+    line = sys.stdin.readline()
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from perfcore.accounts import Scope
+
+    try:
+        with _open_store(args.db) as store:
+            if args.user_command == "list":
+                listing = store.accounts()
+                if args.json:
+                    _print_json({"accounts": listing})
+                elif not listing:
+                    print("还没有任何账号：看板以本机单用户模式运行。")
+                for a in listing if not args.json else []:
+                    scope = Scope.of(a["departments"], a["units"]).label()
+                    state = "已停用" if a["disabled"] else (f"锁定至 {a['locked_until']}" if a["locked_until"] else "可用")
+                    print(f"{a['name']}\t{a['role']}（{a['role_label']}）\t{scope}\t{state}")
+                return 0
+            by = _operator(args)
+            if args.user_command == "add":
+                account = store.add_account(args.name, args.role, Scope.of(args.department, args.unit),
+                                            password=_password(args), by=by)
+                first = store.count_accounts() == 1
+                print(f"已新建账号：{account.label()}。" + ("看板已启用登录（此前为本机单用户模式）。" if first else ""))
+            elif args.user_command == "set-password":
+                store.set_password(args.name, _password(args), by=by)
+                print(f"已重设账号“{args.name}”的密码，并解除锁定。")
+            else:
+                store.disable_account(args.name, by=by)
+                print(f"已停用账号“{args.name}”。")
+    except ValueError as exc:  # a password too short or missing: messages are Chinese
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _year_filter(raw: str) -> int | None:
+    from perfcore.vocab import NO_YEAR
+
+    text = raw.strip().removesuffix("年")
+    if raw.strip() == NO_YEAR:
+        return None
+    if not text.isdigit():
+        raise ValueError(f"年度“{raw}”无法识别：请写 2021 或“{NO_YEAR}”。")
+    return int(text)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from perfcore.exports import excel
+    from perfcore.exports.department import department_data, department_pdf
+    from perfcore.exports.scorecard import scorecard_pdf
+    from perfcore.store import Filters
+
+    if args.db and not Path(args.db).exists():
+        raise StoreError(f"数据库文件“{args.db}”不存在。")
+    out = Path(args.out)
+    with _open_store(args.db) as store:
+        if args.version_id is not None:
+            from perfcore.policy import get_policy
+            from perfcore.scoring import score_form
+
+            card = score_form(store.load_form(args.version_id), get_policy(args.policy))
+            data = scorecard_pdf(card, args.money) if args.format == "pdf" else excel.scorecard_workbook(card)
+            what = f"评分卡（{_where(card.form)}）"
+        else:
+            try:
+                years = [_year_filter(y) for y in args.year] if args.year else None
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            filters = Filters(year=years, department=args.department, unit=args.unit, grade=args.grade)
+            n = store.count_forms(filters)
+            if not n:
+                print("没有符合筛选条件的自评表，未生成文件。", file=sys.stderr)
+                return 1
+            data = (department_pdf(store, filters, args.money) if args.format == "pdf"
+                    else excel.department_workbook(department_data(store, filters), args.money))
+            what = f"部门总览（{n} 张自评表）"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    print(f"已导出{what}：{out}（{len(data):,} 字节）")
+    return 0
+
+
 COMMANDS = {
     "parse": cmd_parse,
     "score": cmd_score,
@@ -358,6 +508,8 @@ COMMANDS = {
     "seed": cmd_seed,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "user": cmd_user,
+    "export": cmd_export,
 }
 
 

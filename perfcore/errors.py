@@ -54,3 +54,11 @@ class StoreLockedError(StoreError):
     A StoreError, so ``except StoreError`` covers it; callers that say something more
     specific about a lock catch StoreLockedError first.
     """
+
+
+class PermissionDenied(StoreError):
+    """The signed-in account may not read or change this (outside its role or its units).
+
+    A StoreError, so every page and command that handles database errors shows the Chinese
+    message; the store raises it, so a page that forgets a check still cannot leak or write.
+    """

@@ -5,7 +5,6 @@ Column names are the Chinese headers the pages display.
 """
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from perfcore import fmt
-from perfcore.checks import REGISTRY, place
+from perfcore.checks import place
+from perfcore.exports.words import code_title
 from perfcore.model import Finding, Form, Scorecard
-from perfcore.policy import DEFAULT_POLICY, POLICIES, Policy
+from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.scoring import execution_arithmetic
 from perfcore.vocab import (
     COMPLETE,
@@ -99,9 +99,8 @@ def level1_summary(sc: Scorecard) -> pd.DataFrame:
 
 
 def check_title(code: str) -> str:
-    """A check's Chinese name (perfcore.checks.REGISTRY), the one word pages and charts use for it."""
-    found = REGISTRY.get(code)
-    return found.title if found else code
+    """A check's Chinese name, the one word pages, charts and reports use for it (the code when unknown)."""
+    return code_title(code) or code
 
 
 def with_check_titles(frame: pd.DataFrame) -> pd.DataFrame:
@@ -219,61 +218,6 @@ def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
          for line in form.funds],
         columns=["资金", "年初预算数", "全年预算数", "全年执行数"],
     )
-
-
-def policy_label(name: str) -> str:
-    """A policy's Chinese label (its name when perfboard does not know it): never a code like mof-2020-shanghai."""
-    return POLICIES[name].label if name in POLICIES else (name or "未记录")
-
-
-def print_html(sc: Scorecard, unit: str = "元") -> str:
-    """A self-contained, print-friendly HTML page of one scorecard (all form text escaped)."""
-    form, e = sc.form, html.escape
-    k = form_kpis(sc)
-    fund_rows = "".join(
-        f"<tr><td>{e(r['资金'])}</td><td class=n>{r['年初预算数']}</td><td class=n>{r['全年预算数']}</td>"
-        f"<td class=n>{r['全年执行数']}</td></tr>"
-        for r in funds_frame(form, unit).to_dict("records")
-    )
-    ind_rows = "".join(
-        f"<tr{' class=ded' if row['扣分'] > 0 else ''}><td>{e(row['一级指标'])}</td><td>{e(row['二级指标'])}</td>"
-        f"<td>{e(row['三级指标'])}</td><td>{e(row['年度指标值'])}</td><td>{e(row['实际完成值'])}</td>"
-        f"<td class=n>{fmt.score(row['分值'])}</td><td class=n>{fmt.score(row['规则得分'])}</td>"
-        f"<td class=n>{fmt.score(row['自评得分'])}</td><td class=n>{fmt.score(row['扣分'])}</td>"
-        f"<td>{e(row['评分说明'])}</td><td>{e(row['偏差原因分析'])}</td></tr>"
-        for row in indicator_frame(sc).to_dict("records")
-    )
-    finding_rows = "".join(
-        f"<tr><td>{e(r['严重程度'])}</td><td>{e(r['单元格'])}</td><td>{e(r['说明'])}</td></tr>"
-        for r in findings_frame(sc.findings).to_dict("records")
-    ) or "<tr><td colspan=3>无</td></tr>"
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{e(form.project.value)} 绩效自评评分卡</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Microsoft YaHei","SimSun",sans-serif;font-size:12px;margin:16px;color:#111}}
-h1{{font-size:18px;text-align:center;margin:0 0 4px}} p.sub{{text-align:center;margin:0 0 12px}}
-table{{border-collapse:collapse;width:100%;margin:8px 0 14px}} th,td{{border:1px solid #444;padding:3px 5px;vertical-align:top}}
-th{{background:#eee}} td.n{{text-align:right;white-space:nowrap}} tr.ded td{{background:#fde8e8}}
-@media print{{body{{margin:0}} tr{{page-break-inside:avoid}}}}
-</style></head><body>
-<h1>财政项目支出绩效自评评分卡</h1>
-<p class="sub">（{e(str(form.year or ''))}年度）　规则：{e(policy_label(sc.policy))}</p>
-<table><tr><th>项目名称</th><td colspan=3>{e(form.project.value)}</td></tr>
-<tr><th>主管部门</th><td>{e(form.department.value)}</td><th>实施单位</th><td>{e(form.unit.value)}</td></tr>
-<tr><th>规则得分</th><td>{fmt.score(k.total)}（{e(k.grade)}）</td><th>自评得分</th><td>{fmt.score(k.declared)}</td></tr>
-<tr><th>预算执行率</th><td>{fmt.percent(k.rate)}</td><th>预算调整</th><td>{fmt.percent(k.cut)}</td></tr></table>
-<table><tr><th>项目资金{fmt.money_label(unit)}</th><th>年初预算数</th><th>全年预算数</th><th>全年执行数</th></tr>{fund_rows}</table>
-<table><tr><th>预算目标</th><th>实际完成情况</th></tr>
-<tr><td>{e(form.goals.planned.value)}</td><td>{e(form.goals.actual.value)}</td></tr></table>
-<table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th><th>年度指标值</th><th>实际完成值</th><th>分值</th>
-<th>规则得分</th><th>自评得分</th><th>扣分</th><th>评分说明</th><th>偏差原因分析</th></tr>{ind_rows}
-<tr><th colspan=5>预算执行（{e(sc.execution.explanation)}）</th><td class=n>{fmt.score(sc.execution.weight)}</td>
-<td class=n>{fmt.score(sc.execution.score)}</td><td class=n>{fmt.score(sc.execution.declared)}</td><td colspan=3></td></tr>
-<tr><th colspan=5>总分</th><td class=n>100</td><td class=n>{fmt.score(k.total)}</td><td class=n>{fmt.score(k.declared)}</td>
-<td colspan=3></td></tr></table>
-<table><tr><th>严重程度</th><th>单元格</th><th>审核发现</th></tr>{finding_rows}</table>
-</body></html>
-"""
 
 
 # --- upload preview ---------------------------------------------------------------------

@@ -46,3 +46,8 @@ STATES: tuple[str, ...] = (COMPLETE, TO_VERIFY, UNSCORABLE)
 LOCKED_MESSAGE = (
     "数据库文件正被另一个进程（通常是正在运行的看板）占用：请先停止应用再导入，或在应用的上传页面导入。"
 )
+
+# Audit-trail actions of accounts (perfcore.store.accounts), as 数据管理 names them.
+ACCOUNT_ACTION_LABELS: dict[str, str] = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "lock": "锁定账号", "sign_out": "退出登录", "account": "账号变更",
+}

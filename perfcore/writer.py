@@ -22,7 +22,7 @@ from typing import IO, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
@@ -72,6 +72,8 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center", wrap_text=True)
+# Rows that lost points in a scorecard export (the colour the scorecard page marks them with).
+DEDUCTED_FILL = PatternFill(fill_type="solid", start_color="FDECEA", end_color="FDECEA")
 
 
 def _font(size: float = 11, bold: bool = False) -> Font:
@@ -93,7 +95,7 @@ STYLES: dict[str, tuple[Font, Alignment, str]] = {
 }
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object, kind: str = "value") -> Cell:
+def put(ws: Worksheet, row: int, col: int, value: object, kind: str = "value") -> Cell:
     """Write one cell with its style; text is always stored as a string, never a formula."""
     cell = ws.cell(row=row, column=col)
     if isinstance(value, float) and value.is_integer():
@@ -110,7 +112,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, kind: str = "value") 
 def _merge(ws: Worksheet, row: int, col: int, last_row: int, last_col: int, value: object,
            kind: str = "value") -> None:
     """Write the top-left cell and merge the range (a single cell is left unmerged)."""
-    _put(ws, row, col, value, kind)
+    put(ws, row, col, value, kind)
     if (last_row, last_col) != (row, col):
         ws.merge_cells(start_row=row, start_column=col, end_row=last_row, end_column=last_col)
 
@@ -124,7 +126,7 @@ def _box(ws: Worksheet, first_row: int, last_row: int, first_col: int, last_col:
                 cell.font = STYLES["value"][0]
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Width in Excel character units: CJK and full-width characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
@@ -134,7 +136,7 @@ def _grow(ws: Worksheet, row: int, text: object, first_col: int, last_col: int =
     if not isinstance(text, str) or not text:
         return
     width = sum(WIDTHS[c - 1] for c in range(first_col, (last_col or first_col) + 1)) - 1
-    lines = sum(max(1, math.ceil(_display_width(part) / width)) for part in text.split("\n"))
+    lines = sum(max(1, math.ceil(display_width(part) / width)) for part in text.split("\n"))
     height = 15.0 * lines + 3
     current = ws.row_dimensions[row].height or 0
     if height > max(current, 20):
@@ -166,11 +168,11 @@ def _year_line(year: int | None) -> str:
 def _write_header(ws: Worksheet, form: Form, top: int) -> None:
     _merge(ws, top, 1, top, LAST, TITLE, "title")
     _merge(ws, top + 1, 1, top + 1, LAST, _year_line(form.year), "subtitle")
-    _put(ws, top + 2, 1, "项目名称", "label")
+    put(ws, top + 2, 1, "项目名称", "label")
     _merge(ws, top + 2, 2, top + 2, LAST, form.project.value, "text")
-    _put(ws, top + 3, 1, "主管部门", "label")
+    put(ws, top + 3, 1, "主管部门", "label")
     _merge(ws, top + 3, 2, top + 3, 4, form.department.value, "text")
-    _put(ws, top + 3, 5, "实施单位", "label")
+    put(ws, top + 3, 5, "实施单位", "label")
     _merge(ws, top + 3, 6, top + 3, LAST, form.unit.value, "text")
     ws.row_dimensions[top].height = 30
     _grow(ws, top + 2, form.project.value, 2, LAST)
@@ -186,16 +188,16 @@ def _write_funds(ws: Worksheet, form: Form, row: int, scorecard: Scorecard | Non
     unit = form.money_unit if form.money_unit == "万元" else "元"
     _merge(ws, row, 1, last, 1, f"项目资金（{unit}）", "label")
     for col, label in enumerate(FUND_HEADER, start=2):
-        _put(ws, row, col, label or None, "header")
+        put(ws, row, col, label or None, "header")
     for offset, (kind, label, line) in enumerate(lines, start=1):
         r = row + offset
-        _put(ws, r, 2, label, "label")
+        put(ws, r, 2, label, "label")
         for col, attr in ((3, "initial"), (4, "budget"), (5, "executed")):
-            _put(ws, r, col, _money(getattr(line, attr, None), form.money_unit), "money")
+            put(ws, r, col, _money(getattr(line, attr, None), form.money_unit), "money")
         if kind == "total":
             _write_execution(ws, r, form.execution)
         else:
-            _put(ws, r, 6, "—", "value")
+            put(ws, r, 6, "—", "value")
     if scorecard is not None:
         _score_header(ws, row)
         _score_cells(ws, row + 1, scorecard.execution.score, scorecard.execution.explanation)
@@ -203,9 +205,9 @@ def _write_funds(ws: Worksheet, form: Form, row: int, scorecard: Scorecard | Non
 
 
 def _write_execution(ws: Worksheet, row: int, execution: Execution) -> None:
-    _put(ws, row, 6, _number(execution.weight), "weight")
-    _put(ws, row, 7, _number(execution.rate), "rate")
-    _put(ws, row, 8, _number(execution.declared_score), "score")
+    put(ws, row, 6, _number(execution.weight), "weight")
+    put(ws, row, 7, _number(execution.rate), "rate")
+    put(ws, row, 8, _number(execution.declared_score), "score")
 
 
 def _write_goals(ws: Worksheet, form: Form, row: int) -> int:
@@ -236,7 +238,7 @@ def _write_indicators(ws: Worksheet, indicators: Sequence[Indicator], row: int,
     first = row + 1
     _merge(ws, row, 1, max(row, row + len(indicators)), 1, "绩效指标", "label")
     for col, label in enumerate(INDICATOR_HEADER, start=2):
-        _put(ws, row, col, label, "header")
+        put(ws, row, col, label, "header")
     level1 = [i.level1 for i in indicators]
     for start, end in _runs(level1):
         _merge(ws, first + start, 2, first + end, 2, level1[start], "label")
@@ -246,17 +248,20 @@ def _write_indicators(ws: Worksheet, indicators: Sequence[Indicator], row: int,
     scores = {s.index: s for s in scorecard.indicators} if scorecard else {}
     for index, ind in enumerate(indicators):
         r = first + index
-        _put(ws, r, 4, ind.name, "text")
-        _put(ws, r, 5, ind.target.value, "value")
-        _put(ws, r, 6, ind.actual.value, "value")
-        _put(ws, r, 7, _number(ind.weight), "weight")
-        _put(ws, r, 8, _number(ind.declared_score), "score")
-        _put(ws, r, 9, ind.note.value, "text")
+        put(ws, r, 4, ind.name, "text")
+        put(ws, r, 5, ind.target.value, "value")
+        put(ws, r, 6, ind.actual.value, "value")
+        put(ws, r, 7, _number(ind.weight), "weight")
+        put(ws, r, 8, _number(ind.declared_score), "score")
+        put(ws, r, 9, ind.note.value, "text")
         _grow(ws, r, ind.name, 4)
         _grow(ws, r, ind.note.value, 9)
         if scorecard is not None:
             score = scores.get(index)
             _score_cells(ws, r, score.score if score else None, score.explanation if score else "")
+            if score is not None and score.deduction > 0:
+                for col in range(4, LAST + len(SCORE_HEADER) + 1):
+                    ws.cell(row=r, column=col).fill = DEDUCTED_FILL
     if scorecard is not None:
         _score_header(ws, row)
     return first + len(indicators)
@@ -264,9 +269,9 @@ def _write_indicators(ws: Worksheet, indicators: Sequence[Indicator], row: int,
 
 def _write_total(ws: Worksheet, form: Form, row: int, scorecard: Scorecard | None) -> None:
     _merge(ws, row, 1, row, 6, "总分", "header")
-    _put(ws, row, 7, _number(form.total_weight), "weight")
-    _put(ws, row, 8, _number(form.total_declared), "score")
-    _put(ws, row, 9, None, "text")
+    put(ws, row, 7, _number(form.total_weight), "weight")
+    put(ws, row, 8, _number(form.total_declared), "score")
+    put(ws, row, 9, None, "text")
     if scorecard is not None:
         note = f"等级：{scorecard.grade_label}"
         if scorecard.difference is not None:
@@ -276,14 +281,14 @@ def _write_total(ws: Worksheet, form: Form, row: int, scorecard: Scorecard | Non
 
 def _score_header(ws: Worksheet, row: int) -> None:
     for col, label in enumerate(SCORE_HEADER, start=LAST + 1):
-        _put(ws, row, col, label, "header")
+        put(ws, row, col, label, "header")
         ws.cell(row=row, column=col).border = _BOX
 
 
 def _score_cells(ws: Worksheet, row: int, score: float | None, explanation: str) -> None:
     """The two extra columns of the scorecard export: rule score and its arithmetic."""
-    _put(ws, row, LAST + 1, score, "score").border = _BOX
-    _put(ws, row, LAST + 2, explanation or None, "text").border = _BOX
+    put(ws, row, LAST + 1, score, "score").border = _BOX
+    put(ws, row, LAST + 2, explanation or None, "text").border = _BOX
     _grow(ws, row, explanation, LAST + 2)
 
 
@@ -349,7 +354,17 @@ def write_forms(forms: Sequence[Form], out: Out, *, layout: Layout = "sheets",
                 scorecards: Sequence[Scorecard] | None = None) -> None:
     """Write forms in the standard layout: one sheet per form, or all stacked in sheet 自评表.
 
-    With ``scorecards`` (same order as ``forms``) columns J/K carry 规则得分 and 评分说明.
+    See forms_workbook; this saves it to ``out``.
+    """
+    forms_workbook(forms, layout=layout, scorecards=scorecards).save(out)
+
+
+def forms_workbook(forms: Sequence[Form], *, layout: Layout = "sheets",
+                   scorecards: Sequence[Scorecard] | None = None) -> Workbook:
+    """The standard-layout workbook of ``forms`` (exports add sheets to it before saving).
+
+    With ``scorecards`` (same order as ``forms``) columns J/K carry 规则得分 and 评分说明, and the
+    indicator rows that lost points are filled light red (DEDUCTED_FILL).
     """
     if layout not in ("sheets", "stacked"):
         raise ValueError(f"layout must be 'sheets' or 'stacked', not {layout!r}")
@@ -373,7 +388,7 @@ def write_forms(forms: Sequence[Form], out: Out, *, layout: Layout = "sheets",
             _setup_sheet(ws, columns, "1:2")
     if not wb.worksheets:
         _setup_sheet(wb.create_sheet(STACKED_SHEET), columns, None)
-    wb.save(out)
+    return wb
 
 
 def _workbook() -> Workbook:
@@ -398,9 +413,9 @@ def write_template(out: Out) -> None:
     _write_form(ws, blank_form(), 1, None)
     _setup_sheet(ws, LAST, "1:2")
     help_ws = wb.create_sheet(HELP_SHEET)
-    _put(help_ws, 1, 1, HELP_LINES[0], "title")
+    put(help_ws, 1, 1, HELP_LINES[0], "title")
     for row, line in enumerate(HELP_LINES[1:], start=2):
-        _put(help_ws, row, 1, line, "text")
+        put(help_ws, row, 1, line, "text")
     help_ws.column_dimensions["A"].width = 110
     _page(help_ws, help_ws.ORIENTATION_PORTRAIT)
     wb.save(out)

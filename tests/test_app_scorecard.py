@@ -34,7 +34,7 @@ def test_deep_link_shows_rule_total_deductions_and_findings(app_db):
     inflation = [t.value for t in at.table if "代码" in t.value and t.value["代码"].eq("C09").any()][0]
     assert [unescape(c) for c in inflation["单元格"]] == ["D13", "D14"]  # as the messages name them
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载评分表（Excel）", "打印版（HTML）"]
+    assert labels == ["下载评分表（Excel）"]  # the PDF is built when asked (tests/test_exports.py)
 
 
 def test_version_link_and_money_unit_switch(app_db):

@@ -1,14 +1,12 @@
 """Page-support logic without Streamlit: perfcore.views tables and ui.charts specs on the real seed."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pandas as pd
 import pytest
 
 from perfcore import ingest, views
-from perfcore.model import Text
 from perfcore.reader import read_workbook
 from perfcore.samples import SHEETS_WORKBOOK, load_seed_forms
 from perfcore.scoring import score_form
@@ -59,13 +57,6 @@ def test_form_kpis_and_funds_in_wan(window):
     assert k.cut == pytest.approx(802257.18 / 3596500 - 1)
     funds = views.funds_frame(window.form, "万元")
     assert funds.iloc[0].tolist() == ["年度资金总额", "359.65", "80.23", "80.23"]
-
-
-def test_print_html_escapes_form_text(window):
-    form = dataclasses.replace(window.form, project=Text("<script>alert(1)</script>"))
-    page = views.print_html(score_form(form), "元")
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "92.01" in page and "3,596,500.00" in page and "tr class=ded" in page
 
 
 @pytest.fixture(scope="module")

@@ -19,14 +19,15 @@ from tests.sigint_child import WAIT_SECONDS
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(tmp_path: Path, *args: str, db: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in tmp_path with PERFBOARD_DB pointing there (the repo's database is never touched)."""
+def run(tmp_path: Path, *args: str, db: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in tmp_path with PERFBOARD_DB pointing there (the repo's database is never touched);
+    ``stdin`` is what it reads from standard input (a password)."""
     env = {**os.environ, "PERFBOARD_DB": str(db or tmp_path / "env.duckdb"), "PYTHONIOENCODING": "utf-8",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     env.pop("PERFCORE_DEBUG", None)
     return subprocess.run(
         [sys.executable, "-m", "perfcore", *map(str, args)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        cwd=tmp_path, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120, input=stdin,
     )
 
 
@@ -281,3 +282,53 @@ def test_ctrl_c_stops_an_import_cleanly_and_a_rerun_finishes_it(tmp_path: Path, 
     with Store(db) as store:
         assert len(store.imports_table()) == 160 and store.count_forms() == 20
         assert_whole_forms(store)
+
+
+# --- accounts (python -m perfcore user ...) --------------------------------------------------
+
+
+def test_user_commands_manage_accounts_without_showing_passwords(tmp_path: Path, books: dict[str, Path]) -> None:
+    import getpass
+
+    db = tmp_path / "users.duckdb"
+    password = "管理员的密码足够长也可以很长很长很长"
+    empty = run(tmp_path, "user", "list", "--db", db)
+    assert empty.returncode == 0 and "本机单用户模式" in empty.stdout
+    first = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password + "\n")
+    assert first.returncode == 0, first.stderr
+    assert "已新建账号：管理员（管理 · 全部单位）" in first.stdout and "已启用登录" in first.stdout
+    second = run(tmp_path, "user", "add", "甲填报", "--role", "uploader", "--unit", "单位A", "--unit", "单位C",
+                 "--department", "部门一", "--password-stdin", "--db", db, "--user", "张三", stdin="甲的密码12345")
+    assert second.returncode == 0, second.stderr and "已启用登录" not in second.stdout
+    listing = run(tmp_path, "user", "list", "--json", "--db", db)
+    accounts = json.loads(listing.stdout)["accounts"]
+    assert [(a["name"], a["role"], a["role_label"], a["departments"], a["units"], a["disabled"]) for a in accounts] == [
+        ("甲填报", "uploader", "填报", ["部门一"], ["单位A", "单位C"], False), ("管理员", "admin", "管理", [], [], False)]
+    assert "hash" not in listing.stdout and "argon2" not in listing.stdout
+    assert "甲填报\tuploader（填报）\t主管部门：部门一；实施单位：单位A、单位C\t可用" in run(
+        tmp_path, "user", "list", "--db", db).stdout
+    assert run(tmp_path, "user", "set-password", "甲填报", "--password-stdin", "--db", db, stdin="新的密码新的密码").returncode == 0
+    assert run(tmp_path, "user", "disable", "甲填报", "--db", db).returncode == 0
+    # refusals: no --password-stdin, a short password, an unknown role, an existing name, an unknown account
+    missing = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--db", db)
+    assert missing.returncode == 2 and "--password-stdin" in missing.stderr
+    short = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--password-stdin", "--db", db, stdin="短")
+    assert short.returncode == 2 and "密码至少 8 个字符" in short.stderr
+    assert run(tmp_path, "user", "add", "乙", "--role", "boss", "--password-stdin", "--db", db, stdin=password).returncode == 2
+    again = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password)
+    assert again.returncode == 2 and "已存在" in again.stderr
+    unknown = run(tmp_path, "user", "disable", "没有这个人", "--db", db)
+    assert unknown.returncode == 2 and "没有账号“没有这个人”" in unknown.stderr
+    # a command-line import names the OS user unless --user is given
+    assert run(tmp_path, "import", books["good"], "--db", db, "--workers", "1").returncode == 0
+    with Store(db, read_only=True) as store:
+        log = store.audit_table()
+        assert log["user"].iloc[0] == getpass.getuser() and log["action"].iloc[0] == "import"
+        assert list(log["action"])[::-1][:4] == ["account", "account", "account", "account"]
+        assert list(log["user"])[::-1][1] == "张三"
+    data = db.read_bytes()
+    for secret in (password, "甲的密码12345", "新的密码新的密码"):
+        assert secret.encode() not in data
+    for proc in (first, second, listing, missing, short):
+        assert password not in proc.stdout + proc.stderr
+        no_traceback(proc)

@@ -16,7 +16,7 @@ from perfcore.store.queries import DEDUCTION_GROUPS, SUMMARY_GROUPS
 from tests.test_store import form, full
 
 V1_TABLES = ("meta", "imports", "form_versions", "fund_lines", "indicators", "findings", "audit", "scenarios")
-STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version"]
+STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version", "0004_accounts"]
 
 
 def snapshot(path: Path, tables: tuple[str, ...] = V1_TABLES) -> dict[str, list[tuple]]:
@@ -154,14 +154,14 @@ def test_read_only_opens_check_the_version_and_never_upgrade(v1_db: Path) -> Non
 
 def test_a_failing_step_leaves_the_file_as_it_was(v1_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(v1_db)
-    broken = (*MIGRATIONS, migrations.Step("0004_broken", ("ALTER TABLE no_such_table ADD COLUMN x INTEGER",), "test"))
+    broken = (*MIGRATIONS, migrations.Step("0099_broken", ("ALTER TABLE no_such_table ADD COLUMN x INTEGER",), "test"))
     monkeypatch.setattr(migrations, "MIGRATIONS", broken)
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", len(broken))
-    with pytest.raises(StoreError, match="升级到 4 失败，文件未作任何改动") as err:
+    with pytest.raises(StoreError, match=f"升级到 {len(broken)} 失败，文件未作任何改动") as err:
         Store(v1_db)
     (copy,) = backups(v1_db)
     assert str(copy) in str(err.value)
-    assert snapshot(v1_db) == before  # steps 2 and 3 rolled back with the broken one
+    assert snapshot(v1_db) == before  # steps 2 to 4 rolled back with the broken one
     assert "reading_state" not in {c[1] for c in columns(v1_db)}
     monkeypatch.undo()
     with Store(v1_db) as store:
@@ -217,3 +217,24 @@ def test_files_that_are_not_perfboard_databases(tmp_path: Path) -> None:
     Store(empty).close()  # read-write: a new perfboard database
     with Store(empty, read_only=True) as store:
         assert store.count_forms() == 0
+
+
+def test_a_version_3_database_gains_accounts_and_stays_single_user(v1_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema before accounts (step 3) upgrades to tables for accounts and sessions, empty:
+    the app stays in single-user mode until the first account is added."""
+    monkeypatch.setattr(migrations, "MIGRATIONS", MIGRATIONS[:3])
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
+    Store(v1_db).close()
+    monkeypatch.undo()
+    assert "accounts" not in {c[0] for c in columns(v1_db)}
+    before = snapshot(v1_db)
+    with Store(v1_db) as store:
+        assert store.schema()["version"] == SCHEMA_VERSION and [n for n, _ in store.schema()["migrations"]] == STEPS
+        assert store.count_accounts() == 0 and store.count_forms() == 4
+        store.add_account("管理员", "admin", password="足够长的密码1234", by="测试")
+        account, token = store.sign_in("管理员", "足够长的密码1234")
+        assert account.is_admin and store.session_account(token) == account
+    after = snapshot(v1_db)
+    assert all(after[t] == before[t] for t in V1_TABLES if t not in ("meta", "audit"))
+    assert [r[2] for r in after["audit"][len(before["audit"]):]] == ["account", "sign_in"]
+    assert len(backups(v1_db)) == 2  # one copy before each upgrade (1 → 3, 3 → 4)

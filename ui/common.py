@@ -6,6 +6,7 @@ one writer), read caches that an import clears so every page shows new data at o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,17 @@ import pandas as pd
 import streamlit as st
 
 from perfcore import fmt, vocab
+from perfcore.accounts import Account, Permission
 from perfcore.errors import StoreError, StoreLockedError
+from perfcore.exports.excel import XLSX_MIME
+from perfcore.exports.pdf import PDF_MIME
+from perfcore.exports.words import policy_label as words_policy_label
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY
 from perfcore.scoring import rules_version, score_form
 from perfcore.store import Filters, Store, default_db_path
 from perfcore.views import md_escape
-from perfcore.views import policy_label as views_policy_label
 
 UPLOAD_PAGE = "pages/upload.py"
 SCORECARD_PAGE = "pages/scorecard.py"
@@ -29,7 +33,11 @@ DEPARTMENT_PAGE = "pages/department.py"
 WHATIF_PAGE = "pages/whatif.py"
 MANAGE_PAGE = "pages/manage.py"
 MONEY_UNIT_KEY = "money_unit"
-USER_KEY = "import_user"  # the operator's name, shared by the upload and manage pages (audit trail)
+USER_KEY = "import_user"  # the operator's name typed in single-user mode, shared by the upload and manage pages
+MODE_KEY = "_auth_mode"  # LOCAL (no account exists), SIGNED_IN or ANONYMOUS: set by ui.auth.resolve each run
+ACCOUNT_KEY = "_account"  # the signed-in perfcore.accounts.Account
+LOCAL, SIGNED_IN, ANONYMOUS = "local", "signed_in", "anonymous"
+MENU_KEY = "_menu"  # the addresses the menu shows this visitor (app_pages; tests read it)
 PIN_KEY = "_pinned_version"
 PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
@@ -41,26 +49,67 @@ _app_started = False  # set by app.py on every run; see start_page()
 # --- navigation and page start ----------------------------------------------------------
 
 
+# (page file, title, icon, address, what a role needs to see it), in menu order
+PAGES: tuple[tuple[str, str, str, str, Permission], ...] = (
+    (UPLOAD_PAGE, "上传与校验", ":material/upload_file:", "upload", Permission.UPLOAD),
+    (SCORECARD_PAGE, "项目评分卡", ":material/assignment:", "scorecard", Permission.READ),
+    (DEPARTMENT_PAGE, "部门总览", ":material/monitoring:", "department", Permission.READ),
+    (WHATIF_PAGE, "模拟测算", ":material/calculate:", "whatif", Permission.READ),
+    (MANAGE_PAGE, "数据管理", ":material/database:", "manage", Permission.MANAGE),
+)
+
+
+def mode() -> str:
+    """LOCAL, SIGNED_IN or ANONYMOUS for this run (LOCAL until ui.auth.resolve says otherwise)."""
+    return st.session_state.get(MODE_KEY, LOCAL)
+
+
+def account() -> Account | None:
+    """The signed-in account (None in single-user mode and for anonymous visitors)."""
+    return st.session_state.get(ACCOUNT_KEY) if mode() == SIGNED_IN else None
+
+
+def allowed(permission: Permission) -> bool:
+    """Whether this visitor may use what ``permission`` covers (single-user mode: everything)."""
+    current = account()
+    return mode() == LOCAL or (current is not None and current.can(permission))
+
+
+def operator() -> str:
+    """Who the audit trail names: the signed-in account, else the name typed (spaces trimmed, "" for none)."""
+    current = account()
+    return current.name if current is not None else str(st.session_state.get(USER_KEY) or "").strip()
+
+
 def _start() -> None:
-    """The app's root address: the upload page, at its own address (/upload), query parameters kept."""
-    st.switch_page(UPLOAD_PAGE, query_params=st.query_params.to_dict())
+    """The app's root address: the sign-in form for anonymous visitors, else the first page the
+    role may use, at its own address (query parameters kept)."""
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        return
+    first = next(path for path, *_, need in PAGES if allowed(need))
+    st.switch_page(first, query_params=st.query_params.to_dict())
 
 
 def app_pages() -> list[st.Page]:
-    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...).
+    """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...);
+    the menu shows those the role may use (an anonymous visitor: only 登录).
 
     Why the hidden start page: Streamlit serves the default page at "/" only, so with the
     upload page as default a bookmarked /upload was "Page not found"; the root now switches
-    to the upload page instead.
+    to the upload page instead. Pages outside the role stay registered but hidden, so their
+    addresses show a Chinese refusal (start_page) instead of Streamlit's English "not found".
     """
-    return [
-        st.Page(_start, title="上传与校验", url_path="start", default=True, visibility="hidden"),
-        st.Page(UPLOAD_PAGE, title="上传与校验", icon=":material/upload_file:", url_path="upload"),
-        st.Page(SCORECARD_PAGE, title="项目评分卡", icon=":material/assignment:", url_path="scorecard"),
-        st.Page(DEPARTMENT_PAGE, title="部门总览", icon=":material/monitoring:", url_path="department"),
-        st.Page(WHATIF_PAGE, title="模拟测算", icon=":material/calculate:", url_path="whatif"),
-        st.Page(MANAGE_PAGE, title="数据管理", icon=":material/database:", url_path="manage"),
-    ]
+    anonymous = mode() == ANONYMOUS
+    st.session_state[MENU_KEY] = [url for _, _, _, url, need in PAGES if allowed(need) and not anonymous]
+    pages = [st.Page(_start, title="登录" if anonymous else "开始", icon=":material/login:", url_path="start",
+                     default=True, visibility="visible" if anonymous else "hidden")]
+    pages += [st.Page(path, title=title, icon=icon, url_path=url,
+                      visibility="visible" if allowed(need) and not anonymous else "hidden")
+              for path, title, icon, url, need in PAGES]
+    return pages
 
 
 ICON = Path(__file__).resolve().parent / "icon.png"
@@ -78,8 +127,12 @@ def mark_app_started() -> None:
     _app_started = True
 
 
-def start_page(title: str) -> Store:
-    """Every page's first line: make sure app.py is in charge, show the title, return the Store.
+def start_page(title: str, need: Permission = Permission.READ) -> Store:
+    """Every page's first line: make sure app.py is in charge, check who may see it, show the
+    title, return the Store (as the signed-in account sees it).
+
+    An anonymous visitor gets the sign-in form at any address; an account whose role lacks
+    ``need`` gets a Chinese refusal and nothing of the page.
 
     Why: Streamlit treats a folder named ``pages/`` as the old multipage layout until
     ``st.navigation`` has run once in the process. So the first request after a server
@@ -91,6 +144,15 @@ def start_page(title: str) -> Store:
         page_config()  # before st.navigation: else the browser fetches the page's icon as favicon from Google
         st.navigation(app_pages(), position="hidden")
         st.rerun()
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        st.stop()
+    current = account()
+    if not allowed(need) and current is not None:
+        st.error(f"账号“{md_escape(current.name)}”（{current.role.label}）无权使用“{title}”页面。如需此权限，请联系管理员。")
+        st.stop()
     st.session_state[PAGE_KEY] = title
     st.title(title)
     return get_store()
@@ -109,8 +171,27 @@ def _open_store(path: str) -> Store:
     return Store(path)
 
 
+def data_key() -> str:
+    """What the cached reads are kept by: the database file and who reads it (each account's scope
+    has its own entries, so one person's cached figures never reach another)."""
+    current = account()
+    who = "" if current is None else f"|{current.name}|{current.role.name}|{sorted(current.effective_scope.units)}" \
+        f"|{sorted(current.effective_scope.departments)}"
+    return db_path() + who
+
+
 def get_store() -> Store:
-    """The process-wide Store; a locked database stops the page with a Chinese explanation."""
+    """The Store as this visitor may use it: the signed-in account's view, the whole database in
+    single-user mode; an anonymous visitor gets nothing (the page stops)."""
+    store = base_store()
+    if mode() == ANONYMOUS:
+        st.stop()
+    return store.as_user(account())
+
+
+def base_store() -> Store:
+    """The process-wide Store, unrestricted (sign-in needs it); a locked database stops the page
+    with a Chinese explanation."""
     try:
         return _open_store(db_path())
     except StoreLockedError as exc:
@@ -157,7 +238,7 @@ def query(method: str, filters: Filters | None = None, **kwargs: Any) -> Any:
 
     Cached until the next write (clear_caches), so pages rerun without touching DuckDB.
     """
-    return _query(db_path(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
+    return _query(data_key(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
 
 
 def forms(filters: Filters | None = None) -> pd.DataFrame:
@@ -173,7 +254,7 @@ def _scorecard(db: str, version_id: int) -> Scorecard:
 
 def scorecard(version_id: int) -> Scorecard:
     """The stored form of a version scored now under the app's policy (cached)."""
-    return _scorecard(db_path(), int(version_id))
+    return _scorecard(data_key(), int(version_id))
 
 
 @st.cache_data(show_spinner=False)
@@ -184,7 +265,7 @@ def _score_status(db: str) -> dict[str, Any]:
 
 def score_status() -> dict[str, Any]:
     """How many stored versions were scored by older rules or another policy (cached until a write)."""
-    return _score_status(db_path())
+    return _score_status(data_key())
 
 
 @st.cache_data(show_spinner=False)
@@ -195,8 +276,8 @@ def _scored_by(db: str, version_id: int) -> tuple[str | None, str | None]:
 
 
 def policy_label(name: str) -> str:
-    """A policy's Chinese label (perfcore.views.policy_label: one wording everywhere)."""
-    return views_policy_label(name)
+    """A policy's Chinese label (perfcore.exports.words.policy_label: one wording in the app and the reports)."""
+    return words_policy_label(name)
 
 
 def stale_scores_notice(version_id: int | None = None) -> None:
@@ -216,18 +297,87 @@ def stale_scores_notice(version_id: int | None = None) -> None:
                    "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
                    "请到“数据管理”页重新评分。")
     else:
-        policy, version = _scored_by(db_path(), int(version_id))
+        policy, version = _scored_by(data_key(), int(version_id))
         if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
             return
         by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
         st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
                    "可能与本页（按现行规则即时计算）不一致。请到“数据管理”页重新评分。")
-    st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
+    if allowed(Permission.MANAGE):
+        st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
 
 def load_form(version_id: int) -> Form:
     """The stored form of a version, read from the cached scorecard."""
     return scorecard(version_id).form
+
+
+# --- reports to hand round (perfcore.exports) ----------------------------------------------
+#
+# PDFs take seconds (WeasyPrint lays out every page, vl-convert draws the charts), so a page
+# builds one only when asked, once per version or filters and money unit (cached until a write).
+
+REPORTS_KEY = "_reports_ready"  # the (report, selection) pairs this session asked for
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scorecard_pdf(db: str, version_id: int, unit: str) -> bytes:
+    from perfcore.exports.scorecard import scorecard_pdf
+
+    return scorecard_pdf(_scorecard(db, version_id), unit)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scorecard_xlsx(db: str, version_id: int) -> bytes:
+    from perfcore.exports.excel import scorecard_workbook
+
+    return scorecard_workbook(_scorecard(db, version_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _department_report(db: str, kind: str, filters: tuple, unit: str) -> bytes:
+    from perfcore.exports.department import department_data, department_html
+    from perfcore.exports.excel import department_workbook
+    from perfcore.exports.pdf import html_to_pdf
+
+    del db  # cache key only
+    data = department_data(get_store(), Filters(*filters))
+    return html_to_pdf(department_html(data, unit)) if kind == "pdf" else department_workbook(data, unit)
+
+
+def scorecard_pdf(version_id: int, unit: str) -> bytes:
+    """The scorecard report of a version as PDF (cached per version and money unit)."""
+    return _scorecard_pdf(data_key(), int(version_id), unit)
+
+
+def scorecard_xlsx(version_id: int) -> bytes:
+    """The scorecard Excel export of a version (official layout, 评分明细, 审核发现; cached)."""
+    return _scorecard_xlsx(data_key(), int(version_id))
+
+
+def department_report(kind: str, filters: Filters, unit: str) -> bytes:
+    """The department overview of these filters as "pdf" or "xlsx" bytes (cached)."""
+    return _department_report(data_key(), kind, astuple(filters), unit)
+
+
+def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes], selection: object,
+                    file_name: str) -> None:
+    """A report built only when asked: “生成{name}” first, then “下载{name}” for this selection.
+
+    ``kind`` is "pdf" or "xlsx"; ``selection`` (version or filters, and unit) says when a
+    built report still fits: a new selection asks again, the same one stays ready.
+    """
+    ready = st.session_state.setdefault(REPORTS_KEY, set())
+    token = (name, repr(selection))
+    slot = place.empty()  # the 生成 button, then the spinner, then the download: one at a time
+    if token not in ready:
+        if not slot.button(f"生成{name}", key=f"make:{name}", icon=":material/description:"):
+            return
+        ready.add(token)
+    with slot, st.spinner(f"正在生成 {'PDF' if kind == 'pdf' else 'Excel'}…"):
+        data = build()
+    slot.download_button(f"下载{name}", data=data, file_name=file_name, key=f"get:{name}",
+                         mime=PDF_MIME if kind == "pdf" else XLSX_MIME, icon=":material/download:")
 
 
 # --- sidebar and small widgets --------------------------------------------------------
@@ -260,11 +410,17 @@ def chinese_only() -> None:
 
 
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page).
+    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in.
 
     The database file is not named here (a leader has no use for a server path; 数据管理 shows it).
     """
+    from ui import auth
+
     with st.sidebar:
+        auth.cookie_element()
+        auth.sidebar_status()
+        if mode() == ANONYMOUS:
+            return
         st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
                              key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
 
@@ -277,8 +433,11 @@ def money_unit() -> str:
 
 def empty_state(what: str) -> None:
     """An empty database: say what to do and link to the upload page."""
-    st.info(f"数据库里还没有自评表，{what}需要先导入数据。")
-    st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
+    current = account()
+    where = "您的单位范围内" if current is not None and not current.effective_scope.everything else "数据库里"
+    st.info(f"{where}还没有自评表，{what}需要先导入数据。")
+    if allowed(Permission.UPLOAD):
+        st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
 
 
 def show_text(label: str, value: str) -> None:

@@ -15,6 +15,8 @@ The only SQL in perfboard lives in this package, one job per module:
 | ``scenarios`` | what-if scenarios kept per version |
 | ``backup`` | Parquet backup and restore, the file copy before an upgrade |
 | ``audit`` | the audit-trail entries the writes add in their own transaction |
+| ``access`` | the signed-in account's role and unit scope, applied to every read and write |
+| ``accounts`` | accounts, argon2id hashes, sign-in with lock after failures, sessions by token hash |
 | ``api`` | ``Store``: the public face, one method per need, each one call into the modules |
 
 Why DuckDB: one file, no server, and the department views are aggregates over hundreds
@@ -38,7 +40,8 @@ written in SQL both engines accept (FILTER, IS NOT DISTINCT FROM, ``::`` casts, 
 """
 from __future__ import annotations
 
-from perfcore.errors import StoreError, StoreLockedError
+from perfcore.errors import PermissionDenied, StoreError, StoreLockedError
+from perfcore.store.accounts import SignInFailed
 from perfcore.store.api import Store
 from perfcore.store.connection import DEFAULT_DB, LOCKED_MESSAGE, default_db_path
 from perfcore.store.imports import ImportFile, ImportReport
@@ -64,9 +67,11 @@ __all__ = [
     "LOCKED_MESSAGE",
     "MIGRATIONS",
     "PROJECT_ORDERS",
+    "PermissionDenied",
     "SCHEMA_VERSION",
     "SCORED",
     "SUMMARY_GROUPS",
+    "SignInFailed",
     "TABLES",
     "Filters",
     "ImportFile",

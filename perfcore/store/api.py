@@ -1,18 +1,23 @@
 """``Store``: the perfboard database as pages, the CLI and the import service see it.
 
 Each method is one call into the module that does that job (imports, versions, queries,
-rescore, scenarios, backup) with this store's ``Database``; the SQL lives in those modules.
+rescore, scenarios, backup, accounts) with this store's ``Database``; the SQL lives in
+those modules. ``Store(path)`` acts as the system (command line, tests); ``as_user(account)``
+gives the same database as one signed-in account sees it: every read keeps to its scope,
+every write checks its role (perfcore.store.access), and the audit names it.
 """
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from perfcore.accounts import Account, Permission, Scope, SignInRules
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.store import backup, imports, migrations, queries, rescore, scenarios, versions
+from perfcore.store import access, accounts, backup, imports, migrations, queries, rescore, scenarios, versions
 from perfcore.store.connection import Database
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.queries import Filters, ProjectPage
@@ -33,9 +38,29 @@ class Store:
         self._db = Database(path, read_only=read_only, prepare=migrations.prepare)
         self.path = self._db.path
         self.read_only = read_only
+        self._view = False
 
     def close(self) -> None:
-        self._db.close()
+        """Close the file (a view from ``as_user`` leaves the shared connection open)."""
+        if not self._view:
+            self._db.close()
+
+    def as_user(self, account: Account | None) -> Store:
+        """This store as ``account`` sees it: the same connection and writer, its role and scope
+        applied to every read and write. None: the system, unrestricted."""
+        view = copy.copy(self)
+        view._db = self._db.as_account(account)
+        view._view = True
+        return view
+
+    @property
+    def account(self) -> Account | None:
+        """The account this store acts for (None: the system)."""
+        return self._db.account
+
+    def can(self, permission: Permission) -> bool:
+        """Whether this store's account may do what ``permission`` covers (the system may do everything)."""
+        return self.account is None or self.account.can(permission)
 
     def __enter__(self) -> Store:
         return self
@@ -144,8 +169,11 @@ class Store:
     def imports_table(self) -> pd.DataFrame:
         return queries.imports_table(self._db)
 
-    def audit_table(self) -> pd.DataFrame:
-        return queries.audit_table(self._db)
+    def audit_table(
+        self, *, user: str | None = None, unit: str | None = None, action: str | Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """The audit trail, newest first, optionally of one person, one 实施单位 or some actions (administrators)."""
+        return queries.audit_table(self._db, user=user, unit=unit, action=action)
 
     # --- scores that follow the rules ---------------------------------------------------------
 
@@ -160,7 +188,8 @@ class Store:
     # --- backup -------------------------------------------------------------------------------
 
     def backup(self, folder: str | os.PathLike[str]) -> Path:
-        """Write every table as Parquet (plus schema.sql / load.sql) into a new or empty folder."""
+        """Write every table as Parquet (plus schema.sql / load.sql) into a new or empty folder (administrators)."""
+        access.require(self._db, Permission.MANAGE)
         return backup.export(self._db, folder)
 
     @classmethod
@@ -185,3 +214,38 @@ class Store:
 
     def delete_scenario(self, scenario_id: int) -> None:
         scenarios.delete(self._db, scenario_id)
+
+    # --- accounts and sign-in -----------------------------------------------------------------
+
+    def count_accounts(self) -> int:
+        """How many accounts exist: 0 = the local single-user mode (no sign-in)."""
+        return accounts.count(self._db)
+
+    def account_named(self, name: str) -> Account | None:
+        """An account by name (disabled ones too), for a single sign-on header; None when unknown."""
+        return accounts.get(self._db, name)
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account without its hash (see perfcore.store.accounts.listing; administrators)."""
+        return accounts.listing(self._db)
+
+    def add_account(self, name: str, role: str, scope: Scope | None = None, *, password: str, by: str = "") -> Account:
+        """A new account with an argon2id hash of ``password``; the audit names ``by`` (or the signed-in admin)."""
+        return accounts.add(self._db, name, role, scope or Scope(), password, by)
+
+    def set_password(self, name: str, password: str, *, by: str = "") -> None:
+        accounts.set_password(self._db, name, password, by)
+
+    def disable_account(self, name: str, *, by: str = "") -> None:
+        accounts.disable(self._db, name, by)
+
+    def sign_in(self, name: str, password: str, rules: SignInRules | None = None) -> tuple[Account, str]:
+        """(account, session token) or SignInFailed (Chinese); failures count towards the lock, all audited."""
+        return accounts.sign_in(self._db, name, password, rules or SignInRules.from_env())
+
+    def session_account(self, token: str) -> Account | None:
+        """The account a session token signs in while it lasts (None: expired, ended, unknown or disabled)."""
+        return accounts.session_account(self._db, token)
+
+    def sign_out(self, token: str) -> None:
+        accounts.sign_out(self._db, token)

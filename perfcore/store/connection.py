@@ -13,6 +13,7 @@ Another process holding the file gives ``StoreLockedError`` with a Chinese messa
 """
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,8 @@ from perfcore.vocab import LOCKED_MESSAGE
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from perfcore.accounts import Account
 
 T = TypeVar("T")
 
@@ -150,6 +153,9 @@ class Database:
     """
 
     any_of = staticmethod(any_of)
+    # Who reads and writes through this object (perfcore.store.access applies its role and
+    # scope); None is the system itself: the command line, migrations, tests.
+    account: Account | None = None
 
     def __init__(
         self,
@@ -180,6 +186,13 @@ class Database:
 
     def close(self) -> None:
         self._con.close()
+
+    def as_account(self, account: Account | None) -> Database:
+        """This database as one account sees it: the same connection and the same writer
+        (one lock per file), with the account's role and scope applied by every module."""
+        view = copy.copy(self)
+        view.account = account
+        return view
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from perfcore.errors import StoreError
 from perfcore.model import Form, Scorecard
 from perfcore.records import FindingRow, FormRecord, FundLineRow, IndicatorRow, Key, VersionRow, form_record
-from perfcore.store import audit
+from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import column_names, row
 
@@ -109,6 +109,8 @@ def import_forms(
 ) -> ImportReport:
     """Store one file's forms in one transaction (all or none). Raises StoreError on failure."""
     item = ImportFile(file_name, content, list(forms), scorecards)
+    _check(db, [item])
+    user = access.who(db, user)
     try:
         return db.write(lambda tx: _Importer(tx, user).run([item]))[0]
     except StoreError:
@@ -127,6 +129,8 @@ def import_many(db: Database, files: Sequence[ImportFile], *, user: str = "") ->
     files = list(files)
     if not files:
         return []
+    _check(db, files)
+    user = access.who(db, user)
     try:
         return db.write(lambda tx: _Importer(tx, user).run(files))
     except StoreError:
@@ -135,6 +139,14 @@ def import_many(db: Database, files: Sequence[ImportFile], *, user: str = "") ->
         if len(files) == 1:
             return [_failed(files[0], exc)]
     return [_import_one_reporting(db, f, user) for f in files]
+
+
+def _check(db: Database, files: Sequence[ImportFile]) -> None:
+    """The account may import, and every form of every file lies in its scope: else nothing is stored."""
+    if db.account is None:  # the system (command line, tests): everything
+        return
+    access.check_import(db, [(r.key[0], r.version.department, r.key[1], r.key[2])
+                             for f in files for r in f.prepared()])
 
 
 def _import_one_reporting(db: Database, item: ImportFile, user: str) -> ImportReport:

@@ -54,6 +54,18 @@ MIGRATIONS: tuple[Step, ...] = (
         ("ALTER TABLE form_versions ADD COLUMN IF NOT EXISTS rules_version VARCHAR",),
         "which rules scored each version (perfcore.scoring.rules_version); NULL = unknown, so stale",
     ),
+    Step(
+        "0004_accounts",
+        (
+            "CREATE TABLE IF NOT EXISTS accounts (name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, "
+            "departments VARCHAR[] NOT NULL, units VARCHAR[] NOT NULL, password_hash VARCHAR NOT NULL, "
+            "disabled BOOLEAN NOT NULL, failed INTEGER NOT NULL, locked_until TIMESTAMP, "
+            "created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS sessions (token_hash VARCHAR PRIMARY KEY, account VARCHAR NOT NULL, "
+            "created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)",
+        ),
+        "accounts (roles, unit scopes, argon2id hashes, locks) and sign-in sessions; none = single-user mode",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

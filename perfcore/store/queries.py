@@ -1,5 +1,9 @@
 """Reads for the pages: forms, department aggregates, deductions, findings, import history, audit trail.
 
+Every filtered query builds its WHERE through ``_where``, which also keeps the versions
+inside the signed-in account's scope (perfcore.store.access): a new query written that
+way cannot show another unit's forms. Reads of one version by id check it first.
+
 All aggregation happens in SQL over the current versions (``is_current``) that the
 ``Filters`` select; the department views are aggregates over hundreds of thousands of
 indicator rows, which DuckDB answers in milliseconds. Means, gaps, grades and deductions
@@ -12,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from perfcore.accounts import Permission
+from perfcore.store import access
 from perfcore.store.connection import Database, plain
 from perfcore.vocab import EXECUTION_LABEL, GRADES
 
@@ -60,7 +66,12 @@ def _many(value: Any) -> list[Any] | None:
 
 
 def _where(db: Database, filters: Filters | None, alias: str = "v") -> tuple[str, list[Any]]:
+    """The current versions the filters select, inside the account's scope (access.scope_sql)."""
     clauses, params = [f"{alias}.is_current"], []
+    scope, scope_params = access.scope_sql(db, alias)
+    if scope:
+        clauses.append(scope)
+        params.extend(scope_params)
     for name in ("year", "department", "unit", "grade", "project"):
         values = _many(getattr(filters, name)) if filters else None
         if values is None:
@@ -201,6 +212,7 @@ def project_page(db: Database, filters: Filters | None = None, *, order: str = "
 
 def indicator_scores(db: Database, version_id: int) -> pd.DataFrame:
     """The stored indicator rows of one version, with the rule scores stored beside them."""
+    access.check_version(db, version_id)
     return db.frame(
         """
         SELECT idx, level1, level2, name, target, actual, weight, declared, score, status,
@@ -212,6 +224,7 @@ def indicator_scores(db: Database, version_id: int) -> pd.DataFrame:
 
 
 def fund_lines(db: Database, version_id: int) -> pd.DataFrame:
+    access.check_version(db, version_id)
     return db.frame(
         "SELECT idx, kind, label, initial, budget, executed FROM fund_lines WHERE version_id = ? ORDER BY idx",
         [version_id],
@@ -221,6 +234,7 @@ def fund_lines(db: Database, version_id: int) -> pd.DataFrame:
 def findings(db: Database, version_id: int | None = None, filters: Filters | None = None) -> pd.DataFrame:
     """Findings of one version, or of the current forms the filters select."""
     if version_id is not None:
+        access.check_version(db, version_id)
         where, params = "v.id = ?", [version_id]
     else:
         where, params = _where(db, filters)
@@ -396,20 +410,47 @@ def findings_by_code(db: Database, filters: Filters | None = None) -> pd.DataFra
 
 
 def imports_table(db: Database) -> pd.DataFrame:
+    """Imports, newest first; an account with a scope sees those that stored a form of its
+    units, or that it made itself."""
+    scope, params = access.scope_sql(db)
+    where = ""
+    if scope:
+        where = (f"WHERE EXISTS (SELECT 1 FROM form_versions v WHERE v.import_id = i.id AND {scope}) "
+                 "OR i.user_name = ?")
+        params = [*params, access.who(db, "")]
     return db.frame(
-        """
+        f"""
         SELECT id AS import_id, file_name, sha256, imported_at, user_name AS "user",
                n_forms, n_stored, n_replaced, n_skipped, status
-        FROM imports ORDER BY id DESC
-        """
+        FROM imports i {where} ORDER BY id DESC
+        """,
+        params,
     )
 
 
-def audit_table(db: Database) -> pd.DataFrame:
+def audit_table(
+    db: Database, *, user: str | None = None, unit: str | None = None, action: str | Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The audit trail, newest first (administrators only): optionally one person's entries,
+    those naming a version of one 实施单位, or some actions only."""
+    access.require(db, Permission.MANAGE)
+    clauses: list[str] = ["true"]
+    params: list[Any] = []
+    if user is not None:
+        clauses.append("a.user_name = ?")
+        params.append(user)
+    if unit is not None:
+        clauses.append("EXISTS (SELECT 1 FROM form_versions v WHERE list_contains(a.version_ids, v.id) AND v.unit = ?)")
+        params.append(unit)
+    actions = _many(action)
+    if actions is not None:
+        clauses.append(db.any_of("a.action"))
+        params.append(actions)
     return db.frame(
-        """
+        f"""
         SELECT id, at_time AS "at", action, user_name AS "user", file_name, sha256, import_id,
                version_ids, forms, detail
-        FROM audit ORDER BY id DESC
-        """
+        FROM audit a WHERE {" AND ".join(clauses)} ORDER BY id DESC
+        """,
+        params,
     )

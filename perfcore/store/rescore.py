@@ -15,12 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.records import FindingRow, IndicatorRow, VersionRow, form_record
 from perfcore.scoring import rules_version, score_form
 from perfcore.serialize import form_from_dict
-from perfcore.store import audit
+from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.vocab import COMPLETE
 
@@ -55,25 +56,31 @@ class RescoreReport:
 def score_status(db: Database, policy: str, version: str) -> dict[str, Any]:
     """How many stored versions were scored by other rules or another policy than ``policy`` /
     ``version``: n_versions, n_stale, n_current, n_current_stale, and stale_policies
-    {policy name ("" = none recorded): current versions scored by it}."""
+    {policy name ("" = none recorded): current versions scored by it}. Counts the versions
+    inside the account's scope only."""
+    scope, params = access.scope_sql(db)
     counts = db.record(
         f"""
         SELECT count(*) AS n_versions, count(*) FILTER (WHERE {STALE}) AS n_stale,
                count(*) FILTER (WHERE v.is_current) AS n_current,
                count(*) FILTER (WHERE v.is_current AND {STALE}) AS n_current_stale
-        FROM form_versions v
+        FROM form_versions v WHERE {scope or "true"}
         """,
-        [policy, version, policy, version],
+        [policy, version, policy, version, *params],
     ) or {}
     rows = db.rows(
-        f"SELECT v.policy, count(*) FROM form_versions v WHERE v.is_current AND {STALE} GROUP BY v.policy ORDER BY 1",
-        [policy, version],
+        f"SELECT v.policy, count(*) FROM form_versions v WHERE v.is_current AND {STALE} {'AND ' + scope if scope else ''} "
+        "GROUP BY v.policy ORDER BY 1",
+        [policy, version, *params],
     )
     return {**counts, "stale_policies": {name or "": n for name, n in rows}}
 
 
 def rescore(db: Database, policy: Policy = DEFAULT_POLICY, user: str = "") -> RescoreReport:
-    """Recompute the rule scores, findings, grade and reading state of every stored version."""
+    """Recompute the rule scores, findings, grade and reading state of every stored version
+    (administrators only: it changes every unit's scores)."""
+    access.require(db, Permission.MANAGE)
+    user = access.who(db, user)
     return db.write(lambda tx: _Rescore(tx, policy, user).run())
 
 

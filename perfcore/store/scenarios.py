@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError
-from perfcore.store import audit
+from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import column_names, row
 
@@ -14,7 +15,10 @@ if TYPE_CHECKING:
 
 
 def save(db: Database, version_id: int, name: str, changes: list[dict[str, Any]], simulated: bool, user: str) -> int:
-    """Keep a what-if for a version; returns the scenario id."""
+    """Keep a what-if for a version (uploaders and administrators, within the scope); returns the scenario id."""
+    access.require(db, Permission.UPLOAD)
+    access.check_version(db, version_id)
+    user = access.who(db, user)
     text = json.dumps(changes, ensure_ascii=False)
 
     def run(tx: Tx) -> int:
@@ -30,6 +34,7 @@ def save(db: Database, version_id: int, name: str, changes: list[dict[str, Any]]
 
 def listing(db: Database, version_id: int) -> pd.DataFrame:
     """The scenarios of a version, newest first: scenario_id, name, simulated, n_changes, created_at, user."""
+    access.check_version(db, version_id)
     return db.frame(
         """
         SELECT id AS scenario_id, name, simulated, json_array_length(changes_json) AS n_changes,
@@ -51,9 +56,13 @@ def load(db: Database, scenario_id: int) -> dict[str, Any]:
     )
     if found is None:
         raise StoreError(f"没有编号为 {scenario_id} 的模拟方案。")
+    access.check_version(db, found["version_id"])
     found["changes"] = json.loads(found.pop("changes_json"))
     return found
 
 
 def delete(db: Database, scenario_id: int) -> None:
+    """Forget a scenario (uploaders and administrators, of a version within the scope)."""
+    access.require(db, Permission.UPLOAD)
+    load(db, scenario_id)
     db.write(lambda tx: tx.run("DELETE FROM scenarios WHERE id = ?", [int(scenario_id)]))

@@ -26,8 +26,12 @@ Tables (``form_versions``: one row per stored version of a form; the others hang
                    score, status, deduction, explanation, note, cell)
     findings      (version_id, idx, code, severity, message, cell, indicator)
     audit         (id, at_time, action, user_name, file_name, sha256, import_id, version_ids, forms, detail)
-                   -- action: import / replace / delete / restore / rescore
+                   -- action: import / replace / delete / restore / rescore, and (step 4) sign_in /
+                   -- sign_in_failed / lock / sign_out / account (perfcore.store.audit.ACTIONS)
     scenarios     (id, version_id, name, changes_json, simulated, created_at, user_name)
+    accounts      (name, role, departments, units, password_hash,   -- step 4; argon2id hashes only
+                   disabled, failed, locked_until, created_at, updated_at)
+    sessions      (token_hash, account, created_at, expires_at)    -- step 4; SHA-256 of the cookie's token
 
 The types are DuckDB's; they are also PostgreSQL's except VARCHAR (TEXT there, same
 meaning) and DOUBLE (DOUBLE PRECISION), which a second backend maps in its DDL.
@@ -147,6 +151,24 @@ TABLES: dict[str, Columns] = {
         ("simulated", "BOOLEAN", "NOT NULL"),
         ("created_at", "TIMESTAMP", "NOT NULL"),
         ("user_name", "VARCHAR", "NOT NULL"),
+    ),
+    "accounts": (  # migration step 4
+        ("name", "VARCHAR", "PRIMARY KEY"),
+        ("role", "VARCHAR", "NOT NULL"),
+        ("departments", "VARCHAR[]", "NOT NULL"),
+        ("units", "VARCHAR[]", "NOT NULL"),
+        ("password_hash", "VARCHAR", "NOT NULL"),
+        ("disabled", "BOOLEAN", "NOT NULL"),
+        ("failed", "INTEGER", "NOT NULL"),
+        ("locked_until", "TIMESTAMP", ""),
+        ("created_at", "TIMESTAMP", "NOT NULL"),
+        ("updated_at", "TIMESTAMP", "NOT NULL"),
+    ),
+    "sessions": (  # migration step 4
+        ("token_hash", "VARCHAR", "PRIMARY KEY"),
+        ("account", "VARCHAR", "NOT NULL"),
+        ("created_at", "TIMESTAMP", "NOT NULL"),
+        ("expires_at", "TIMESTAMP", "NOT NULL"),
     ),
 }
 

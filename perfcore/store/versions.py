@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from perfcore.accounts import Permission
 from perfcore.errors import StoreError
 from perfcore.model import Form
 from perfcore.serialize import content_hash, form_from_dict
-from perfcore.store import audit
+from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 
 if TYPE_CHECKING:
@@ -22,8 +23,11 @@ KEY_MATCH = "year IS NOT DISTINCT FROM ? AND unit = ? AND project = ?"
 
 
 def form_status(db: Database, form: Form) -> str:
-    """"new" (no current version), "same" (identical content) or "changed"."""
-    rows = db.rows(f"SELECT content_hash FROM form_versions WHERE {KEY_MATCH} AND is_current", list(form.key))
+    """"new" (no current version), "same" (identical content) or "changed" (a key outside the
+    account's scope reads as "new": its import is refused anyway, and nothing about it shows)."""
+    scope, params = access.scope_sql(db, "form_versions")
+    rows = db.rows(f"SELECT content_hash FROM form_versions WHERE {KEY_MATCH} AND is_current"
+                   + (f" AND {scope}" if scope else ""), [*form.key, *params])
     if not rows:
         return "new"
     return "same" if rows[0][0] == content_hash(form) else "changed"
@@ -31,6 +35,7 @@ def form_status(db: Database, form: Form) -> str:
 
 def load_form(db: Database, version_id: int) -> Form:
     """The Form exactly as imported (any version, deleted ones too)."""
+    access.check_version(db, version_id)
     rows = db.rows("SELECT form_json FROM form_versions WHERE id = ?", [version_id])
     if not rows:
         raise StoreError(f"没有编号为 {version_id} 的表单版本。")
@@ -40,6 +45,7 @@ def load_form(db: Database, version_id: int) -> Form:
 def version_info(db: Database, version_id: int) -> dict[str, Any]:
     """One version's row: key, version_no, is_current, deleted, totals, grade, file, and the
     policy and rules version its stored scores were computed by."""
+    access.check_version(db, version_id)
     info = db.record(
         """
         SELECT id AS version_id, year, department, unit, project, version_no, is_current,
@@ -57,21 +63,25 @@ def version_info(db: Database, version_id: int) -> dict[str, Any]:
 
 
 def history(db: Database, year: int | None, unit: str, project: str) -> pd.DataFrame:
-    """Every version of one form, newest first, deleted ones included."""
+    """Every version of one form, newest first, deleted ones included (none outside the scope)."""
+    scope, params = access.scope_sql(db)
     return db.frame(
         f"""
         SELECT v.id AS version_id, v.version_no, v.is_current, v.deleted, v.deleted_at,
                v.deleted_by, v.imported_at, v.file_name, v.sheet, v.user_name AS "user",
                v.import_id, v.content_hash, v.declared_total, v.rule_total, v.grade
-        FROM form_versions v WHERE {KEY_MATCH}
+        FROM form_versions v WHERE {KEY_MATCH} {"AND " + scope if scope else ""}
         ORDER BY v.version_no DESC
         """,
-        [year, unit, project],
+        [year, unit, project, *params],
     )
 
 
 def set_deleted(db: Database, version_id: int, deleted: bool, user: str) -> bool:
-    """Soft-delete (or restore) one version; False when it already was (or was not) deleted."""
+    """Soft-delete (or restore) one version; False when it already was (or was not) deleted.
+    Administrators only; the audit names the signed-in account."""
+    access.require(db, Permission.MANAGE)
+    user = access.who(db, user)
     return bool(db.write(lambda tx: _set_deleted(tx, [int(version_id)], deleted, user)))
 
 

@@ -1,0 +1,15 @@
+"""Reports to hand round: a scorecard and a department overview as PDF and as Excel.
+
+No Streamlit here: the pages (pages/scorecard.py, pages/department.py) and the command
+line (``python -m perfcore export``) call the same functions.
+
+| module | job |
+|---|---|
+| ``templates`` | HTML building blocks (every value escaped) and the A4 print stylesheet |
+| ``pdf`` | HTML → PDF with WeasyPrint |
+| ``charts_svg`` | static Altair charts drawn to SVG by vl-convert (WeasyPrint runs no JavaScript) |
+| ``words`` | how the reports print scores, differences, rules' and checks' names |
+| ``scorecard`` | one form's scorecard report |
+| ``department`` | the department overview of the forms a ``Filters`` selects |
+| ``excel`` | the scorecard and department workbooks |
+"""

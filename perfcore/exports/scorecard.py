@@ -1,0 +1,158 @@
+"""One form's scorecard as a printable report: header, where points were lost, funds, goals,
+indicators (landscape), review findings, chart, signature lines.
+
+Why this order: a leader reads the total and where the points went first; the full
+indicator table is for the reviewer and gets a landscape page of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from perfcore import fmt, views
+from perfcore.exports import charts_svg
+from perfcore.exports.pdf import html_to_pdf
+from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
+from perfcore.exports.words import code_title, points, policy_label, signed_points
+from perfcore.model import Scorecard
+from perfcore.vocab import EXECUTION_LABEL, year_label
+
+REPORT_TITLE = "项目绩效自评评分卡"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One item that lost points: the indicator (or 预算执行率), its weight, rule score, deduction, why."""
+
+    name: str
+    weight: float
+    score: float | None
+    deduction: float
+    explanation: str
+
+
+def losses(sc: Scorecard) -> list[Loss]:
+    """Items below full marks, largest deduction first (the execution block included)."""
+    items = [Loss(sc.form.indicators[s.index].name, s.weight, s.score, s.deduction, s.explanation)
+             for s in sc.indicators if s.deduction > 0]
+    ex = sc.execution
+    lost = round(ex.weight - (ex.score or 0.0), 2)
+    if lost > 0:
+        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, lost, ex.explanation))
+    return sorted(items, key=lambda item: -item.deduction)
+
+
+def loss_line(sc: Scorecard) -> str:
+    """Where the points went in one sentence: “扣 7.99 分：服务新开办企业数量 −6.24，…”."""
+    items = losses(sc)
+    if sc.total is None:
+        return "这张表无法计分：" + "；".join(sc.reading.missing)
+    if not items:
+        return "各项均得满分，未扣分。"
+    total = sum(item.deduction for item in items)
+    return f"扣 {points(total)} 分：" + "，".join(f"{item.name} −{points(item.deduction)}" for item in items)
+
+
+def _header(sc: Scorecard) -> str:
+    form, k = sc.form, views.form_kpis(sc)
+    items = [
+        ("项目名称", form.project.value or "（未填项目名称）"), ("年度", year_label(form.year)),
+        ("主管部门", form.department.value or "—"), ("实施单位", form.unit.value or "—"),
+        ("规则得分", points(k.total)), ("等级", k.grade),
+        ("自评总分", points(k.declared)), ("差额（自评 − 规则）", signed_points(k.difference)),
+        ("预算执行率", fmt.percent(k.rate)), ("评分规则", policy_label(sc.policy)),
+    ]
+    block = pairs(items, big=("规则得分", "等级"))
+    if not sc.reading.complete:
+        note = ("规则得分只是暂计，不定等级，不计入部门平均分和等级统计" if sc.total is not None
+                else "不计规则得分和等级")
+        block += (f'<p class="lead">读取状态：{esc(sc.reading.state)}（{esc(note)}）。'
+                  + "；".join(esc(item) for item in sc.reading.missing) + "</p>")
+    return block
+
+
+def _losses(sc: Scorecard) -> str:
+    items = losses(sc)
+    out = f'<h2>扣分情况</h2><p class="lead">{esc(loss_line(sc))}</p>'
+    if items:
+        columns = [Column("指标"), Column("分值", "n"), Column("规则得分", "n"), Column("扣分", "n"), Column("评分说明")]
+        rows = [(i.name, points(i.weight), points(i.score), points(i.deduction), i.explanation) for i in items]
+        out += table(columns, rows, lost=[True] * len(rows))
+    if sc.form.indicators:
+        out += chart(charts_svg.to_svg(charts_svg.level1_chart(views.level1_summary(sc))))
+    return out
+
+
+def _funds(sc: Scorecard, unit: str) -> str:
+    funds = views.funds_frame(sc.form, unit)
+    columns = [Column("资金"), *(Column(f"{c}{fmt.money_label(unit)}", "n") for c in funds.columns[1:])]
+    k = views.form_kpis(sc)
+    line = (f"预算执行率 = 全年执行数 {fmt.money(k.executed, unit, suffix=True)} ÷ 全年预算数 "
+            f"{fmt.money(k.budget, unit, suffix=True)} = {fmt.percent(k.rate)}；"
+            f"分值 {points(sc.execution.weight)}，规则得分 {points(sc.execution.score)}，"
+            f"自评得分 {points(sc.execution.declared)}。")
+    return (f"<h2>项目资金{esc(fmt.money_label(unit))}</h2>" + table(columns, funds.itertuples(index=False))
+            + f'<p class="note">{esc(line)}</p>')
+
+
+def _goals(sc: Scorecard) -> str:
+    goals = sc.form.goals
+    rows = [(goals.planned.value or "（未填写）", goals.actual.value or "（未填写）")]
+    return "<h2>年度总体目标</h2>" + table([Column("预算目标"), Column("实际完成情况")], rows)
+
+
+INDICATOR_COLUMNS = [Column("一级指标", width="7%"), Column("二级指标", width="8%"), Column("三级指标", width="12%"),
+                     Column("年度指标值", width="7%"), Column("实际完成值", width="7%"), Column("分值", "n"),
+                     Column("规则得分", "n"), Column("自评得分", "n"), Column("扣分", "n"), Column("状态", "c"),
+                     Column("评分说明", width="17%"), Column("偏差原因分析", width="12%"), Column("单元格", width="7%")]
+
+
+def _indicators(sc: Scorecard) -> str:
+    frame = views.indicator_frame(sc)
+    rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], points(r["分值"]),
+             points(r["规则得分"]), points(r["自评得分"]), points(r["扣分"]), r["状态"], r["评分说明"],
+             r["偏差原因分析"], r["单元格"]) for r in frame.to_dict("records")]
+    lost = [float(d) > 0 for d in frame["扣分"]]
+    ex = sc.execution
+    ex_lost = round(ex.weight - (ex.score or 0.0), 2)
+    rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), points(ex.weight), points(ex.score),
+                 points(ex.declared), points(ex_lost), "", ex.explanation, "", ""))
+    lost.append(ex_lost > 0)
+    weight = sum(s.weight for s in sc.indicators) + ex.weight
+    rows.append(("总分", "", "", "", "", points(weight), points(sc.total), points(sc.declared_total),
+                 points(weight - sc.total if sc.total is not None else None), "", f"等级：{sc.grade_label}", "", ""))
+    lost.append(False)
+    return ('<section class="wide"><h2>绩效指标（扣分的行以浅红色标出）</h2>'
+            + table(INDICATOR_COLUMNS, rows, lost=lost) + "</section>")
+
+
+def findings_table(sc: Scorecard) -> pd.DataFrame:
+    """The review findings, errors first: 严重程度 (in Chinese), 代码, 审核项目 (the check's name), 说明, 单元格."""
+    frame = views.findings_frame(sc.findings)
+    frame.insert(2, "审核项目", frame["代码"].map(code_title))
+    return frame
+
+
+def _findings(sc: Scorecard) -> str:
+    frame = findings_table(sc)
+    columns = [Column("严重程度", "c"), Column("代码", "c"), Column("审核项目", width="14%"), Column("说明"),
+               Column("单元格", width="14%")]
+    return "<h2>审核发现</h2>" + table(columns, frame.itertuples(index=False), empty="未发现问题。")
+
+
+def scorecard_html(sc: Scorecard, unit: str = "元") -> str:
+    """The scorecard report as one HTML document (every form text escaped)."""
+    form = sc.form
+    sub = f"{year_label(form.year)} · 金额单位：{unit}"
+    if form.source.file:
+        sub += f" · 来源：{form.source.file} / {form.source.sheet}"
+    body = (f"<h1>{esc(REPORT_TITLE)}</h1><p class=\"sub\">{esc(sub)}</p>"
+            + _header(sc) + _losses(sc) + _funds(sc, unit) + _goals(sc) + _indicators(sc) + _findings(sc)
+            + signatures())
+    return document(f"{form.project.value or '自评表'} {REPORT_TITLE}", body)
+
+
+def scorecard_pdf(sc: Scorecard, unit: str = "元") -> bytes:
+    """The scorecard report as A4 PDF bytes."""
+    return html_to_pdf(scorecard_html(sc, unit))
