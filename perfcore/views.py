@@ -117,9 +117,9 @@ def findings_frame(findings: list[Finding], form: Form | None = None) -> pd.Data
     order = list(SEVERITY_LABELS)
     rows = sorted(findings, key=lambda f: (order.index(f.severity) if f.severity in order else len(order), f.cell))
     return pd.DataFrame(
-        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "审核项": check_title(f.code), "说明": f.message,
-          "单元格": place(f.cell, form) if form is not None else f.cell, "代码": f.code} for f in rows],
-        columns=["严重程度", "审核项", "说明", "单元格", "代码"],
+        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "代码": f.code, "审核项目": check_title(f.code),
+          "说明": f.message, "单元格": place(f.cell, form) if form is not None else f.cell} for f in rows],
+        columns=["严重程度", "代码", "审核项目", "说明", "单元格"],
     )
 
 
@@ -179,24 +179,56 @@ def form_kpis(sc: Scorecard) -> FormKpis:
 LOSS_ITEMS = 5  # deductions a one-glance sentence names; the rest are “等 N 项”
 
 
+@dataclass(frozen=True)
+class Loss:
+    """One item that lost points: the indicator (or 预算执行率), its weight, rule score, deduction, why."""
+
+    name: str
+    weight: float
+    score: float | None
+    deduction: float
+    explanation: str
+
+
+def losses(sc: Scorecard) -> list[Loss]:
+    """Items below full marks, largest deduction first (the execution block included)."""
+    items = [Loss(sc.form.indicators[s.index].name or f"第 {s.index + 1} 个指标", s.weight, s.score, s.deduction,
+                  s.explanation) for s in sc.indicators if s.deduction > 0]
+    ex = sc.execution
+    lost = round(ex.weight - (ex.score or 0.0), 2)
+    if lost > 0:
+        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, lost, ex.explanation))
+    return sorted(items, key=lambda item: -item.deduction)
+
+
+def loss_line(sc: Scorecard, n: int | None = None) -> str:
+    """Where the points went: “扣 7.99 分：服务新开办企业数量 −6.24，…” (the first ``n`` items, “等 N 项”).
+
+    The scorecard page, its PDF and its workbook say it in these words."""
+    items = losses(sc)
+    if sc.total is None:
+        return "这张表无法计分：" + "；".join(sc.reading.missing)
+    if not items:
+        return "各项均得满分，未扣分。"
+    shown = items if n is None else items[:n]
+    more = f"，等 {len(items)} 项" if len(shown) < len(items) else ""
+    total = sum(item.deduction for item in items)
+    return f"扣 {fmt.score(total)} 分：" + "，".join(f"{item.name} −{fmt.score(item.deduction)}" for item in shown) + more
+
+
 def loss_sentence(sc: Scorecard, n: int = LOSS_ITEMS) -> str:
-    """Where the points went, in one sentence for the top of a scorecard.
+    """Where the points went, in one sentence for the top of a scorecard, after the total and grade.
 
     "规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。"
     A form not read completely says 需核实 (provisional total, no grade) or 无法计分 instead.
     """
     if sc.total is None or sc.reading.state == UNSCORABLE:
         return f"{UNSCORABLE}：这张表缺少计分所需的内容，不计规则得分和等级。"
-    lost = [(EXECUTION_LABEL, round((sc.execution.weight or 0.0) - (sc.execution.score or 0.0), 2))]
-    lost += [(sc.form.indicators[s.index].name or f"第 {s.index + 1} 个指标", s.deduction) for s in sc.indicators]
-    lost = sorted([item for item in lost if item[1] > 0], key=lambda item: -item[1])
     head = (f"规则得分 {fmt.points(sc.total)}（{TO_VERIFY}，暂计，不定等级）" if sc.reading.state == TO_VERIFY
             else f"规则得分 {fmt.points(sc.total)}（{sc.grade_label}）")
-    if not lost:
+    if not losses(sc):
         return f"{head}，未扣分。"
-    items = "，".join(f"{name} −{fmt.score(points)}" for name, points in lost[:n])
-    more = f"，等 {len(lost)} 项" if len(lost) > n else ""
-    return f"{head}，扣 {fmt.score(sum(p for _, p in lost))} 分：{items}{more}。"
+    return f"{head}，{loss_line(sc, n)}。"
 
 
 def execution_line(sc: Scorecard, unit: str = "元") -> str:

@@ -48,8 +48,8 @@ def test_findings_are_named_by_check_title_on_whole_number_ticks():
     chart = charts.findings_by_code(views.with_check_titles(frame), views.SEVERITY_LABELS)
     spec = _spec(chart)
     rows = next(iter(spec["datasets"].values()))
-    assert {r["审核项"] for r in rows} == {views.check_title("C13E"), "自评得分虚高"}
-    assert spec["encoding"]["y"]["field"] == "审核项"
+    assert {r["审核项目"] for r in rows} == {views.check_title("C13E"), "自评得分虚高"}
+    assert spec["encoding"]["y"]["field"] == "审核项目"
     assert spec["encoding"]["x"]["axis"] == {"format": "d", "tickMinStep": 1}
 
 

@@ -49,5 +49,5 @@ def test_glance_line_and_page_caption():
 
 def test_findings_are_named_by_their_check_title():
     table = views.findings_frame(_seed("窗口业务管理").findings)
-    assert set(table["审核项"]) == {"自评得分虚高", TITLE_C07A}
-    assert not table["审核项"].str.fullmatch(r"C\d+\w?").any()
+    assert set(table["审核项目"]) == {"自评得分虚高", TITLE_C07A}
+    assert not table["审核项目"].str.fullmatch(r"C\d+\w?").any()

@@ -155,21 +155,21 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
 def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     """Number of findings per check, named by its Chinese title (column ``title``), coloured by severity."""
     data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]),
-                        审核项=frame["title"] if "title" in frame else frame["code"])
+                        审核项目=frame["title"] if "title" in frame else frame["code"])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("审核项:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            y=alt.Y("审核项目:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
             x=alt.X("n:Q", title="条数", axis=COUNT_AXIS),
             color=alt.Color("严重程度:N", scale=alt.Scale(domain=list(labels.values()),
                                                        range=[LOSS_COLOR, DECLARED_COLOR, "#9aa5b1"]),
                             legend=alt.Legend(title="严重程度", orient="top")),
-            tooltip=[alt.Tooltip("审核项:N", title="审核项"), alt.Tooltip("code:N", title="代码"),
+            tooltip=[alt.Tooltip("审核项目:N", title="审核项目"), alt.Tooltip("code:N", title="代码"),
                      alt.Tooltip("严重程度:N", title="严重程度"), alt.Tooltip("n:Q", title="条数", format="d"),
                      alt.Tooltip("n_forms:Q", title="涉及项目数", format="d"), alt.Tooltip("example:N", title="示例")],
         )
-        .properties(height=_height(len(data)), title="审核发现（按审核项）")
+        .properties(height=_height(len(data)), title="审核发现（按审核项目）")
     )
 
 
