@@ -8,6 +8,7 @@ import streamlit as st
 
 from perfcore import fmt, views, vocab
 from perfcore.store import Filters
+from perfcore.views import md_escape
 from ui import charts, common
 
 ALL_YEARS = "全部年度"
@@ -100,8 +101,12 @@ def unit_comparison(f: Filters, unit: str) -> None:
     if table.empty:
         return
     money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
-    count = st.column_config.NumberColumn(format=fmt.COLUMN_COUNT)
-    st.dataframe(views.unit_frame(table, unit), hide_index=True, placeholder=fmt.DASH,
+    count = st.column_config.NumberColumn(format=fmt.COLUMN_COUNT, width="small")
+    shown = views.unit_frame(table, unit)
+    if shown["主管部门"].nunique() == 1:  # one department: its name once in the caption, not in every row
+        st.caption(f"主管部门：{md_escape(shown['主管部门'].iloc[0])}")
+        shown = shown.drop(columns="主管部门")
+    st.dataframe(shown, hide_index=True, placeholder=fmt.DASH,
                  column_config={
                      "全年预算数": money, "全年执行数": money,
                      "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
