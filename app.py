@@ -12,7 +12,8 @@ import streamlit as st  # noqa: E402
 
 from ui import auth, common  # noqa: E402
 
-st.set_page_config(page_title="绩效自评看板", page_icon=":material/fact_check:", layout="wide")
+common.page_config()
+common.chinese_only()
 
 common.mark_app_started()
 auth.resolve()  # single-user, signed in or anonymous: decides the pages this visitor gets

@@ -1,10 +1,14 @@
-"""部门总览: filters, KPI tiles, charts of execution, budgets, deductions, inflation, findings; project list."""
+"""部门总览: filters, KPI tiles, the one-glance rankings, units side by side, charts, the paged project list."""
 from __future__ import annotations
+
+import math
+from dataclasses import astuple
 
 import streamlit as st
 
 from perfcore import fmt, views, vocab
 from perfcore.store import Filters
+from perfcore.views import md_escape
 from ui import charts, common
 
 ALL_YEARS = "全部年度"
@@ -38,17 +42,19 @@ def filters() -> Filters:
         st.info(f"另有 {n_without} 张自评表未填年度，不在所选年度中：在“年度”中选择“{vocab.NO_YEAR}”或“{ALL_YEARS}”查看。")
     in_year = common.forms(Filters(year=year))
     departments = c2.multiselect("主管部门", sorted(in_year["department"].unique(), key=lambda d: (not d, d)),
-                                 format_func=_department_label, key="dept_department", placeholder="全部主管部门")
+                                 format_func=_department_label, key="dept_department", placeholder="全部主管部门",
+                                 select_all=False)
     in_dept = in_year[in_year["department"].isin(departments)] if departments else in_year
-    units = c3.multiselect("实施单位", sorted(in_dept["unit"].unique()), key="dept_unit", placeholder="全部实施单位")
-    grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级")
+    units = c3.multiselect("实施单位", sorted(in_dept["unit"].unique()), key="dept_unit", placeholder="全部实施单位",
+                           select_all=False)
+    grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级", select_all=False)
     return Filters(year=year, department=departments or None, unit=units or None, grade=grades or None)
 
 
 def kpi_tiles(summary: dict, unit: str) -> None:
     row1 = st.columns([1, 2, 2, 2])
-    row1[0].metric("项目数", f"{summary['n_projects']}", border=True,
-                   help=f"{summary['n_units']} 个实施单位，{summary['n_forms']} 张自评表")
+    row1[0].metric("项目数", fmt.count(summary["n_projects"]), border=True,
+                   help=f"{fmt.count(summary['n_units'])} 个实施单位，{fmt.count(summary['n_forms'])} 张自评表")
     row1[1].metric(f"年初预算数{fmt.money_label(unit)}", fmt.money(summary["initial"], unit), border=True)
     row1[2].metric(f"全年预算数{fmt.money_label(unit)}", fmt.money(summary["budget"], unit), border=True)
     row1[3].metric(f"全年执行数{fmt.money_label(unit)}", fmt.money(summary["executed"], unit), border=True)
@@ -59,13 +65,58 @@ def kpi_tiles(summary: dict, unit: str) -> None:
                    help="Σ全年执行数 ÷ Σ年初预算数：与上一项差得越多，说明年中调减越多")
     row2[2].metric("平均规则得分", fmt.score(summary["mean_score"]), border=True,
                    delta=f"按预算加权 {fmt.score(summary['weighted_score'])}", delta_color="off", delta_arrow="off",
-                   help=f"读取完整的 {summary['n_scored']} 张表规则得分的算术平均；下方为按全年预算数加权的平均")
+                   help=f"读取完整的 {fmt.count(summary['n_scored'])} 张表规则得分的算术平均；下方为按全年预算数加权的平均")
     label, value = views.grade_line(summary["grades"])
     row2[3].metric(f"等级 {label}", value, border=True,
                    help=f"按规则得分定级的项目数；自评高于规则得分的项目 {summary['n_over_declared']} 个")
     unread = views.unread_line(summary)
     if unread:
         st.warning(unread)
+
+
+GLANCE_N = 5  # projects per one-glance ranking
+GLANCE = (("rule_low", True), ("gap_wide", True), ("rate_low", False))  # (ranking, forms read completely only)
+PAGE_SIZE = 50  # project list rows per page (issue 14: never ship every row)
+LINK = st.column_config.LinkColumn("评分卡", display_text="打开评分卡")
+
+
+def glance(f: Filters, summary: dict) -> None:
+    """One screen for a leader: the state in a line, and the projects to look at first, each linking to its scorecard."""
+    st.markdown(views.glance_line(summary))
+    columns = st.columns(len(GLANCE))
+    for place, (order, scored) in zip(columns, GLANCE):
+        page = common.query("project_page", f, order=order, limit=GLANCE_N, scored_only=scored)
+        place.markdown(f"**{views.PROJECT_ORDER_LABELS[order]}的 {GLANCE_N} 个项目**")
+        if page.rows.empty:
+            place.caption("没有可排名的项目。")
+            continue
+        place.dataframe(views.ranking_frame(page.rows, order), hide_index=True, placeholder=fmt.DASH,
+                        column_config={"项目": st.column_config.LinkColumn(
+                            "项目", display_text=views.RANKING_LINK_TEXT, help="点击打开该项目的评分卡")})
+
+
+def unit_comparison(f: Filters, unit: str) -> None:
+    """The 实施单位 side by side (click a header to sort)."""
+    table = common.query("unit_comparison", f)
+    if table.empty:
+        return
+    money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
+    count = st.column_config.NumberColumn(format=fmt.COLUMN_COUNT, width="small")
+    shown = views.unit_frame(table, unit)
+    if shown["主管部门"].nunique() == 1:  # one department: its name once in the caption, not in every row
+        st.caption(f"主管部门：{md_escape(shown['主管部门'].iloc[0])}")
+        shown = shown.drop(columns="主管部门")
+    st.dataframe(shown, hide_index=True, placeholder=fmt.DASH,
+                 column_config={
+                     "全年预算数": money, "全年执行数": money,
+                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
+                     "平均规则得分": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
+                                                              help="读取完整的自评表的规则得分平均"),
+                     "扣分合计": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
+                                                           help="读取完整的自评表扣分之和（含预算执行）"),
+                     "自评表数": count, "读取完整": count, "需核实": count, "无法计分": count, "错误": count,
+                 })
+    st.caption(f"金额单位：{unit}。平均规则得分最低的单位在前；点击列名可按该列排序。")
 
 
 def chart_with_note(place, chart, note: str) -> None:
@@ -92,21 +143,49 @@ def charts_section(table, f: Filters, unit: str) -> None:
     if by_code.empty:
         right.success("所选项目没有审核发现。")
     else:
-        right.altair_chart(charts.findings_by_code(by_code, views.SEVERITY_LABELS), width="stretch")
+        right.altair_chart(charts.findings_by_code(views.with_check_titles(by_code), views.SEVERITY_LABELS),
+                           width="stretch")
 
 
-def project_list(table, unit: str) -> None:
-    money = st.column_config.NumberColumn(format="accounting")
-    points = st.column_config.NumberColumn(format="%.2f")
-    st.dataframe(views.project_frame(table, unit), hide_index=True, column_config={
-        "年度": st.column_config.NumberColumn(format="%d"),
-        "年初预算数": money, "全年预算数": money, "全年执行数": money,
-        "执行率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-        "自评总分": points, "规则总分": points,
-        "差额": st.column_config.NumberColumn(format="%+.2f", help="自评总分 − 规则总分"),
-        "评分卡": st.column_config.LinkColumn("评分卡", display_text="打开评分卡"),
-    })
-    st.caption(f"金额单位：{unit}。点击“打开评分卡”查看项目的逐项得分与审核发现。")
+def _turn(step: int) -> None:
+    """上一页 / 下一页 (button callback: runs before the page number widget is drawn)."""
+    st.session_state["dept_page"] = max(1, int(st.session_state.get("dept_page", 1)) + step)
+
+
+def project_list(f: Filters, unit: str) -> None:
+    """The projects, PAGE_SIZE at a time, ranked and searched in SQL (never every row to the browser)."""
+    c1, c2, c3 = st.columns([1, 2, 1])
+    order = c1.selectbox("排序", list(views.PROJECT_ORDER_LABELS), format_func=views.PROJECT_ORDER_LABELS.get,
+                         key="dept_order")
+    search = c2.text_input("查找项目或实施单位", key="dept_search", placeholder="输入项目名称或实施单位名称中的文字")
+    asked = (astuple(f), order, search.strip())
+    if st.session_state.get("dept_asked") != asked:  # a new question starts on page 1
+        st.session_state["dept_asked"] = asked
+        st.session_state["dept_page"] = 1
+    total = common.query("project_page", f, order=order, search=search, limit=1).total
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    st.session_state["dept_page"] = min(max(1, int(st.session_state.get("dept_page", 1))), pages)
+    c3.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, step=1, key="dept_page")
+    page = common.query("project_page", f, order=order, search=search, limit=PAGE_SIZE,
+                        offset=(int(st.session_state["dept_page"]) - 1) * PAGE_SIZE)
+    money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
+    points = st.column_config.NumberColumn(format=fmt.COLUMN_SCORE)
+    st.dataframe(views.project_frame(page.rows, unit), hide_index=True, placeholder=fmt.DASH,
+                 column_config={
+                     "年度": st.column_config.NumberColumn(format="%d"),
+                     "年初预算数": money, "全年预算数": money, "全年执行数": money,
+                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
+                     "自评总分": points, "规则总分": points,
+                     "差额": st.column_config.NumberColumn(format=fmt.COLUMN_SIGNED, help="自评总分 − 规则总分"),
+                     "错误": st.column_config.NumberColumn(format=fmt.COLUMN_COUNT),
+                     "警告": st.column_config.NumberColumn(format=fmt.COLUMN_COUNT),
+                     "评分卡": LINK,
+                 })
+    b1, b2, note = st.columns([1, 1, 6])
+    b1.button("上一页", key="dept_prev", disabled=page.offset == 0, on_click=_turn, args=(-1,))
+    b2.button("下一页", key="dept_next", disabled=page.offset + len(page.rows) >= page.total, on_click=_turn, args=(1,))
+    note.caption(f"{views.page_caption(page.total, page.offset, len(page.rows))}（按{views.PROJECT_ORDER_LABELS[order]}排序）。"
+                 f"金额单位：{unit}。点击“打开评分卡”查看项目的逐项得分与审核发现。")
 
 
 common.start_page("部门总览")
@@ -122,20 +201,30 @@ if table.empty:
     st.warning("没有符合筛选条件的项目，请放宽筛选条件。")
     st.stop()
 
-kpi_tiles(common.query("dept_summary", selected), unit)
+summary = common.query("dept_summary", selected)
+kpi_tiles(summary, unit)
 r1, r2, _ = st.columns([1, 1, 2])
 for place, kind, suffix in ((r1, "pdf", "PDF"), (r2, "xlsx", "Excel")):
     common.report_download(place, f"部门总览（{suffix}）", kind,
                            lambda kind=kind: common.department_report(kind, selected, unit),
                            (selected, unit), f"部门总览.{kind}")
+st.subheader("一览：需要关注的项目")
+glance(selected, summary)
+
+st.subheader("实施单位对比")
+unit_comparison(selected, unit)
+
 st.subheader("图表")
 charts_section(table, selected, unit)
 
 st.subheader("项目列表")
-project_list(table, unit)
+project_list(selected, unit)
 
 years = common.query("summary_by", Filters(department=selected.department, unit=selected.unit,
                                            grade=selected.grade), by="year")
 if len(years.dropna(subset=["year"])) > 1:
     st.subheader("历年对比")
-    st.altair_chart(charts.year_trend(years), width="stretch")
+    left, right = st.columns(2)
+    score_trend, rate_trend = charts.year_trend(years)
+    left.altair_chart(score_trend, width="stretch")
+    right.altair_chart(rate_trend, width="stretch")

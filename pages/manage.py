@@ -43,7 +43,7 @@ def audit_section(store, log) -> None:
     st.caption(f"共 {len(shown)} 条记录" + ("（已筛选）" if len(shown) != len(log) else ""))
     frame = views.audit_frame(shown)
     frame["操作"] = frame["操作"].replace(MORE_ACTION_LABELS)
-    st.dataframe(frame, hide_index=True, column_config={
+    st.dataframe(frame, hide_index=True, placeholder="—", column_config={
         "时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 
@@ -175,11 +175,12 @@ else:
 imports, versions, scores, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "操作日志"])
 
 with imports:
+    st.caption(f"数据库文件：{md_escape(common.db_path())}")  # for administrators; not in the sidebar
     table = store.imports_table()
     if table.empty:
         common.empty_state("查看导入记录")
     else:
-        st.dataframe(views.imports_frame(table), hide_index=True, column_config={
+        st.dataframe(views.imports_frame(table), hide_index=True, placeholder="—", column_config={
             "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
 
 with versions:

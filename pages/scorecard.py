@@ -4,7 +4,6 @@ Deep links: ?year=2021&unit=…&project=… or ?v=<version id>.
 """
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from perfcore import fmt, views
@@ -13,7 +12,7 @@ from perfcore.views import md_escape
 from ui import charts, common
 
 INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "扣分", "得分率", "自评得分",
-                     "评分说明", "偏差原因分析", "状态", "单元格"]
+                     "状态", "评分说明", "偏差原因分析", "单元格"]
 HISTORY_LABELS = {"version_no": "版本", "is_current": "当前版本", "deleted": "已删除", "imported_at": "导入时间",
                   "file_name": "文件", "sheet": "工作表", "user": "导入人", "declared_total": "自评总分",
                   "rule_total": "规则总分", "grade": "等级"}
@@ -35,41 +34,33 @@ def kpi_tiles(card: Scorecard, unit: str) -> None:
                          f"全年预算数 {fmt.money(k.budget, unit, suffix=True)}")
 
 
-def _highlight_deductions(row: pd.Series) -> list[str]:
-    return ["background-color: #fdecea" if (row["扣分"] or 0) > 0 else ""] * len(row)
+def indicator_tables(card: Scorecard, unit: str) -> None:
+    """The indicator table grouped by level 1; rows that lost points highlighted.
 
-
-def indicator_tables(card: Scorecard) -> None:
-    """The indicator table grouped by level 1; rows that lost points highlighted."""
+    A static table (st.table) rather than a grid: 评分说明 and 偏差原因分析 wrap inside the
+    page width instead of being cut or hidden behind a horizontal scroll.
+    """
     table = views.indicator_frame(card)
     summary = views.level1_summary(card)
     ex = card.execution
     st.markdown(f"**{views.EXECUTION_LABEL}**　分值 {fmt.score(ex.weight)} · 规则得分 {fmt.score(ex.score)} · "
-                f"自评得分 {fmt.score(ex.declared)}　（{md_escape(ex.explanation)}）")
-    config = {
-        "分值": st.column_config.NumberColumn(format="%.2f", width="small"),
-        "规则得分": st.column_config.NumberColumn(format="%.2f", width="small"),
-        "自评得分": st.column_config.NumberColumn(format="%.2f", width="small"),
-        "扣分": st.column_config.NumberColumn(format="%.2f", width="small"),
-        "得分率": st.column_config.ProgressColumn("规则得分率", format="percent", min_value=0, max_value=1,
-                                                width="small", help="规则得分 ÷ 分值"),
-        "评分说明": st.column_config.TextColumn(width="medium"),
-        "偏差原因分析": st.column_config.TextColumn(width="medium"),
-    }
+                f"自评得分 {fmt.score(ex.declared)}　（{md_escape(views.execution_line(card, unit))}）")
     for level1, part in table.groupby("一级指标", sort=False):
         line = summary[summary["一级指标"] == level1].iloc[0]
         st.markdown(f"**{md_escape(level1) or '（未填一级指标）'}**　分值 {fmt.score(line['分值'])} · "
                     f"规则得分 {fmt.score(line['规则得分'])} · 自评得分 {fmt.score(line['自评得分'])} · "
                     f"扣分 {fmt.score(line['扣分'])}")
         shown = part[INDICATOR_COLUMNS].reset_index(drop=True)
-        st.dataframe(shown.style.apply(_highlight_deductions, axis=1), hide_index=True, column_config=config)
+        shown["得分率"] = shown["得分率"].map(fmt.percent)
+        common.safe_table(shown, points=("分值", "规则得分", "扣分", "自评得分"),
+                          highlight=list(shown["扣分"].fillna(0) > 0))
     st.altair_chart(charts.level1_scores(summary), width="stretch")
 
 
 def findings(card: Scorecard) -> None:
     if not card.findings:
         st.success("未发现问题。")
-    for severity, title, table in views.findings_by_severity(card.findings):
+    for severity, title, table in views.findings_by_severity(card.findings, card.form):
         with st.expander(f"{title}（{len(table)}）", expanded=severity == "error"):
             common.safe_table(table)
 
@@ -81,7 +72,7 @@ def history(store, card: Scorecard, version_id: int) -> None:
         return
     shown = table.assign(查看=[f"scorecard?v={v}" for v in table["version_id"]])
     shown = shown.rename(columns=HISTORY_LABELS)[[*HISTORY_LABELS.values(), "查看"]]
-    st.dataframe(shown, hide_index=True, column_config={
+    st.dataframe(shown, hide_index=True, placeholder=fmt.DASH, column_config={
         "查看": st.column_config.LinkColumn("查看", display_text="打开此版本"),
         "自评总分": st.column_config.NumberColumn(format="%.2f"),
         "规则总分": st.column_config.NumberColumn(format="%.2f"),
@@ -101,9 +92,10 @@ form, unit = card.form, common.money_unit()
 st.header(md_escape(form.project.value) or "（未填项目名称）", divider="gray")
 st.caption(f"主管部门：{md_escape(form.department.value) or '—'}　实施单位：{md_escape(form.unit.value) or '—'}　"
            f"年度：{common.year_label(form.year)}　来源：{md_escape(form.source.file)} / "
-           f"{md_escape(form.source.sheet)}　评分规则：{md_escape(card.policy)}")
+           f"{md_escape(form.source.sheet)}　评分规则：{md_escape(common.policy_label(card.policy))}")
 common.reading_notice(card)
 common.stale_scores_notice(version_id)
+st.info(views.loss_sentence(card), icon=None)  # where the points went, before any table
 kpi_tiles(card, unit)
 
 d1, d2, d3 = st.columns([1, 1, 2])
@@ -115,11 +107,14 @@ common.report_download(d2, "评分卡（PDF）", "pdf", lambda: common.scorecard
 d3.page_link(common.WHATIF_PAGE, label="用此表做模拟测算", icon=":material/calculate:",
              query_params=common.link_params(form))
 
+st.subheader("绩效指标")
+indicator_tables(card, unit)
+
+st.subheader("审核发现")
+findings(card)
+
 st.subheader(f"项目资金{fmt.money_label(unit)}")
 common.safe_table(views.funds_frame(form, unit))
-
-st.subheader("绩效指标")
-indicator_tables(card)
 
 st.subheader("年度总体目标")
 g1, g2 = st.columns(2)
@@ -127,9 +122,6 @@ with g1:
     common.show_text("预算目标", form.goals.planned.value)
 with g2:
     common.show_text("实际完成情况", form.goals.actual.value)
-
-st.subheader("审核发现")
-findings(card)
 
 st.subheader("版本历史")
 history(store, card, version_id)

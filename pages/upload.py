@@ -132,7 +132,7 @@ attention = views.upload_counts(frame)
 st.caption((f"需要留意：{attention}。" if attention else "")
            + "有问题的排在前面；点击列名可排序，勾选“导入”列选择要保存的表。")
 edited = st.data_editor(
-    frame, key=f"pick_{upload_round}_{mode}", hide_index=True, column_order=views.UPLOAD_COLUMNS,
+    frame, key=f"pick_{upload_round}_{mode}", hide_index=True, column_order=views.UPLOAD_COLUMNS, placeholder="—",
     disabled=[c for c in frame.columns if c != "导入"],
     column_config={
         "导入": st.column_config.CheckboxColumn("导入", help="勾选要保存到数据库的表"),

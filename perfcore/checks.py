@@ -53,7 +53,7 @@ from perfcore.vocab import SEVERITIES
 # change that adds, removes or changes a finding for some form: code, severity, message or
 # cell. It is part of perfcore.scoring.rules_version, stored with every form version, so the
 # app can tell that stored findings were made by older checks and offer a rescore.
-CHECKS_VERSION = "2026.12-1"
+CHECKS_VERSION = "2026.12-2"  # -2: an indicator finding names the cell it points at
 
 
 # Words that show a reason for a budget change / low execution was given.
@@ -80,10 +80,11 @@ def place(cell: str, form: Form) -> str:
     return cell
 
 
-def indicator_label(form: Form, index: int) -> str:
-    """``D17 服务新开办企业数量``: where an indicator sits and what it is called."""
+def indicator_label(form: Form, index: int, cell: str = "") -> str:
+    """``D17 服务新开办企业数量``: where an indicator sits (or ``cell``, the cell a finding is
+    about, e.g. its 年度指标值 E17) and what it is called."""
     ind = form.indicators[index]
-    return " ".join(p for p in (place(ind.cell, form), ind.name or f"第 {index + 1} 个指标") if p)
+    return " ".join(p for p in (place(cell or ind.cell, form), ind.name or f"第 {index + 1} 个指标") if p)
 
 
 @dataclass
@@ -106,8 +107,10 @@ class Context:
     def place(self, cell: str) -> str:
         return place(cell, self.form)
 
-    def about(self, index: int) -> str:
-        return indicator_label(self.form, index)
+    def about(self, index: int, cell: str = "") -> str:
+        """The indicator as a finding names it: the finding's own cell first, so the message and
+        the 单元格 column agree (a 年度指标值 finding said D16 while pointing at E16)."""
+        return indicator_label(self.form, index, cell)
 
     @property
     def money_tolerance(self) -> float:
@@ -168,7 +171,7 @@ def run_checks(
 
 
 def _n(value: float | None) -> str:
-    return fmt.score(value, 6)
+    return fmt.figure(value, 6)
 
 
 def _off(a: float, b: float, tolerance: float) -> bool:
@@ -242,7 +245,8 @@ def score_above_weight(ctx: Context) -> Iterable[Hit]:
     for i, ind, _ in ctx.indicators():
         declared, weight = ind.declared_score.value, ind.weight.value or 0.0
         if declared is not None and declared > weight + tol:
-            yield Hit(f"{ctx.about(i)} 自评得分 {_n(declared)} 高于分值 {_n(weight)}", ind.declared_score.cell or ind.cell, i)
+            cell = ind.declared_score.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} 自评得分 {_n(declared)} 高于分值 {_n(weight)}", cell, i)
 
 
 @check("C02B", "error", "自评总分高于 100")
@@ -385,7 +389,8 @@ def missed_without_reason(ctx: Context) -> Iterable[Hit]:
     for i, ind, a in ctx.indicators():
         if a.status in ("missed", "partly") and is_blank(ind.note.value):
             word = "部分达成" if a.status == "partly" else "未达到目标"
-            yield Hit(f"{ctx.about(i)} {word}（{_versus(a)}），未填写偏差原因分析及改进措施", ind.note.cell or ind.cell, i)
+            cell = ind.note.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} {word}（{_versus(a)}），未填写偏差原因分析及改进措施", cell, i)
 
 
 @check("C09", "error", "自评得分虚高")
@@ -407,8 +412,9 @@ def unexplained_deduction(ctx: Context) -> Iterable[Hit]:
     for i, ind, a in ctx.indicators():
         declared, weight = ind.declared_score.value, ind.weight.value or 0.0
         if a.status == "met" and declared is not None and declared < weight - tol and is_blank(ind.note.value):
-            yield Hit(f"{ctx.about(i)} 已达到目标（{_versus(a)}），自评扣 {_n(weight - declared)} 分但未说明原因",
-                      ind.declared_score.cell or ind.cell, i)
+            cell = ind.declared_score.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} 已达到目标（{_versus(a)}），自评扣 {_n(weight - declared)} 分但未说明原因",
+                      cell, i)
 
 
 @check("C11", "warning", "定性指标得分不在等级区间内")
@@ -419,19 +425,20 @@ def qualitative_band(ctx: Context) -> Iterable[Hit]:
         if a.rule != "qualitative" or band is None or declared is None or weight <= 0:
             continue
         if not band.contains(declared / weight):
-            yield Hit(f"{ctx.about(i)} 定性判定为{band.label}（{_versus(a)}），得分区间 "
+            cell = ind.declared_score.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} 定性判定为{band.label}（{_versus(a)}），得分区间 "
                       f"{_n(ctx.policy.round(weight * band.low))}–{_n(ctx.policy.round(weight * band.high))} 分"
                       f"（{fmt.percent(band.low, 0)}–{fmt.percent(band.high, 0)}），自评得分 {_n(declared)} 不在区间内",
-                      ind.declared_score.cell or ind.cell, i)
+                      cell, i)
 
 
 @check("C12", "info", "大幅超额完成")
 def over_achievement(ctx: Context) -> Iterable[Hit]:
     for i, ind, a in ctx.indicators():
         if a.ratio is not None and a.ratio > ctx.policy.over_achievement_ratio:
-            yield Hit(f"{ctx.about(i)} 实际完成值为目标的 {a.ratio:.2f} 倍（{_versus(a)}），"
-                      f"超过 {_n(ctx.policy.over_achievement_ratio)} 倍，目标可能设置偏低，请复核",
-                      ind.actual.cell or ind.cell, i)
+            cell = ind.actual.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} 实际完成值为目标的 {a.ratio:.2f} 倍（{_versus(a)}），"
+                      f"超过 {_n(ctx.policy.over_achievement_ratio)} 倍，目标可能设置偏低，请复核", cell, i)
 
 
 # --- 13. values that cannot be compared -------------------------------------------------
@@ -445,7 +452,7 @@ def _problem_check(problems: tuple[str, ...], *, target: bool = False) -> Callab
             if a.problem in problems and (ind.weight.value or 0.0) > 0:
                 cell = (ind.target.cell if target else ind.actual.cell) or ind.cell
                 explanation = ctx.card.indicators[i].explanation
-                yield Hit(f"{ctx.about(i)} {explanation}", cell, i)
+                yield Hit(f"{ctx.about(i, cell)} {explanation}", cell, i)
 
     return run
 
@@ -462,8 +469,9 @@ check("C13E", "warning", "年度指标值缺失或无法解析")(
 def text_actual(ctx: Context) -> Iterable[Hit]:
     for i, ind, a in ctx.indicators():
         if a.problem == "text_actual" and (ind.weight.value or 0.0) > 0:
-            yield Hit(f"{ctx.about(i)} 年度指标值“{a.target.raw.strip()}”为数值，实际完成值却填写文字"
-                      f"“{a.actual.raw.strip()}”（{ctx.card.indicators[i].explanation}）", ind.actual.cell or ind.cell, i)
+            cell = ind.actual.cell or ind.cell
+            yield Hit(f"{ctx.about(i, cell)} 年度指标值“{a.target.raw.strip()}”为数值，实际完成值却填写文字"
+                      f"“{a.actual.raw.strip()}”（{ctx.card.indicators[i].explanation}）", cell, i)
 
 
 # --- 14. blank self-scores -------------------------------------------------------------------

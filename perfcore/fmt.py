@@ -1,7 +1,9 @@
-"""Number formatting as finance staff read it: 6,261,700.00 元, 626.17 万元, 99.25%, 92.01 分.
+"""Number formatting as finance staff read it: 6,261,700.00 元, 626.17 万元, 99.25%, 92.01 分, 12 张.
 
 Why: every page shows amounts, rates and scores; one set of pure functions keeps
 them identical everywhere (and testable without Streamlit). None / NaN → "—".
+The rule: amounts with separators and two decimals in the named unit, scores two
+decimals, rates two decimals with %, counts as integers.
 """
 from __future__ import annotations
 
@@ -55,23 +57,53 @@ def percent(fraction: float | None, decimals: int = 2) -> str:
 
 
 def score(points: float | None, decimals: int = 2) -> str:
-    """A score: 92.01 → '92.01', 100 → '100', 6.5 → '6.5'; trailing zeros dropped."""
+    """A score as every page, tile, table and report shows it: 92.01, 100.00, 6.50 (two decimals).
+
+    Why fixed decimals: "98", "98.4" and "98.00" for the same kind of number in one screen
+    read as different precisions (issue 12 item 6).
+    """
     if _missing(points):
         return DASH
-    number = float(points)  # type: ignore[arg-type]
+    number = round(float(points), decimals)  # type: ignore[arg-type]
+    return f"{0.0 if number == 0 else number:.{decimals}f}"
+
+
+def figure(value: float | None, decimals: int = 6) -> str:
+    """A figure inside an arithmetic explanation: no float noise, trailing zeros dropped, no separators
+    (5 × 3146 ÷ 29000 = 0.54; the inputs are printed as the form gives them)."""
+    if _missing(value):
+        return DASH
+    number = float(value)  # type: ignore[arg-type]
     if round(number, decimals) == 0:
         return "0"
     return f"{number:.{decimals}f}".rstrip("0").rstrip(".")
 
 
 def signed(points: float | None, decimals: int = 2) -> str:
-    """A change in points with its sign: +5.99, -0.76, 0; for deltas and differences."""
+    """A change in points with its sign: +5.99, -0.76, 0.00; for deltas and differences."""
     if _missing(points):
         return DASH
     rounded = round(float(points), decimals)  # type: ignore[arg-type]
-    if rounded == 0:
-        return "0"
     return ("+" if rounded > 0 else "") + score(rounded, decimals)
+
+
+def points(value: float | None) -> str:
+    """A score with its unit: '7.99 分'; None → '—'."""
+    text = score(value)
+    return text if text == DASH else f"{text} 分"
+
+
+def count(n: object) -> str:
+    """An integer count with thousands separators: 12345 → '12,345'; None → '—'."""
+    if _missing(n):
+        return DASH
+    return f"{int(float(n)):,}"  # type: ignore[arg-type]
+
+
+# Formats of chart axes and data-table columns (Vega-Lite d3-format / Streamlit printf), one rule.
+AXIS_SCORE, AXIS_RATE, AXIS_MONEY, AXIS_COUNT = ",.2f", ".2%", ",.2f", "d"
+COLUMN_SCORE, COLUMN_SIGNED, COLUMN_MONEY, COLUMN_COUNT = "%.2f", "%+.2f", "accounting", "%d"
+COLUMN_PERCENT = "%.2f%%"  # a table's rate column holds percent (86.18), not the fraction: "86.18%"
 
 
 def money_label(unit: str) -> str:

@@ -50,7 +50,7 @@ def rules_version(policy: Policy = DEFAULT_POLICY) -> str:
 def _n(value: float) -> str:
     """A figure as printed in an explanation: no float noise, no thousands separators
     (memoised: weights and full-mark scores repeat on every form)."""
-    return fmt.score(value, 6)
+    return fmt.figure(value, 6)
 
 
 def _unknown_reason(a: Assessment) -> str:
@@ -113,6 +113,13 @@ def score_indicator(
     )
 
 
+def execution_arithmetic(executed: float | None, budget: float | None, rate: float | None, unit: str = "元") -> str:
+    """The rate's arithmetic with the amounts in a display unit, unit named:
+    "执行率 = 626.17 万元 ÷ 800.00 万元 = 78.27%" (the scorecard shows it in the chosen unit)."""
+    return (f"执行率 = {fmt.money(executed, unit, suffix=True)} ÷ {fmt.money(budget, unit, suffix=True)}"
+            f" = {fmt.percent(rate)}")
+
+
 def score_execution(form: Form, policy: Policy = DEFAULT_POLICY) -> ExecutionScore:
     """Execution score = weight × min(rate, cap), rounded (domain §4)."""
     weight = execution_weight(form, policy)
@@ -126,8 +133,7 @@ def score_execution(form: Form, policy: Policy = DEFAULT_POLICY) -> ExecutionSco
     assert total is not None  # the rate was computed from it
     capped = min(rate, policy.rate_cap)
     score = policy.round(weight * capped)
-    arithmetic = (f"执行率 = {fmt.thousands(total.executed.value)} ÷ {fmt.thousands(total.budget.value)}"
-                  f" = {fmt.percent(rate)}")
+    arithmetic = execution_arithmetic(total.executed.value, total.budget.value, rate)
     if rate > policy.rate_cap:
         tail = f"超过 {fmt.percent(policy.rate_cap, 0)}，按满分计 {_n(score)}"
     elif rate == policy.rate_cap:

@@ -83,7 +83,7 @@ class Value:
         if self.kind != "quantitative" or self.number is None:
             return self.raw
         prefix = (self.op or "") if op else ""
-        return f"{prefix}{fmt.score(self.number, 6)}{self.unit_label}"
+        return f"{prefix}{fmt.figure(self.number, 6)}{self.unit_label}"
 
 
 def normalise_word(text: str) -> str:

@@ -13,9 +13,22 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from perfcore import fmt
+from perfcore.checks import place
+from perfcore.exports.words import code_title
 from perfcore.model import Finding, Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.vocab import COMPLETE, EXECUTION_LABEL, GRADES, NO_YEAR, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
+from perfcore.scoring import execution_arithmetic
+from perfcore.vocab import (
+    COMPLETE,
+    EXECUTION_LABEL,
+    GRADES,
+    NO_DEPARTMENT,
+    NO_YEAR,
+    SEVERITY_LABELS,
+    TO_VERIFY,
+    UNSCORABLE,
+    year_label,
+)
 from perfcore.whatif import Change, WhatIfResult, full_marks_actual
 
 if TYPE_CHECKING:
@@ -60,7 +73,7 @@ def indicator_frame(sc: Scorecard) -> pd.DataFrame:
             "状态": STATUS_LABELS.get(score.status, score.status),
             "评分说明": score.explanation,
             "偏差原因分析": ind.note.value,
-            "单元格": ind.cell,
+            "单元格": place(ind.cell, sc.form),  # as the findings name it (perfcore.checks.place)
         })
     columns = ["序号", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分",
                "自评得分", "扣分", "得分率", "自评得分率", "状态", "评分说明", "偏差原因分析", "单元格"]
@@ -85,20 +98,34 @@ def level1_summary(sc: Scorecard) -> pd.DataFrame:
     return head
 
 
-def findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    """Findings as a table, errors first, then warnings, then remarks."""
+def check_title(code: str) -> str:
+    """A check's Chinese name, the one word pages, charts and reports use for it (the code when unknown)."""
+    return code_title(code) or code
+
+
+def with_check_titles(frame: pd.DataFrame) -> pd.DataFrame:
+    """Store.findings_by_code rows with a ``title`` column (the chart labels findings by name, not code)."""
+    return frame.assign(title=frame["code"].map(check_title))
+
+
+def findings_frame(findings: list[Finding], form: Form | None = None) -> pd.DataFrame:
+    """Findings as a table, errors first, then warnings, then remarks.
+
+    With the ``form``, cells are written as its messages write them (D13 on a sheet named after
+    the project, else 表1!D13), so a message and its 单元格 column read the same.
+    """
     order = list(SEVERITY_LABELS)
     rows = sorted(findings, key=lambda f: (order.index(f.severity) if f.severity in order else len(order), f.cell))
     return pd.DataFrame(
-        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "代码": f.code, "说明": f.message,
-          "单元格": f.cell} for f in rows],
-        columns=["严重程度", "代码", "说明", "单元格"],
+        [{"严重程度": SEVERITY_LABELS.get(f.severity, f.severity), "代码": f.code, "审核项目": check_title(f.code),
+          "说明": f.message, "单元格": place(f.cell, form) if form is not None else f.cell} for f in rows],
+        columns=["严重程度", "代码", "审核项目", "说明", "单元格"],
     )
 
 
-def findings_by_severity(findings: list[Finding]) -> list[tuple[str, str, pd.DataFrame]]:
+def findings_by_severity(findings: list[Finding], form: Form | None = None) -> list[tuple[str, str, pd.DataFrame]]:
     """(severity, Chinese label, table of its findings) for each severity present, errors first."""
-    table = findings_frame(findings)
+    table = findings_frame(findings, form)
     groups = []
     for severity, label in SEVERITY_LABELS.items():
         part = table[table["严重程度"] == label].drop(columns="严重程度").reset_index(drop=True)
@@ -147,6 +174,72 @@ def form_kpis(sc: Scorecard) -> FormKpis:
     return FormKpis(total=sc.total, grade=sc.grade_label, declared=sc.declared_total, difference=sc.difference,
                     rate=sc.execution.rate, initial=initial, budget=budget, executed=executed,
                     cut=budget_change(initial, budget))
+
+
+LOSS_ITEMS = 5  # deductions a one-glance sentence names; the rest are “等 N 项”
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One item that lost points: the indicator (or 预算执行率), its weight, rule score, deduction, why."""
+
+    name: str
+    weight: float
+    score: float | None
+    deduction: float
+    explanation: str
+
+
+def losses(sc: Scorecard) -> list[Loss]:
+    """Items below full marks, largest deduction first (the execution block included)."""
+    items = [Loss(sc.form.indicators[s.index].name or f"第 {s.index + 1} 个指标", s.weight, s.score, s.deduction,
+                  s.explanation) for s in sc.indicators if s.deduction > 0]
+    ex = sc.execution
+    lost = round(ex.weight - (ex.score or 0.0), 2)
+    if lost > 0:
+        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, lost, ex.explanation))
+    return sorted(items, key=lambda item: -item.deduction)
+
+
+def loss_line(sc: Scorecard, n: int | None = None) -> str:
+    """Where the points went: “扣 7.99 分：服务新开办企业数量 −6.24，…” (the first ``n`` items, “等 N 项”).
+
+    The scorecard page, its PDF and its workbook say it in these words."""
+    items = losses(sc)
+    if sc.total is None:
+        return "这张表无法计分：" + "；".join(sc.reading.missing)
+    if not items:
+        return "各项均得满分，未扣分。"
+    shown = items if n is None else items[:n]
+    more = f"，等 {len(items)} 项" if len(shown) < len(items) else ""
+    total = sum(item.deduction for item in items)
+    return f"扣 {fmt.score(total)} 分：" + "，".join(f"{item.name} −{fmt.score(item.deduction)}" for item in shown) + more
+
+
+def loss_sentence(sc: Scorecard, n: int = LOSS_ITEMS) -> str:
+    """Where the points went, in one sentence for the top of a scorecard, after the total and grade.
+
+    "规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。"
+    A form not read completely says 需核实 (provisional total, no grade) or 无法计分 instead.
+    """
+    if sc.total is None or sc.reading.state == UNSCORABLE:
+        return f"{UNSCORABLE}：这张表缺少计分所需的内容，不计规则得分和等级。"
+    head = (f"规则得分 {fmt.points(sc.total)}（{TO_VERIFY}，暂计，不定等级）" if sc.reading.state == TO_VERIFY
+            else f"规则得分 {fmt.points(sc.total)}（{sc.grade_label}）")
+    if not losses(sc):
+        return f"{head}，未扣分。"
+    return f"{head}，{loss_line(sc, n)}。"
+
+
+def execution_line(sc: Scorecard, unit: str = "元") -> str:
+    """The execution block's explanation with its amounts in the display unit (the stored one is in 元)."""
+    ex, total = sc.execution, sc.form.fund("total")
+    if ex.rate is None or total is None:
+        return ex.explanation
+    stored = execution_arithmetic(total.executed.value, total.budget.value, ex.rate)
+    if not ex.explanation.startswith(stored):
+        return ex.explanation
+    return execution_arithmetic(total.executed.value, total.budget.value, ex.rate, unit) + ex.explanation[len(stored):]
 
 
 def funds_frame(form: Form, unit: str = "元") -> pd.DataFrame:
@@ -309,7 +402,7 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "规则总分": table["rule_total"].astype(float),
         "自评总分": table["declared_total"].astype(float),
         "差额": table["difference"].astype(float),
-        "执行率": table["rate"].astype(float),
+        "执行率": table["rate"].astype(float) * 100,  # in %, shown "86.18%" (fmt.COLUMN_PERCENT)
         "年初预算数": table["initial"].astype(float) / scale,
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
@@ -319,6 +412,70 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "主管部门": table["department"],
         "年度": table["year"],
     })
+
+
+PROJECT_ORDER_LABELS: dict[str, str] = {  # the project list's rankings (Store.project_page orders)
+    "rule_low": "规则得分最低", "gap_wide": "自评差额最大", "rate_low": "执行率最低", "budget_large": "全年预算数最大",
+}
+
+
+def page_caption(total: int, offset: int, shown: int) -> str:
+    """“共 1,234 个项目，显示第 51–100 个” (or that nothing matches)."""
+    if not total or not shown:
+        return f"共 {fmt.count(total)} 个项目，本页没有项目。"
+    return f"共 {fmt.count(total)} 个项目，显示第 {fmt.count(offset + 1)}–{fmt.count(offset + shown)} 个"
+
+
+RANKING_LINK_TEXT = r"#(.*)$"  # a ranking's 项目 cell is its scorecard link; the project name shows
+
+
+def ranking_frame(rows: pd.DataFrame, order: str) -> pd.DataFrame:
+    """A one-glance ranking: the project as a link to its scorecard (``scorecard?v=3#项目名``, shown
+    by RANKING_LINK_TEXT as the name), the ranked figure as text, and the unit (three narrow columns)."""
+    figure = {
+        "rule_low": ("规则得分", lambda r: fmt.score(r["rule_total"])),
+        "gap_wide": ("自评 − 规则", lambda r: fmt.signed(r["difference"])),
+        "rate_low": ("执行率", lambda r: fmt.percent(r["rate"])),
+        "budget_large": ("全年预算数（元）", lambda r: fmt.money(r["budget"])),
+    }[order]
+    return pd.DataFrame({
+        "项目": [f"scorecard?v={int(v)}#{p}" for v, p in zip(rows["version_id"], rows["project"])],
+        figure[0]: [figure[1](r) for _, r in rows.iterrows()],
+        "实施单位": rows["unit"],
+    }, columns=["项目", figure[0], "实施单位"])
+
+
+UNIT_COLUMNS = ["主管部门", "实施单位", "自评表数", "全年预算数", "全年执行数", "执行率", "平均规则得分", "扣分合计",
+                "读取完整", "需核实", "无法计分", "错误"]
+
+
+def unit_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
+    """Store.unit_comparison rows with Chinese headers, amounts in the display unit (sortable numbers)."""
+    scale = fmt.MONEY_UNITS[unit]
+    return pd.DataFrame({
+        "主管部门": table["department"].map(lambda d: d or NO_DEPARTMENT),
+        "实施单位": table["unit"],
+        "自评表数": table["n_forms"].astype("int64"),
+        "全年预算数": table["budget"].astype(float) / scale,
+        "全年执行数": table["executed"].astype(float) / scale,
+        "执行率": table["rate"].astype(float) * 100,  # in %
+        "平均规则得分": table["mean_score"].astype(float),
+        "扣分合计": table["deduction"].astype(float),
+        "读取完整": table["n_scored"].astype("int64"),
+        "需核实": table["n_to_verify"].astype("int64"),
+        "无法计分": table["n_unscorable"].astype("int64"),
+        "错误": table["n_errors"].astype("int64"),
+    }, columns=UNIT_COLUMNS)
+
+
+def glance_line(summary: dict) -> str:
+    """The department in one line: forms, grade counts, unread forms, execution rate."""
+    grades = "，".join(f"{g} {summary['grades'].get(g, 0)} 个" for g in GRADES)
+    parts = [f"共 {fmt.count(summary['n_forms'])} 张自评表", f"等级：{grades}",
+             f"{TO_VERIFY} {fmt.count(summary.get('n_to_verify') or 0)} 张",
+             f"{UNSCORABLE} {fmt.count(summary.get('n_unscorable') or 0)} 张",
+             f"部门预算执行率 {fmt.percent(summary.get('rate'))}"]
+    return "；".join(parts) + "。"
 
 
 def unread_line(summary: dict) -> str:

@@ -73,7 +73,7 @@ class WhatIfResult:
 
 
 def _text(value: str | float) -> str:
-    return value if isinstance(value, str) else fmt.score(value, 6)
+    return value if isinstance(value, str) else fmt.figure(value, 6)
 
 
 def _number(change: Change) -> float:
@@ -84,7 +84,7 @@ def _number(change: Change) -> float:
 
 
 def _set(num: Num, value: float) -> Num:
-    return Num(value, fmt.score(value, 6), num.cell)
+    return Num(value, fmt.figure(value, 6), num.cell)
 
 
 def _sub_rows_add_up(form: Form, column: str) -> bool:

@@ -8,10 +8,34 @@ import pyarrow as pa
 import pytest
 from apphelp import open_page, seed, texts
 
-from perfcore.model import Num
+from perfcore.model import Num, Text
 from perfcore.samples import load_seed_forms
 from perfcore.store import Filters
 from perfcore.writer import write_forms
+
+ENGLISH = ("Upload", "per file", "Choose an option", "Select all", "Show data", "Download as", "Copy Vega",
+           "Fullscreen", "Search", "Record screen", "Made with Streamlit", "None", "mof-2020")
+
+
+GLANCE_FIGURES = {"规则得分": "glance_rule_low", "自评 − 规则": "glance_gap_wide", "执行率": "glance_rate_low"}
+
+
+def _name(table) -> str:
+    """Which of the page's tables this is, by its columns."""
+    if "差额" in table:
+        return "dept_projects"
+    if "扣分合计" in table:
+        return "dept_units"
+    return GLANCE_FIGURES.get(table.columns[1], "?")
+
+
+def frames(at) -> dict:
+    """The page's tables by name (dept_projects, dept_units, glance_rule_low, ...)."""
+    return {_name(d.value): d.value for d in at.dataframe}
+
+
+def project_list(at):
+    return frames(at)["dept_projects"]
 
 
 def test_empty_database_links_to_upload(app_db):
@@ -27,14 +51,15 @@ def test_seed_kpis_charts_and_project_links(app_db):
     assert metrics["全年预算数（元）"] == "8,674,673.42"
     assert metrics["预算执行率（对全年预算）"] == "100.00%"
     assert metrics["预算执行率（对年初预算）"] == "63.39%"
-    assert metrics["平均规则得分"] == "98.4"
+    assert metrics["平均规则得分"] == "98.40"
     assert metrics["等级 优 / 良 / 中 / 差"] == "5 / 0 / 0 / 0"
     specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     titles = [s.get("title") or s.get("layer", [{}])[0].get("title") for s in specs]
     assert "各项目预算执行率（虚线 = 90%）" in json.dumps(specs, ensure_ascii=False)
     assert len(specs) == 6, titles
-    table = at.dataframe[0].value
+    table = project_list(at)
     assert len(table) == 5 and table["评分卡"].str.startswith("scorecard?v=").all()
+    assert table["项目"].iloc[0] == "窗口业务管理"  # 规则得分最低 first: the one project below 100
     window = table[table["项目"] == "窗口业务管理"].iloc[0]
     assert window["规则总分"] == 92.01 and window["差额"] == 5.99
 
@@ -49,7 +74,7 @@ def test_filters_and_money_unit(app_db):
     at.run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["全年预算数（万元）"] == "867.47"
-    assert at.dataframe[0].value["全年预算数"].sum() == pytest.approx(867.467342)
+    assert project_list(at)["全年预算数"].sum() == pytest.approx(867.467342)
 
 
 def test_multi_year_comparison_when_two_years_stored(app_db, tmp_path):
@@ -66,11 +91,14 @@ def test_multi_year_comparison_when_two_years_stored(app_db, tmp_path):
     assert at.selectbox(key="dept_year").value == 2022
     assert {m.label: m.value for m in at.metric}["预算执行率（对全年预算）"] == "80.00%"
     assert "历年对比" in texts(at)
-    trend = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
-    assert "历年平均规则得分" in json.dumps(trend, ensure_ascii=False)
+    score_trend, rate_trend = (json.loads(c.proto.spec) for c in at.get("vega_lite_chart")[-2:])
+    assert score_trend["title"] == "历年平均规则得分" and rate_trend["title"] == "历年预算执行率（对全年预算）"
+    # a padded scale: 96.40 → 98.40 is drawn on 90–100, not as a cliff between the two values
+    assert score_trend["encoding"]["y"]["scale"]["domain"] == [90.0, 100]
+    assert rate_trend["encoding"]["y"]["scale"]["domain"] == [0, 1.0]
 
 
-def test_a_large_selection_charts_the_projects_that_matter_and_lists_them_all(app_db):
+def test_a_large_selection_charts_the_projects_that_matter_and_pages_the_list(app_db):
     from perfcore.store import Store
     from perfcore.synth import store_forms
 
@@ -78,7 +106,7 @@ def test_a_large_selection_charts_the_projects_that_matter_and_lists_them_all(ap
         store_forms(store, 200)  # five years × 40 projects
         newest = store.forms_table(Filters(year=int(store.forms_table()["year"].max())))
     at = open_page("department")
-    assert len(at.dataframe[0].value) == len(newest) == 40
+    assert len(project_list(at)) == len(newest) == 40
     notes = [c.value for c in at.caption if "图中为" in c.value]
     assert notes == [
         "共 40 个项目，图中为执行率最低的 30 个；完整名单见下方项目列表。",
@@ -106,10 +134,71 @@ def test_forms_without_a_year_or_department_can_be_chosen(app_db):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["项目数"] == "5" and metrics["预算执行率（对全年预算）"] == "80.00%"
     assert "未填年度" not in texts(at).replace("“未填年度”", "")  # no notice about the ones on screen
-    assert at.dataframe[0].value["年度"].isna().all()
+    assert project_list(at)["年度"].isna().all()
     assert at.multiselect(key="dept_department").options == ["未填主管部门"]
     at.selectbox(key="dept_year").select("全部年度").run()
     assert at.multiselect(key="dept_department").options == ["上海市松江区行政服务中心", "未填主管部门"]
     at.multiselect(key="dept_department").select("未填主管部门").run()
     assert {m.label: m.value for m in at.metric}["预算执行率（对全年预算）"] == "80.00%"
-    assert len(at.dataframe[0].value) == 5
+    assert len(project_list(at)) == 5
+
+
+def test_one_glance_rankings_and_state_line(app_db):
+    seed(app_db)
+    at = open_page("department")
+    shown = frames(at)
+    lowest = shown["glance_rule_low"]
+    assert list(lowest.columns) == ["项目", "规则得分", "实施单位"]
+    assert lowest.iloc[0]["项目"].endswith("#窗口业务管理") and lowest.iloc[0]["规则得分"] == "92.01"
+    assert lowest.iloc[0]["项目"].startswith("scorecard?v=")
+    assert shown["glance_gap_wide"].iloc[0]["自评 − 规则"] == "+5.99"
+    assert len(shown["glance_rate_low"]) == 5
+    page = texts(at)
+    assert ("共 5 张自评表；等级：优 5 个，良 0 个，中 0 个，差 0 个；需核实 0 张；无法计分 0 张；部门预算执行率 100.00%。"
+            in page)
+    assert not [w for w in ENGLISH if w in page]
+    assert at.multiselect(key="dept_unit").proto.placeholder == "全部实施单位"
+
+
+def test_units_side_by_side(app_db):
+    seed(app_db)
+    seed(app_db, unit=Text("另一实施单位"), spent=0.5)
+    at = open_page("department")
+    units = frames(at)["dept_units"].set_index("实施单位")
+    assert list(units.index) == ["另一实施单位", "上海市松江区行政服务中心"]  # lowest mean score first
+    other, seeded = units.loc["另一实施单位"], units.loc["上海市松江区行政服务中心"]
+    assert other["自评表数"] == seeded["自评表数"] == 5
+    assert other["执行率"] == pytest.approx(50.0) and seeded["执行率"] == pytest.approx(100.0)  # in %
+    assert seeded["平均规则得分"] == pytest.approx(98.402) and seeded["扣分合计"] == pytest.approx(7.99)
+    assert other["平均规则得分"] == pytest.approx(seeded["平均规则得分"] - 5 * 10 * 0.5 / 5)  # execution 10 → 5 each
+    assert other["扣分合计"] == pytest.approx(7.99 + 25)
+    assert other["需核实"] == 0 and other["读取完整"] == 5
+
+
+def test_project_list_ranks_searches_and_pages_in_sql(app_db):
+    from perfcore.store import Store
+    from perfcore.synth import store_forms
+
+    with Store(app_db) as store:
+        store_forms(store, 300)  # five years × 60 projects
+        newest = store.forms_table(Filters(year=int(store.forms_table()["year"].max())))
+    assert len(newest) == 60
+    at = open_page("department")
+    first = project_list(at)
+    assert len(first) == 50
+    scored = newest[newest["reading_state"].fillna("完整") == "完整"]
+    assert first["规则总分"].iloc[0] == pytest.approx(scored["rule_total"].min())  # lowest-scoring first
+    assert list(first["规则总分"].iloc[:len(scored)].dropna()) == sorted(first["规则总分"].iloc[:len(scored)].dropna())
+    assert any(c.value.startswith("共 60 个项目，显示第 1–50 个") for c in at.caption)
+    at.button(key="dept_next").click().run()
+    assert len(project_list(at)) == 10
+    assert any(c.value.startswith("共 60 个项目，显示第 51–60 个") for c in at.caption)
+    at.selectbox(key="dept_order").select("budget_large").run()  # a new ranking starts on page 1
+    ranked = project_list(at)
+    assert ranked["全年预算数"].iloc[0] == pytest.approx(newest["budget"].max())
+    assert any(c.value.startswith("共 60 个项目，显示第 1–50 个") for c in at.caption)
+    name = newest.sort_values("project")["project"].iloc[0]
+    at.text_input(key="dept_search").input(name).run()
+    found = project_list(at)
+    assert set(found["项目"]) == set(newest[newest["project"].str.contains(name, regex=False)
+                                          | newest["unit"].str.contains(name, regex=False)]["project"])

@@ -21,17 +21,18 @@ def test_deep_link_shows_rule_total_deductions_and_findings(app_db):
     at = open_page("scorecard", WINDOW)
     assert at.selectbox(key="project").value == "窗口业务管理"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["规则得分"] == "92.01" and metrics["等级"] == "优" and metrics["自评得分"] == "98"
+    assert metrics["规则得分"] == "92.01" and metrics["等级"] == "优" and metrics["自评得分"] == "98.00"
     assert metrics["预算执行率"] == "100.00%"
     assert metrics["年中预算调整"] == "-77.69%"  # 3,596,500.00 → 802,257.18
     # indicator tables: the two missed quantity targets lost 6.24 and 1.75 points
-    frames = [d.value for d in at.dataframe]
-    deducted = {r["三级指标"]: r["扣分"] for f in frames if "扣分" in f for r in f.to_dict("records") if r["扣分"] > 0}
-    assert sorted(deducted.values()) == [1.75, 6.24]
+    frames = [t.value for t in at.table]
+    deducted = {r["三级指标"]: unescape(r["扣分"]) for f in frames if "扣分" in f for r in f.to_dict("records")
+                if unescape(r["扣分"]) != "0.00"}
+    assert sorted(deducted.values()) == ["1.75", "6.24"]
     page = texts(at)
     assert "错误（2）" in page  # the two inflation findings, expanded, with their cells
     inflation = [t.value for t in at.table if "代码" in t.value and t.value["代码"].eq("C09").any()][0]
-    assert all(unescape(c).startswith("窗口业务管理!D") for c in inflation["单元格"])
+    assert [unescape(c) for c in inflation["单元格"]] == ["D13", "D14"]  # as the messages name them
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载评分表（Excel）"]  # the PDF is built when asked (tests/test_exports.py)
 
@@ -45,14 +46,41 @@ def test_version_link_and_money_unit_switch(app_db):
         store.close()
     at = open_page("scorecard", {"v": str(version)})
     assert at.selectbox(key="project").value == "业务培训"
-    funds = at.table[0].value
+    funds = _funds(at)
     assert unescape(funds.iloc[0]["年初预算数"]) == "18,000.00"
     # AppTest drops the sidebar's elements after switch_page (the widget still runs): set its state
     at.session_state["money_unit"] = "万元"
     at.run()
-    funds = at.table[0].value
+    funds = _funds(at)
     assert unescape(funds.iloc[0]["年初预算数"]) == "1.80"
     assert "项目资金（万元）" in texts(at)
+    # the execution arithmetic follows the unit and names it
+    assert "执行率 = 0.80 万元 ÷ 0.80 万元 = 100.00%" in texts(at)
+
+
+def _funds(at):
+    return next(t.value for t in at.table if "年初预算数" in t.value)
+
+
+ENGLISH = ("Upload", "per file", "Choose an option", "Select all", "Show data", "Download as", "Copy Vega",
+           "Fullscreen", "Search", "Print", "Record screen", "Made with Streamlit", "None", "mof-2020")
+
+
+def test_top_of_the_page_says_where_the_points_went(app_db):
+    seed(app_db)
+    at = open_page("scorecard", WINDOW)
+    sentence = at.info[0].value
+    assert sentence == "规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。"
+    page = texts(at)
+    assert "评分规则：财预〔2020〕10号（上海两位小数）" in page
+    # scores with two decimals in tiles and tables alike; no English, no "None"
+    assert {m.label: m.value for m in at.metric}["自评得分"] == "98.00"
+    cells = "\n".join(t.value.astype(str).to_csv() for t in at.table)
+    assert not [w for w in ENGLISH if w in page or w in cells]
+    # the indicator table wraps (st.table): 评分说明 and 偏差原因分析 are whole, nothing in a scrolled grid
+    indicators = next(t.value for t in at.table if "评分说明" in t.value)
+    assert list(indicators.columns)[-3:] == ["评分说明", "偏差原因分析", "单元格"]
+    assert "未达标：7 × 3146 ÷ 29000 = 0.76" in [unescape(x) for x in indicators["评分说明"]]
 
 
 def _two_years(db) -> None:

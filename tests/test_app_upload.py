@@ -223,7 +223,7 @@ def test_ticking_modes_and_picking_a_row_show_its_findings(app_db):
     training = next(n for n, label in enumerate(picker.options) if label.endswith("业务培训"))
     picker.set_value(training).run()
     page = texts(at)
-    assert "业务培训 · 上海市松江区行政服务中心 · 2021年" in page and "规则 100（优），自评 100" in page
+    assert "业务培训 · 上海市松江区行政服务中心 · 2021年" in page and "规则 100.00（优），自评 100.00" in page
     assert "规则 92.01（优）" not in page  # one form's findings at a time, no expander per form
     assert [e.label for e in at.expander] == ["读取报告：找到了哪些部分、在哪里、缺少什么"]
     assert "表头：" in at.text[0].value and "读取状态：完整" in at.text[0].value

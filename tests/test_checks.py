@@ -110,8 +110,24 @@ def test_messages_name_project_cell_and_figures() -> None:
 
 def test_sheet_is_named_when_it_differs_from_the_project() -> None:
     card = score_form(make_form(with_row(0, actual=""), sheet="自评表"))
-    assert card.findings[0].message == "测试项目：自评表!D13 服务企业数量 实际完成值缺失，无法计分"
+    assert card.findings[0].message == "测试项目：自评表!F13 服务企业数量 实际完成值缺失，无法计分"
     assert card.findings[0].cell == "自评表!F13"
+
+
+@pytest.mark.parametrize("row", [
+    with_row(0, target="很多"),                       # C13E: the 年度指标值 cell (E13), not the name cell D13
+    with_row(0, actual=""),                           # C13A: 实际完成值 (F13)
+    with_row(0, actual="50家", declared=3),           # C08: 偏差原因分析 left blank
+    with_row(0, declared=30),                         # C01: 自评得分 above the weight (H13)
+])
+def test_an_indicator_finding_names_the_cell_of_its_cell_column(row) -> None:
+    """A finding said D16 while its 单元格 column said E16: the message now names the cell it points at."""
+    card = score_form(make_form(row, sheet="自评表"))
+    indicator_findings = [f for f in card.findings if f.indicator is not None]
+    assert indicator_findings
+    for f in indicator_findings:
+        assert f.message.split("：", 1)[1].startswith(f"{f.cell} "), (f.code, f.cell, f.message)
+        assert not f.cell.endswith("!D13") or f.code == "C09", f
 
 
 def test_disabled_checks_and_provincial_additions() -> None:

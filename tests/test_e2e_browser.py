@@ -210,7 +210,7 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     rule_total = _metric(page, "规则得分")
     rule_total.wait_for()
     assert rule_total.inner_text() == "92.01"
-    assert _metric(page, "自评得分").inner_text() == "98"
+    assert _metric(page, "自评得分").inner_text() == "98.00"
     _shot(page, "04-scorecard")
 
     _open(page, f"{server}/whatif?{urlencode(WINDOW)}", "模拟测算")

@@ -48,13 +48,25 @@ def test_percent_two_decimals(fraction, expected):
 
 @pytest.mark.parametrize(
     ("points", "expected"),
-    [(92.01, "92.01"), (100.0, "100"), (6.5, "6.5"), (0.759, "0.76"), (-0.001, "0"), (None, "—"), ("x", "—")],
+    [(92.01, "92.01"), (100.0, "100.00"), (6.5, "6.50"), (0.759, "0.76"), (-0.001, "0.00"), (98, "98.00"),
+     (None, "—"), ("x", "—")],
 )
-def test_score_drops_trailing_zeros(points, expected):
+def test_score_has_two_decimals_everywhere(points, expected):
     assert fmt.score(points) == expected
 
 
-@pytest.mark.parametrize(("points", "expected"), [(5.99, "+5.99"), (-0.76, "-0.76"), (0.001, "0"), (None, "—")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(29000.0, "29000"), (0.54, "0.54"), (1 / 3, "0.333333"), (-1e-9, "0"), (None, "—")])
+def test_figure_in_explanations_has_no_float_noise(value, expected):
+    assert fmt.figure(value) == expected
+
+
+def test_points_and_counts():
+    assert fmt.points(7.99) == "7.99 分" and fmt.points(None) == "—"
+    assert fmt.count(12345) == "12,345" and fmt.count(3.0) == "3" and fmt.count(None) == "—"
+
+
+@pytest.mark.parametrize(("points", "expected"), [(5.99, "+5.99"), (-0.76, "-0.76"), (0.001, "0.00"), (None, "—")])
 def test_signed_delta(points, expected):
     assert fmt.signed(points) == expected
 

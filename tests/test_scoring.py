@@ -95,13 +95,13 @@ def test_declared_score_is_carried() -> None:
 def test_execution_uses_full_year_budget_not_initial() -> None:
     e = score_execution(make_form(initial=200000, budget=100000, executed=100000))
     assert (e.weight, e.rate, e.score) == (10, 1.0, 10)
-    assert e.explanation == "执行率 = 100,000.00 ÷ 100,000.00 = 100.00%，得满分 10"
+    assert e.explanation == "执行率 = 100,000.00 元 ÷ 100,000.00 元 = 100.00%，得满分 10"
 
 
 def test_execution_partial_and_rounded() -> None:
     e = score_execution(make_form(budget=100000, executed=85123.4))
     assert e.score == 8.51
-    assert e.explanation == "执行率 = 85,123.40 ÷ 100,000.00 = 85.12%，得分 10 × 85.12% = 8.51"
+    assert e.explanation == "执行率 = 85,123.40 元 ÷ 100,000.00 元 = 85.12%，得分 10 × 85.12% = 8.51"
 
 
 def test_execution_above_100_scores_full() -> None:

@@ -5,12 +5,22 @@ scripts lets tests read their Vega-Lite specs and keeps the pages short.
 """
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
+from perfcore import fmt
+
 RULE_COLOR = "#1f5fa8"
 DECLARED_COLOR = "#e08a1e"
-LOSS_COLOR = "#c0392b"
+LOSS_COLOR = "#c0392b"  # red means points lost or a problem (扣分, 错误), nothing else
+MARK_COLOR = "#555555"  # reference lines (the 90% line)
+# Axis formats, one rule (perfcore.fmt): scores and amounts two decimals, rates two decimals with %,
+# counts integers on whole-number ticks.
+SCORE_AXIS = alt.Axis(format=fmt.AXIS_SCORE)
+RATE_AXIS = alt.Axis(format=fmt.AXIS_RATE)
+COUNT_AXIS = alt.Axis(format=fmt.AXIS_COUNT, tickMinStep=1)
 GRADE_COLORS = {"优": "#2e7d32", "良": "#1f5fa8", "中": "#e08a1e", "差": "#c0392b"}
 LABEL_LIMIT = 220  # px of a category label before it is cut with “…”
 _HEIGHT_PER_ROW = 34
@@ -30,7 +40,7 @@ def level1_scores(summary: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
-            x=alt.X("分:Q", title="分", stack="zero"),
+            x=alt.X("分:Q", title="分", stack="zero", axis=SCORE_AXIS),
             color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[RULE_COLOR, LOSS_COLOR]),
                             legend=alt.Legend(title=None)),
             order=alt.Order("类别:N", sort="descending"),
@@ -41,41 +51,54 @@ def level1_scores(summary: pd.DataFrame) -> alt.Chart:
 
 
 def rate_by_project(table: pd.DataFrame) -> alt.Chart:
-    """Execution rate (spent / full-year budget) per project (views.with_labels rows), 90% line marked."""
-    data = table.assign(执行率=table["rate"].astype(float))
+    """Execution rate (spent / full-year budget) per project (views.with_labels rows), 90% line marked.
+
+    Projects whose rate cannot be computed (no budget or no spending figure) get no empty
+    bar: they are left out and counted in the title.
+    """
+    data = table.dropna(subset=["rate"]).assign(执行率=lambda d: d["rate"].astype(float))
+    missing = len(table) - len(data)
     bars = (
         alt.Chart(data)
         .mark_bar(color=RULE_COLOR)
         .encode(
             y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("执行率:Q", axis=alt.Axis(format="%"), title="预算执行率（全年执行数 ÷ 全年预算数）"),
+            x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）",
+                    scale=alt.Scale(domain=[0, max(1.0, float(data["执行率"].max()) if len(data) else 1.0)])),
             tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
-                     alt.Tooltip("执行率:Q", format=".2%")],
+                     alt.Tooltip("执行率:Q", format=fmt.AXIS_RATE)],
         )
     )
-    line = alt.Chart(pd.DataFrame({"x": [0.9]})).mark_rule(color=LOSS_COLOR, strokeDash=[4, 3]).encode(x="x:Q")
-    return (bars + line).properties(height=_height(len(data)), title="各项目预算执行率（虚线 = 90%）")
+    line = alt.Chart(pd.DataFrame({"x": [0.9]})).mark_rule(color=MARK_COLOR, strokeDash=[4, 3]).encode(x="x:Q")
+    title = "各项目预算执行率（虚线 = 90%）" + (f"；{missing} 个项目无法计算执行率，未画出" if missing else "")
+    return (bars + line).properties(height=_height(len(data)), title=title)
 
 
 def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart:
-    """年初预算数 / 全年预算数 / 全年执行数 side by side per project, in the display unit."""
+    """年初预算数 / 全年预算数 / 全年执行数 side by side per project, in the display unit.
+
+    Every bar carries its amount as a label: beside 8,000,000 元 a 7,980 元 bar is a sliver,
+    and the label keeps it readable.
+    """
     names = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
     long = table.melt(id_vars=["label"], value_vars=list(names), var_name="k", value_name="yuan")
     long = long.assign(口径=long["k"].map(names), 金额=long["yuan"].astype(float) / scale)
-    return (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            yOffset=alt.YOffset("口径:N", sort=list(names.values())),
-            x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=",.0f")),
-            color=alt.Color("口径:N", sort=list(names.values()),
-                            scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),
-                            legend=alt.Legend(title=None)),
-            tooltip=[alt.Tooltip("label:N", title="项目"), "口径:N", alt.Tooltip("金额:Q", format=",.2f")],
-        )
-        .properties(height=_height(len(table) * 2), title=f"年初预算、全年预算与执行（{unit}）")
+    long = long.assign(文字=long["金额"].map(lambda v: "" if pd.isna(v) else fmt.thousands(v)))
+    base = alt.Chart(long).encode(
+        y=alt.Y("label:N", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        yOffset=alt.YOffset("口径:N", sort=list(names.values())),
+        x=alt.X("金额:Q", title=f"金额（{unit}）", axis=alt.Axis(format=fmt.AXIS_MONEY, tickCount=4),
+                scale=alt.Scale(domainMin=0, nice=True)),
     )
+    bars = base.mark_bar().encode(
+        color=alt.Color("口径:N", sort=list(names.values()), scale=alt.Scale(range=["#9aa5b1", RULE_COLOR, "#2e7d32"]),
+                        legend=alt.Legend(title=None, orient="top")),
+        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("口径:N", title="口径"),
+                 alt.Tooltip("金额:Q", title=f"金额（{unit}）", format=fmt.AXIS_MONEY)],
+    )
+    labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(text="文字:N")
+    return (bars + labels).properties(height=_height(len(table) * 2),
+                                      title=f"年初预算、全年预算与执行（{unit}，条末为金额）")
 
 
 def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
@@ -86,10 +109,10 @@ def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("level1:N", title="一级指标", sort="-y", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("扣分:Q", title="扣分合计"),
+            y=alt.Y("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS),
             color=alt.Color("level2:N", title="二级指标", legend=alt.Legend(orient="right")),
             tooltip=[alt.Tooltip("level1:N", title="一级指标"), alt.Tooltip("level2:N", title="二级指标"),
-                     alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
+                     alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数", format="d")],
         )
         .properties(height=280, title="扣分构成（按一级 / 二级指标）")
     )
@@ -104,7 +127,7 @@ def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
         .mark_bar(color=LOSS_COLOR)
         .encode(
             y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("扣分:Q", title="扣分合计"),
+            x=alt.X("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS),
             tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
                      alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
         )
@@ -121,7 +144,7 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
     tooltip = [alt.Tooltip("label:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
                alt.Tooltip("规则:Q", format=".2f"), alt.Tooltip("difference:Q", title="差额", format="+.2f")]
     gap = base.mark_rule(color="#888", strokeWidth=2).encode(
-        x=alt.X("规则:Q", title="总分", scale=alt.Scale(zero=False, padding=12)), x2="自评:Q")
+        x=alt.X("规则:Q", title="总分", axis=SCORE_AXIS, scale=alt.Scale(zero=False, padding=12)), x2="自评:Q")
     rule = base.mark_point(filled=True, size=90, color=RULE_COLOR).encode(x="规则:Q", tooltip=tooltip)
     declared = base.mark_point(filled=True, size=90, shape="diamond", color=DECLARED_COLOR).encode(
         x="自评:Q", tooltip=tooltip)
@@ -130,42 +153,57 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
 
 
 def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
-    """Number of findings per check code, coloured by severity."""
-    data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]))
+    """Number of findings per check, named by its Chinese title (column ``title``), coloured by severity."""
+    data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]),
+                        审核项目=frame["title"] if "title" in frame else frame["code"])
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("code:N", sort="-x", title="审核代码"),
-            x=alt.X("n:Q", title="条数"),
+            y=alt.Y("审核项目:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+            x=alt.X("n:Q", title="条数", axis=COUNT_AXIS),
             color=alt.Color("严重程度:N", scale=alt.Scale(domain=list(labels.values()),
                                                        range=[LOSS_COLOR, DECLARED_COLOR, "#9aa5b1"]),
-                            legend=alt.Legend()),
-            tooltip=[alt.Tooltip("code:N", title="代码"), "严重程度:N", alt.Tooltip("n:Q", title="条数"),
-                     alt.Tooltip("n_forms:Q", title="涉及项目数"), alt.Tooltip("example:N", title="示例")],
+                            legend=alt.Legend(title="严重程度", orient="top")),
+            tooltip=[alt.Tooltip("审核项目:N", title="审核项目"), alt.Tooltip("code:N", title="代码"),
+                     alt.Tooltip("严重程度:N", title="严重程度"), alt.Tooltip("n:Q", title="条数", format="d"),
+                     alt.Tooltip("n_forms:Q", title="涉及项目数", format="d"), alt.Tooltip("example:N", title="示例")],
         )
-        .properties(height=_height(len(data)), title="审核发现（按代码）")
+        .properties(height=_height(len(data)), title="审核发现（按审核项目）")
     )
 
 
-def year_trend(frame: pd.DataFrame) -> alt.HConcatChart:
-    """Mean rule score and execution rate per year (Store.summary_by(by="year"))."""
-    data = frame.dropna(subset=["year"]).assign(年度=lambda d: d["year"].astype(int).astype(str))
+def _score_floor(low: float) -> float:
+    """The lower end of a score axis: a multiple of 10 at least 5 points below the lowest score, ≥ 0.
+
+    Why: 98.40 → 98.62 on an axis from 98.4 to 98.62 looks like a cliff; from 90 to 100 it is the
+    small change it is."""
+    return max(0.0, math.floor((low - 5) / 10) * 10) if not math.isnan(low) else 0.0
+
+
+def year_trend(frame: pd.DataFrame) -> tuple[alt.Chart, alt.Chart]:
+    """Mean rule score and execution rate per year (Store.summary_by(by="year")), two full-size charts."""
+    data = frame.dropna(subset=["year"]).assign(年度=lambda d: d["year"].astype(int).astype(str) + "年")
+    scores = data["mean_score"].astype(float)
     score = (
-        alt.Chart(data).mark_line(point=True, color=RULE_COLOR)
-        .encode(x=alt.X("年度:O"), y=alt.Y("mean_score:Q", title="平均规则得分", scale=alt.Scale(zero=False)),
-                tooltip=["年度:O", alt.Tooltip("mean_score:Q", title="平均得分", format=".2f"),
-                         alt.Tooltip("n_forms:Q", title="项目数")])
-        .properties(title="历年平均规则得分", height=220)
+        alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=RULE_COLOR)
+        .encode(x=alt.X("年度:O", title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("mean_score:Q", title="平均规则得分（分）", axis=SCORE_AXIS,
+                        scale=alt.Scale(domain=[_score_floor(float(scores.min())), 100])),
+                tooltip=[alt.Tooltip("年度:O", title="年度"),
+                         alt.Tooltip("mean_score:Q", title="平均规则得分", format=fmt.AXIS_SCORE),
+                         alt.Tooltip("n_forms:Q", title="自评表数", format="d")])
+        .properties(title="历年平均规则得分", height=260)
     )
+    top = max(1.0, float(data["rate"].astype(float).max()) if data["rate"].notna().any() else 1.0)
     rate = (
-        alt.Chart(data).mark_line(point=True, color="#2e7d32")
-        .encode(x=alt.X("年度:O"), y=alt.Y("rate:Q", title="预算执行率", axis=alt.Axis(format="%"),
-                                          scale=alt.Scale(zero=False)),
-                tooltip=["年度:O", alt.Tooltip("rate:Q", title="执行率", format=".2%")])
-        .properties(title="历年预算执行率", height=220)
+        alt.Chart(data.dropna(subset=["rate"])).mark_line(point=alt.OverlayMarkDef(size=70), color="#2e7d32")
+        .encode(x=alt.X("年度:O", title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("rate:Q", title="预算执行率", axis=RATE_AXIS, scale=alt.Scale(domain=[0, top])),
+                tooltip=[alt.Tooltip("年度:O", title="年度"), alt.Tooltip("rate:Q", title="执行率", format=fmt.AXIS_RATE)])
+        .properties(title="历年预算执行率（对全年预算）", height=260)
     )
-    return alt.hconcat(score, rate)
+    return score, rate
 
 
 def whatif_changes(frame: pd.DataFrame) -> alt.Chart:
@@ -176,7 +214,7 @@ def whatif_changes(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             y=alt.Y("三级指标:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("变化:Q", title="得分变化"),
+            x=alt.X("变化:Q", title="得分变化（分）", axis=SCORE_AXIS),
             color=alt.condition(alt.datum.变化 > 0, alt.value("#2e7d32"), alt.value(LOSS_COLOR)),
             tooltip=["三级指标:N", alt.Tooltip("原得分:Q", format=".2f"), alt.Tooltip("新得分:Q", format=".2f"),
                      alt.Tooltip("变化:Q", format="+.2f")],

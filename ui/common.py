@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import astuple
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,9 +19,10 @@ from perfcore.accounts import Account, Permission
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.exports.excel import XLSX_MIME
 from perfcore.exports.pdf import PDF_MIME
+from perfcore.exports.words import policy_label as words_policy_label
 from perfcore.ingest import WorkerPool
 from perfcore.model import Form, Scorecard
-from perfcore.policy import DEFAULT_POLICY, POLICIES
+from perfcore.policy import DEFAULT_POLICY
 from perfcore.scoring import rules_version, score_form
 from perfcore.store import Filters, Store, default_db_path
 from perfcore.views import md_escape
@@ -110,6 +112,15 @@ def app_pages() -> list[st.Page]:
     return pages
 
 
+ICON = Path(__file__).resolve().parent / "icon.png"
+
+
+def page_config() -> None:
+    """Title, local icon and wide layout. The icon is a file the app serves: a ":material/…" page_icon
+    (or a page's icon when none is set) makes the browser fetch the favicon from fonts.gstatic.com."""
+    st.set_page_config(page_title="绩效自评看板", page_icon=str(ICON), layout="wide")
+
+
 def mark_app_started() -> None:
     """Called by app.py: from now on this process runs every page through app.py."""
     global _app_started
@@ -130,6 +141,7 @@ def start_page(title: str, need: Permission = Permission.READ) -> Store:
     to app.py; the page and its query parameters are kept.
     """
     if not _app_started:
+        page_config()  # before st.navigation: else the browser fetches the page's icon as favicon from Google
         st.navigation(app_pages(), position="hidden")
         st.rerun()
     if mode() == ANONYMOUS:
@@ -264,8 +276,8 @@ def _scored_by(db: str, version_id: int) -> tuple[str | None, str | None]:
 
 
 def policy_label(name: str) -> str:
-    """A policy's Chinese label (its name when the app does not know it)."""
-    return POLICIES[name].label if name in POLICIES else (name or "未记录")
+    """A policy's Chinese label (perfcore.exports.words.policy_label: one wording in the app and the reports)."""
+    return words_policy_label(name)
 
 
 def stale_scores_notice(version_id: int | None = None) -> None:
@@ -371,8 +383,37 @@ def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes]
 # --- sidebar and small widgets --------------------------------------------------------
 
 
+# Streamlit built-ins without Chinese text (1.67 offers no option for these): the element
+# toolbar of charts and tables (Show data / Download as PNG / Copy Vega-Lite spec / Search /
+# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts are
+# replaced with Chinese ones. The main menu is off in .streamlit/config.toml (toolbarMode).
+_CHINESE_ONLY_CSS = """
+<style>
+[data-testid="stElementToolbar"] { display: none !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzoneInstructions"] small { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after {
+  content: "把文件拖到这里，或点击“选择文件”；每个文件不超过 %(mb)s MB（XLSX、XLSM、XLS、ODS）";
+  font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);
+}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"] [data-testid="stMarkdownContainer"] {
+  display: none;
+}
+[data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
+</style>
+"""
+
+
+def chinese_only() -> None:
+    """Hide or replace the English texts of Streamlit's built-ins (called by app.py on every run)."""
+    st.html(_CHINESE_ONLY_CSS % {"mb": st.get_option("server.maxUploadSize")})
+
+
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in."""
+    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in.
+
+    The database file is not named here (a leader has no use for a server path; 数据管理 shows it).
+    """
     from ui import auth
 
     with st.sidebar:
@@ -382,7 +423,6 @@ def sidebar() -> None:
             return
         st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
                              key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
-        st.caption(f"数据库：{md_escape(db_path())}")
 
 
 def money_unit() -> str:
@@ -406,17 +446,27 @@ def show_text(label: str, value: str) -> None:
     st.markdown(md_escape(value) if value.strip() else "（未填写）")
 
 
-def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = ()) -> None:
-    """A small static table; st.table renders markdown in cells, so form text is escaped first.
+LOST_ROW = "background-color: #fdecea"  # a row that lost points (the one highlight colour)
 
-    ``points`` columns are shown as scores (92.01, 7, 1.75).
+
+def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = (), highlight: list[bool] | None = None) -> None:
+    """A static table; st.table renders markdown in cells, so form text is escaped first.
+
+    ``points`` columns are shown as scores (92.01, 7.00, 1.75); missing values as “—”, never
+    “None”; ``highlight``: per row, whether it lost points (shaded).
     """
     shown = frame.copy()
     for column in points:
         shown[column] = shown[column].map(fmt.score)
     for column in shown.columns:
         if not pd.api.types.is_numeric_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else v)
+            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else
+                                              (fmt.DASH if v is None or v is pd.NA or v != v else v))
+    if highlight is not None and any(highlight):
+        marks = list(highlight)
+        st.table(shown.style.apply(lambda row: [LOST_ROW if marks[row.name] else ""] * len(row), axis=1),
+                 hide_index=True)
+        return
     st.table(shown, hide_index=True)
 
 

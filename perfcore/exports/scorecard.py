@@ -6,52 +6,18 @@ indicator table is for the reviewer and gets a landscape page of its own.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
 from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
-from perfcore.exports.words import code_title, points, policy_label, signed_points
+from perfcore.exports.words import points, policy_label, signed_points
 from perfcore.model import Scorecard
+from perfcore.views import Loss, loss_line, losses  # noqa: F401  (the report's names for them)
 from perfcore.vocab import EXECUTION_LABEL, year_label
 
 REPORT_TITLE = "项目绩效自评评分卡"
-
-
-@dataclass(frozen=True)
-class Loss:
-    """One item that lost points: the indicator (or 预算执行率), its weight, rule score, deduction, why."""
-
-    name: str
-    weight: float
-    score: float | None
-    deduction: float
-    explanation: str
-
-
-def losses(sc: Scorecard) -> list[Loss]:
-    """Items below full marks, largest deduction first (the execution block included)."""
-    items = [Loss(sc.form.indicators[s.index].name, s.weight, s.score, s.deduction, s.explanation)
-             for s in sc.indicators if s.deduction > 0]
-    ex = sc.execution
-    lost = round(ex.weight - (ex.score or 0.0), 2)
-    if lost > 0:
-        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, lost, ex.explanation))
-    return sorted(items, key=lambda item: -item.deduction)
-
-
-def loss_line(sc: Scorecard) -> str:
-    """Where the points went in one sentence: “扣 7.99 分：服务新开办企业数量 −6.24，…”."""
-    items = losses(sc)
-    if sc.total is None:
-        return "这张表无法计分：" + "；".join(sc.reading.missing)
-    if not items:
-        return "各项均得满分，未扣分。"
-    total = sum(item.deduction for item in items)
-    return f"扣 {points(total)} 分：" + "，".join(f"{item.name} −{points(item.deduction)}" for item in items)
 
 
 def _header(sc: Scorecard) -> str:
@@ -129,9 +95,7 @@ def _indicators(sc: Scorecard) -> str:
 
 def findings_table(sc: Scorecard) -> pd.DataFrame:
     """The review findings, errors first: 严重程度 (in Chinese), 代码, 审核项目 (the check's name), 说明, 单元格."""
-    frame = views.findings_frame(sc.findings)
-    frame.insert(2, "审核项目", frame["代码"].map(code_title))
-    return frame
+    return views.findings_frame(sc.findings)
 
 
 def _findings(sc: Scorecard) -> str:

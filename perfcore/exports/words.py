@@ -11,16 +11,13 @@ from perfcore.policy import POLICIES
 
 
 def points(value: float | None) -> str:
-    """A score as the reports print it: two decimals (92.01, 100.00); None → "—"."""
-    return fmt.thousands(value, 2)
+    """A score as the reports print it: two decimals (92.01, 100.00); None → "—" (fmt.score, the app's rule)."""
+    return fmt.score(value)
 
 
 def signed_points(value: float | None) -> str:
-    """A difference in points with its sign and two decimals: +5.99, -0.25, 0.00; None → "—"."""
-    if fmt.signed(value) == fmt.DASH:
-        return fmt.DASH
-    rounded = round(float(value), 2)  # type: ignore[arg-type]
-    return "0.00" if rounded == 0 else f"{rounded:+.2f}"
+    """A difference in points with its sign and two decimals: +5.99, -0.25, 0.00; None → "—" (fmt.signed)."""
+    return fmt.signed(value)
 
 
 def policy_label(name: str) -> str:

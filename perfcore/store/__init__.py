@@ -46,7 +46,16 @@ from perfcore.store.api import Store
 from perfcore.store.connection import DEFAULT_DB, LOCKED_MESSAGE, default_db_path
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.migrations import MIGRATIONS, SCHEMA_VERSION
-from perfcore.store.queries import DEDUCTION_GROUPS, EXECUTION_LABEL, GRADES, SCORED, SUMMARY_GROUPS, Filters
+from perfcore.store.queries import (
+    DEDUCTION_GROUPS,
+    EXECUTION_LABEL,
+    GRADES,
+    PROJECT_ORDERS,
+    SCORED,
+    SUMMARY_GROUPS,
+    Filters,
+    ProjectPage,
+)
 from perfcore.store.rescore import RescoreReport
 from perfcore.store.schema import TABLES, schema_sql
 
@@ -57,6 +66,7 @@ __all__ = [
     "GRADES",
     "LOCKED_MESSAGE",
     "MIGRATIONS",
+    "PROJECT_ORDERS",
     "PermissionDenied",
     "SCHEMA_VERSION",
     "SCORED",
@@ -66,6 +76,7 @@ __all__ = [
     "Filters",
     "ImportFile",
     "ImportReport",
+    "ProjectPage",
     "RescoreReport",
     "Store",
     "StoreError",

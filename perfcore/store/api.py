@@ -20,7 +20,7 @@ from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.store import access, accounts, backup, imports, migrations, queries, rescore, scenarios, versions
 from perfcore.store.connection import Database
 from perfcore.store.imports import ImportFile, ImportReport
-from perfcore.store.queries import Filters
+from perfcore.store.queries import Filters, ProjectPage
 from perfcore.store.rescore import RescoreReport
 
 if TYPE_CHECKING:
@@ -124,6 +124,16 @@ class Store:
     def forms_table(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
         """Current forms, one row each, with amounts, totals, grade, reading state and finding counts."""
         return queries.forms_table(self._db, filters, limit=limit)
+
+    def project_page(self, filters: Filters | None = None, *, order: str = "rule_low", search: str | None = None,
+                     limit: int = 50, offset: int = 0, scored_only: bool = False) -> ProjectPage:
+        """One page of the current forms ranked by ``order`` (queries.PROJECT_ORDERS), name search, total count."""
+        return queries.project_page(self._db, filters, order=order, search=search, limit=limit, offset=offset,
+                                    scored_only=scored_only)
+
+    def unit_comparison(self, filters: Filters | None = None) -> pd.DataFrame:
+        """The 实施单位 of the selection side by side: forms, execution rate, mean score, deductions, 需核实."""
+        return queries.unit_comparison(self._db, filters)
 
     def indicator_scores(self, version_id: int) -> pd.DataFrame:
         """The stored indicator rows and rule scores of one version."""

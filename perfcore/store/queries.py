@@ -124,6 +124,32 @@ _SUMS = (
 )
 
 
+# The columns of a current form's row (forms_table, project_page).
+_FORM_COLUMNS = """v.id AS version_id, v.year, v.department, v.unit, v.project,
+               v.initial, v.budget, v.executed, v.rate, v.declared_total, v.rule_total,
+               v.grade, v.n_errors, v.n_warnings, v.difference, v.n_indicators,
+               v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user", v.reading_state"""
+
+# The project list's rankings: name → ORDER BY. Rule totals and gaps rank the forms read
+# completely first (a 需核实 form's provisional total is no "lowest score"); ties by unit, project.
+_NOT_SCORED_LAST = f"CASE WHEN {SCORED} THEN 0 ELSE 1 END"
+PROJECT_ORDERS: dict[str, str] = {
+    "rule_low": f"{_NOT_SCORED_LAST}, v.rule_total ASC NULLS LAST",
+    "gap_wide": f"{_NOT_SCORED_LAST}, v.difference DESC NULLS LAST",
+    "rate_low": "v.rate ASC NULLS LAST",
+    "budget_large": "v.budget DESC NULLS LAST",
+}
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """One page of the project list: its rows (forms_table columns), how many match, where it starts."""
+
+    rows: pd.DataFrame
+    total: int
+    offset: int
+
+
 # --- forms ----------------------------------------------------------------------------------
 
 
@@ -140,16 +166,48 @@ def forms_table(db: Database, filters: Filters | None = None, *, limit: int | No
     where, params = _where(db, filters)
     return db.frame(
         f"""
-        SELECT v.id AS version_id, v.year, v.department, v.unit, v.project,
-               v.initial, v.budget, v.executed, v.rate, v.declared_total, v.rule_total,
-               v.grade, v.n_errors, v.n_warnings, v.difference, v.n_indicators,
-               v.version_no, v.imported_at, v.file_name, v.sheet, v.user_name AS "user", v.reading_state
+        SELECT {_FORM_COLUMNS}
         FROM form_versions v WHERE {where}
         ORDER BY v.year DESC NULLS LAST, v.department, v.unit, v.project
         {"LIMIT ?" if limit is not None else ""}
         """,
         [*params, *_limit(limit)],
     )
+
+
+def _search(where: str, params: list[Any], search: str | None) -> tuple[str, list[Any]]:
+    """The filters' WHERE narrowed to projects or units whose name contains ``search``."""
+    text = (search or "").strip()
+    if not text:
+        return where, params
+    return (f"{where} AND (contains(lower(v.project), lower(?)) OR contains(lower(v.unit), lower(?)))",
+            [*params, text, text])
+
+
+def project_page(db: Database, filters: Filters | None = None, *, order: str = "rule_low", search: str | None = None,
+                 limit: int = 50, offset: int = 0, scored_only: bool = False) -> ProjectPage:
+    """A page of the current forms ranked by ``order`` (PROJECT_ORDERS), sorted, cut and counted in SQL.
+
+    Why: a province's year is 20,000 forms; the browser gets the ``limit`` rows a person
+    reads, the search finds the rest. ``scored_only``: forms read completely only (rankings
+    by score of the one-glance lists).
+    """
+    if order not in PROJECT_ORDERS:
+        raise ValueError(f"order must be one of {tuple(PROJECT_ORDERS)}")
+    where, params = _search(*_where(db, filters), search)
+    if scored_only:
+        where = f"{where} AND {SCORED}"
+    total = db.rows(f"SELECT count(*) FROM form_versions v WHERE {where}", params)[0][0]
+    rows = db.frame(
+        f"""
+        SELECT {_FORM_COLUMNS}
+        FROM form_versions v WHERE {where}
+        ORDER BY {PROJECT_ORDERS[order]}, v.unit, v.project, v.year DESC NULLS LAST, v.id
+        LIMIT ? OFFSET ?
+        """,
+        [*params, int(limit), max(int(offset), 0)],
+    )
+    return ProjectPage(rows, int(total), max(int(offset), 0))
 
 
 def indicator_scores(db: Database, version_id: int) -> pd.DataFrame:
@@ -223,6 +281,41 @@ def summary_by(db: Database, filters: Filters | None = None, by: str = "year") -
     where, params = _where(db, filters)
     return db.frame(
         f"SELECT v.{by}, {_SUMMARY_SELECT} FROM form_versions v WHERE {where} GROUP BY v.{by} ORDER BY v.{by}",
+        params,
+    )
+
+
+def unit_comparison(db: Database, filters: Filters | None = None) -> pd.DataFrame:
+    """The 实施单位 of the selection side by side, one row per (department, unit).
+
+    Columns: department, unit, n_forms, n_projects, budget, executed, rate (Σ executed /
+    Σ budget), mean_score and deduction (points lost, execution included, as in
+    ``deductions``) over the forms read completely (n_scored), n_to_verify, n_unscorable,
+    n_errors. Lowest mean score first.
+    """
+    where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        WITH cur AS (SELECT * FROM form_versions v WHERE {where}),
+        lost AS (
+            SELECT i.version_id, sum(i.deduction) AS deduction
+            FROM indicators i JOIN cur v ON v.id = i.version_id WHERE {SCORED} GROUP BY i.version_id
+        )
+        SELECT v.department, v.unit, count(*) AS n_forms, count(DISTINCT v.project) AS n_projects,
+               sum(v.budget) AS budget, sum(v.executed) AS executed,
+               sum(v.executed) FILTER (WHERE v.budget IS NOT NULL)
+                   / nullif(sum(v.budget) FILTER (WHERE v.executed IS NOT NULL), 0) AS rate,
+               avg(v.rule_total) FILTER (WHERE {SCORED}) AS mean_score,
+               coalesce(sum(coalesce(l.deduction, 0) + coalesce(v.exec_weight - coalesce(v.exec_score, 0), 0))
+                   FILTER (WHERE {SCORED}), 0) AS deduction,
+               count(*) FILTER (WHERE {SCORED}) AS n_scored,
+               count(*) FILTER (WHERE v.reading_state = '需核实') AS n_to_verify,
+               count(*) FILTER (WHERE v.reading_state = '无法计分') AS n_unscorable,
+               coalesce(sum(v.n_errors), 0)::BIGINT AS n_errors
+        FROM cur v LEFT JOIN lost l ON l.version_id = v.id
+        GROUP BY v.department, v.unit
+        ORDER BY mean_score ASC NULLS LAST, v.department, v.unit
+        """,
         params,
     )
 
