@@ -5,8 +5,12 @@ one writer), read caches that an import clears so every page shows new data at o
 """
 from __future__ import annotations
 
+import json
+import os
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,7 @@ PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # stored scores agree with the scorecard when they were computed by it under today's rules.
 APP_POLICY = DEFAULT_POLICY
 _app_started = False  # set by app.py on every run; see start_page()
+TIMING_ENV = "PERFBOARD_TIMING"  # a file: app.py appends each script run's server time to it (bench/browser.py)
 
 
 # --- navigation and page start ----------------------------------------------------------
@@ -156,6 +161,31 @@ def start_page(title: str, need: Permission = Permission.READ) -> Store:
     st.session_state[PAGE_KEY] = title
     st.title(title)
     return get_store()
+
+
+@contextmanager
+def timed_run(page: Any) -> Iterator[None]:
+    """With env PERFBOARD_TIMING=<file>, append one JSON line per script run (page, seconds, outcome).
+
+    Why: bench/browser.py reads the server's own time per run beside what the browser waits
+    for. Off by default (one environment lookup); a rerun or stop is logged with its outcome.
+    """
+    path = os.environ.get(TIMING_ENV)
+    if not path:
+        yield
+        return
+    start, outcome = time.perf_counter(), "ok"
+    try:
+        yield
+    except BaseException as exc:  # st.rerun / st.stop end a run by raising: log them, then let them go
+        outcome = type(exc).__name__
+        raise
+    finally:
+        ctx = st.runtime.scriptrunner.get_script_run_ctx()
+        line = {"page": getattr(page, "title", None), "seconds": round(time.perf_counter() - start, 4), "outcome": outcome,
+                "session": ctx.session_id if ctx else None, "end": time.time()}
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 # --- the store and cached reads ------------------------------------------------------
