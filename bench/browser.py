@@ -5,15 +5,18 @@
     .venv/bin/python bench/browser.py --forms 200 --sessions 2 --edits 1 --out /tmp/b   # the smoke test's run
     .venv/bin/python bench/browser.py --markdown bench/out/browser-latest.json         # the README tables
 
-Per page (部门总览, 项目评分卡, 模拟测算) and database size: a fresh server, one session (cold
-caches), one session again (warm), N sessions opened together (warm), and after a restart N
-sessions together on cold caches. Per session, measured in the page (performance.now() from
-its navigation start): *first* = the page's title drawn; *drawn* = the page's last elements
-drawn (its KPI tile, at least its charts and tables, each chart painted, each table's grid
-canvas there) with Streamlit's status widget gone and no skeleton left. *bytes* = websocket
-frame payloads the browser received for the page. *server* = the script runs app.py timed
-around ``page.run()`` (env PERFBOARD_TIMING, ui/common.py::timed_run). On 模拟测算 an edit is
-timed from the Enter that commits a new 实际完成值 until the 模拟后规则得分 tile shows the new total.
+Per page (部门总览, 项目评分卡, 模拟测算) and database size: a fresh server, one session (cold caches), one
+session again (warm), N sessions opened together (warm), 1 and N "returning" sessions (each
+browser opened the app once before, so Streamlit's scripts are in its cache: what a leader who
+has used the app waits for), and after a restart N sessions together on cold caches. Every
+session is a new browser context: its own cookies, cache and Streamlit session. Per session,
+measured in the page (performance.now() from its navigation start): *first* = the page's title
+drawn; *drawn* = the page's last elements drawn (its KPI tile, at least its charts and tables,
+each chart painted, each table's grid canvas there) with Streamlit's status widget gone and no
+skeleton left. *bytes* = websocket frame payloads the browser received for the page. *server* =
+the script runs app.py timed around ``page.run()`` (env PERFBOARD_TIMING,
+ui/common.py::timed_run). On 模拟测算 an edit is timed from the Enter that commits a new 实际完成值 until
+the 模拟后规则得分 tile shows the new total.
 
 Databases come from bench/run.py's cache (``bench/out/cache/store-<n>-…``, built by
 perfcore.synth when missing); by default the newest one of a size is reused even when
@@ -146,6 +149,13 @@ class Session:
         self.frames = 0
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._count))
 
+    def visit_app(self, root: str) -> None:
+        """Open the light upload page once, so this browser has the app's scripts cached (a returning user)."""
+        self.page.goto(f"{root}/upload")
+        self.page.get_by_role("heading", name="上传与校验").wait_for()
+        self.page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")
+        self.bytes = self.frames = 0
+
     def _count(self, payload: str | bytes) -> None:
         self.bytes += len(payload)
         self.frames += 1
@@ -181,9 +191,14 @@ def _summary(values: list[float]) -> dict:
     return {"median": round(statistics.median(values), 3), "max": round(max(values), 3)} if values else {}
 
 
-def open_together(browser, url: str, spec: PageSpec, n: int, log: TimingLog) -> dict:
-    """N sessions navigate to the page at once; per-session marks, the spread, and the server's runs."""
+def open_together(browser, url: str, spec: PageSpec, n: int, log: TimingLog, returning: str = "") -> dict:
+    """N sessions navigate to the page at once; per-session marks, the spread, and the server's runs.
+
+    ``returning``: the app's root address; each browser first opens the app once (scripts cached).
+    """
     sessions = [Session(browser, spec) for _ in range(n)]
+    for s in sessions if returning else ():
+        s.visit_app(returning)
     log.since_mark()
     try:
         for s in sessions:  # "commit": the HTML arrived; the page then draws while the next one starts
@@ -242,7 +257,8 @@ def edits(browser, url: str, choice: Choice, n_edits: int, log: TimingLog) -> di
             "server_full_runs": len(runs), "server_s": _summary([r["seconds"] for r in runs])}
 
 
-def bench_size(browser, db: Path, pages: list[str], sessions: list[int], n_edits: int, tmp: Path) -> dict:
+def bench_size(browser, db: Path, pages: list[str], sessions: list[int], n_edits: int, tmp: Path,
+               returning: bool) -> dict:
     from test_e2e_browser import running_app
 
     choice = choose_form(db)
@@ -260,6 +276,9 @@ def bench_size(browser, db: Path, pages: list[str], sessions: list[int], n_edits
             page_result["warm_1"] = open_together(browser, address, spec, 1, log)
             for n in sessions:
                 page_result[f"warm_{n}"] = open_together(browser, address, spec, n, log)
+            if returning:  # the same, with the app's scripts already in each browser's cache
+                for n in [1, *sessions[-1:]]:
+                    page_result[f"returning_{n}"] = open_together(browser, address, spec, n, log, returning=url)
             if key == "whatif" and n_edits:
                 page_result["edit"] = edits(browser, address, choice, n_edits, log)
         if sessions:
@@ -319,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma list of " + ", ".join(PAGES))
     parser.add_argument("--sessions", default="4,8", help="sessions opened together, after one warm session")
     parser.add_argument("--edits", type=int, default=5, help="what-if edits (each: a new actual, then the old)")
+    parser.add_argument("--no-returning", action="store_true",
+                        help="skip the runs whose browsers have the app's scripts cached already")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2, help="processes for generating a missing database")
     parser.add_argument("--exact-cache", action="store_true", help="rebuild databases built by older perfcore sources")
@@ -351,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n== {size:,} forms ({db.name}{f', built in {built:.0f} s' if built else ''})", flush=True)
                 tmp = args.out / "browser-tmp"
                 tmp.mkdir(exist_ok=True)
-                results["sizes"][str(size)] = bench_size(browser, db, pages, sessions, args.edits, tmp)
+                results["sizes"][str(size)] = bench_size(browser, db, pages, sessions, args.edits, tmp,
+                                                         not args.no_returning)
         finally:
             browser.close()
     results["meta"]["load_after"] = os.getloadavg()

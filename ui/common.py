@@ -253,27 +253,59 @@ def import_pool() -> WorkerPool:
 
 
 def clear_caches() -> None:
-    """After any write (import, delete, restore): every page must show the new state."""
+    """After any write (import, delete, restore, rescore): every page must show the new state."""
     st.cache_data.clear()
+    _query.clear()
 
 
-@st.cache_data(show_spinner=False)
+# Why cache_resource: st.cache_data pickles a result when stored and unpickles a copy on every
+# read, which for a year's 20,000-row forms table costs more than the query (≈0.1 s a read, 1 s
+# to store at 100,000 forms). These results are shared read-only by every session (pandas
+# copy-on-write keeps derived frames from writing back), keyed by immutable filter tuples and
+# dropped only by clear_caches. max_entries bounds the memory of many filter combinations.
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _query(db: str, method: str, filters: tuple, kwargs: tuple) -> Any:
     del db  # part of the cache key only: each database file has its own entries
     return getattr(get_store(), method)(Filters(*filters), **dict(kwargs))
 
 
+def _key(value: Any) -> Any:
+    """A filter value as an immutable, hashable cache key part (lists become tuples)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def query(method: str, filters: Filters | None = None, **kwargs: Any) -> Any:
     """A cached Store read that takes Filters (forms_table, dept_summary, deductions, ...).
 
-    Cached until the next write (clear_caches), so pages rerun without touching DuckDB.
+    Cached until the next write (clear_caches), so pages rerun without touching DuckDB. The
+    result is shared by every session: read it, never change it in place.
     """
-    return _query(data_key(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
+    return _query(data_key(), method, tuple(_key(v) for v in astuple(filters or Filters())),
+                  tuple(sorted((k, _key(v)) for k, v in kwargs.items())))
 
 
 def forms(filters: Filters | None = None) -> pd.DataFrame:
     """Current form versions matching the filters."""
     return query("forms_table", filters)
+
+
+def has_forms() -> bool:
+    """Whether the database holds any current form (a cached count, not the forms table)."""
+    return bool(query("count_forms"))
+
+
+def choices(column: str, filters: Filters | None = None) -> list:
+    """The distinct values of year / department / unit / project / grade among the selected forms.
+
+    Sorted, blank (None) last; years as int. For selectors: a cached GROUP BY, not the forms table.
+    """
+    values = query("distinct_values", filters, column=column)[column]
+    return [None if pd.isna(v) else (int(v) if column == "year" else v) for v in values]
+
+
+def count_forms(filters: Filters | None = None) -> int:
+    """How many current forms the filters select (cached)."""
+    return int(query("count_forms", filters))
 
 
 @st.cache_data(show_spinner=False)
@@ -568,7 +600,21 @@ def _apply_version_link(raw: str) -> None:
     st.session_state[PIN_KEY] = (version_id, form.key)
 
 
-def _apply_link(table: pd.DataFrame) -> None:
+def _first_form(year: int | None, unit: str | None, project: str | None, *, any_year: bool = False,
+                ) -> tuple[tuple[int | None, str, str], int] | None:
+    """The first current form (newest year, then unit, project) with these key parts; (key, version id).
+
+    None for unit or project, or ``any_year``, does not restrict; year None is the forms without
+    a year. A cached lookup of one row (Store.form_keys), so the picker never loads the forms table.
+    """
+    keys = query("form_keys", Filters(year=None if any_year else [year], unit=unit, project=project), limit=1)
+    if keys.empty:
+        return None
+    row = keys.iloc[0]
+    return (None if pd.isna(row["year"]) else int(row["year"]), row["unit"], row["project"]), int(row["version_id"])
+
+
+def _apply_link() -> None:
     """The page was reached by a link: select the form it names, or say that no stored form matches.
 
     Parameters left out do not restrict (the newest year first); no parameters at all keep
@@ -578,25 +624,24 @@ def _apply_link(table: pd.DataFrame) -> None:
     if raw_version is not None:
         _apply_version_link(raw_version)
         return
-    keys = [(None if pd.isna(y) else int(y), u, p) for y, u, p in zip(table["year"], table["unit"], table["project"])]
     if all(v is None for v in named):
-        if st.session_state.get(CHOICE_KEY) in keys:
-            _select(st.session_state[CHOICE_KEY])
+        chosen = st.session_state.get(CHOICE_KEY)
+        if chosen is not None and _first_form(*chosen) is not None:
+            _select(chosen)
         return
     raw_year, unit, project = named
     try:
         year = parse_year(raw_year) if raw_year is not None else None
     except ValueError:
-        matches = []
+        match = None
     else:
-        matches = [k for k in keys if (raw_year is None or k[0] == year) and unit in (None, k[1])
-                   and project in (None, k[2])]
-    if not matches:
+        match = _first_form(year, unit, project, any_year=raw_year is None)
+    if match is None:
         asked = "、".join(f"{label}“{md_escape(v)}”" for label, v in zip(("年度", "实施单位", "项目"), named)
                          if v is not None)
         st.warning(f"数据库中没有链接所指的自评表（{asked}），下面显示的是另一张表，请在下方重新选择项目。")
         return
-    _select(min(matches, key=lambda k: (k[0] is None, -(k[0] or 0), k[1], k[2])))
+    _select(match[0])
 
 
 def _write_link(key: tuple[int | None, str, str]) -> None:
@@ -608,33 +653,26 @@ def _write_link(key: tuple[int | None, str, str]) -> None:
     st.session_state[CHOICE_KEY] = key
 
 
-def _choices(values: pd.Series) -> list:
-    return sorted({None if pd.isna(v) else (int(v) if isinstance(v, float) else v) for v in values},
-                  key=lambda v: (v is None, v if v is not None else 0))
-
-
 def pick_form() -> int | None:
     """Year / unit / project selectors that follow the URL (?year=&unit=&project= or ?v=); the version id.
 
-    Returns the current version of the chosen project, or the version pinned by ?v=.
+    Returns the current version of the chosen project, or the version pinned by ?v=. Each list
+    is a cached distinct-values query, so a 100,000-form database costs the picker milliseconds.
     """
-    table = forms()
-    if table.empty:
+    if not has_forms():
         return None
     if _arrived():
-        _apply_link(table)
-    years = sorted(_choices(table["year"]), key=lambda y: (y is None, -(y or 0)))
+        _apply_link()
+    years = sorted(choices("year"), key=lambda y: (y is None, -(y or 0)))
     c1, c2, c3 = st.columns([1, 2, 3])
     year = c1.selectbox("年度", years, format_func=year_label, key="year")
-    in_year = table[table["year"].isna()] if year is None else table[table["year"] == year]
-    unit = c2.selectbox("实施单位", sorted(in_year["unit"].unique()), key="unit")
-    in_unit = in_year[in_year["unit"] == unit]
-    project = c3.selectbox("项目", sorted(in_unit["project"].unique()), key="project")
-    row = in_unit[in_unit["project"] == project]
-    if row.empty:
+    unit = c2.selectbox("实施单位", choices("unit", Filters(year=[year])), key="unit")
+    project = c3.selectbox("项目", choices("project", Filters(year=[year], unit=unit)), key="project")
+    found = _first_form(year, unit, project) if unit is not None and project is not None else None
+    if found is None:
         return None
     _write_link((year, unit, project))
-    current = int(row["version_id"].iloc[0])
+    current = found[1]
     pinned = st.session_state.get(PIN_KEY)
     if pinned and pinned[1] == (year, unit, project):
         if pinned[0] != current:
@@ -646,7 +684,7 @@ def pick_form() -> int | None:
 
 def require_form(what: str) -> int:
     """The chosen form's version id; stops the page (with guidance) when there is none."""
-    if forms().empty:
+    if not has_forms():
         empty_state(what)
         st.stop()
     version_id = pick_form()
