@@ -5,9 +5,11 @@ one writer), read caches that an import clears so every page shows new data at o
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,8 +129,16 @@ def page_config() -> None:
 
 
 def mark_app_started() -> None:
-    """Called by app.py: from now on this process runs every page through app.py."""
+    """Called by app.py: from now on this process runs every page through app.py.
+
+    The first call also imports the chart module (Altair: ≈1 s, 3 s under load) in a thread, so
+    the first leader to open a page with charts does not wait for it; Python's import lock makes
+    a page that needs it meanwhile wait for that one import instead of starting another.
+    """
     global _app_started
+    if not _app_started:
+        threading.Thread(target=importlib.import_module, args=("ui.charts",), name="perfboard-warm-charts",
+                         daemon=True).start()
     _app_started = True
 
 
