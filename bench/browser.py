@@ -13,10 +13,11 @@ session is a new browser context: its own cookies, cache and Streamlit session. 
 measured in the page (performance.now() from its navigation start): *first* = the page's title
 drawn; *drawn* = the page's last elements drawn (its KPI tile, at least its charts and tables,
 each chart painted, each table's grid canvas there) with Streamlit's status widget gone and no
-skeleton left. *bytes* = websocket frame payloads the browser received for the page. *server* =
-the script runs app.py timed around ``page.run()`` (env PERFBOARD_TIMING,
-ui/common.py::timed_run). On 模拟测算 an edit is timed from the Enter that commits a new 实际完成值 until
-the 模拟后规则得分 tile shows the new total.
+skeleton left. *bytes* = websocket frame payloads the browser received for the page. *browser
+CPU* = Chromium's TaskDuration for the page (CDP Performance metrics). *server* = the script
+runs app.py timed around ``page.run()`` (env PERFBOARD_TIMING, ui/common.py::timed_run). On 模拟测算
+an edit is timed from the Enter that commits a new 实际完成值 until the 模拟后规则得分 tile shows the new
+total.
 
 Databases come from bench/run.py's cache (``bench/out/cache/store-<n>-…``, built by
 perfcore.synth when missing); by default the newest one of a size is reused even when
@@ -65,7 +66,10 @@ PAGES = {
     "department": PageSpec("department", "部门总览", "department", "项目数", 5, 1, False),
     "scorecard": PageSpec("scorecard", "项目评分卡", "scorecard", "规则得分", 1, 1, True),
     "whatif": PageSpec("whatif", "模拟测算", "whatif", "模拟后规则得分", 0, 2, True),
+    # not measured by default: the floor, a page of a heading, an uploader and a caption
+    "upload": PageSpec("upload", "上传与校验", "upload", "", 0, 0, False),
 }
+DEFAULT_PAGES = ("department", "scorecard", "whatif")
 
 # Runs in every page before its own scripts: records when the title and when the whole page was drawn.
 _MARKS_JS = """
@@ -77,7 +81,8 @@ _MARKS_JS = """
   const all = sel => [...document.querySelectorAll(sel)];
   const drawn = () => {
     if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;
-    if (!all('[data-testid="stMetric"]').some(m => m.innerText.includes(spec.metric))) return false;
+    if (spec.metric && !all('[data-testid="stMetric"]').some(m => m.innerText.includes(spec.metric))) return false;
+    if (!spec.metric && !document.querySelector('[data-testid="stFileUploader"]')) return false;
     const charts = all('[data-testid="stVegaLiteChart"]');
     if (charts.length < spec.charts || !charts.every(c => c.querySelector('canvas.marks, svg.marks'))) return false;
     const grids = all('[data-testid="stDataFrame"]');
@@ -145,6 +150,10 @@ class Session:
         self.context.set_default_timeout(WAIT_MS)
         self.context.add_init_script(_MARKS_JS % json.dumps(asdict(spec), ensure_ascii=False))
         self.page = self.context.new_page()
+        # Chromium's own count of the CPU its renderer spent on this page (TaskDuration): the share
+        # of "drawn" that is the browser's work, which on this machine competes with the server.
+        self.cdp = self.context.new_cdp_session(self.page)
+        self.cdp.send("Performance.enable")
         self.bytes = 0
         self.frames = 0
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._count))
@@ -164,8 +173,10 @@ class Session:
         """Wait until the page says it was drawn; its marks (ms from its navigation start) and bytes."""
         self.page.wait_for_function("() => window.__pbMarks && window.__pbMarks.drawn !== undefined")
         marks = self.page.evaluate("() => ({...window.__pbMarks, origin: performance.timeOrigin})")
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")["metrics"]}
         return {"first_s": round(marks["first"] / 1000, 3), "drawn_s": round(marks["drawn"] / 1000, 3),
-                "origin_ms": marks["origin"], "kb": round(self.bytes / 1024, 1), "frames": self.frames}
+                "origin_ms": marks["origin"], "kb": round(self.bytes / 1024, 1), "frames": self.frames,
+                "browser_cpu_s": round(metrics.get("TaskDuration", 0.0), 3)}
 
     def close(self) -> None:
         self.context.close()
@@ -218,6 +229,7 @@ def open_together(browser, url: str, spec: PageSpec, n: int, log: TimingLog, ret
         "all_drawn_s": round((last - start) / 1000, 3),
         "start_spread_s": round((max(p["origin_ms"] for p in per) - start) / 1000, 3),
         "kb": _summary([p["kb"] for p in per]),
+        "browser_cpu_s": _summary([p["browser_cpu_s"] for p in per]),
         "server_s": _summary([r["seconds"] for r in runs]),
         "server_runs": len(runs),
         "per_session": [{k: v for k, v in p.items() if k != "origin_ms"} for p in per],
@@ -300,7 +312,8 @@ def _print_page(spec: PageSpec, result: dict) -> None:
         print(f"   {spec.title} {name:>7}: first {r['first_s']['median']:.2f} s, drawn {r['drawn_s']['median']:.2f} s "
               f"(max {r['drawn_s']['max']:.2f}), all drawn {r['all_drawn_s']:.2f} s, server "
               f"{r['server_s'].get('median', float('nan')):.2f} s (max {r['server_s'].get('max', float('nan')):.2f}, "
-              f"{r['server_runs']} runs), {r['kb']['median']} KB", flush=True)
+              f"{r['server_runs']} runs), browser CPU {r['browser_cpu_s']['median']:.2f} s, {r['kb']['median']} KB",
+              flush=True)
 
 
 def markdown(results: dict) -> str:
@@ -311,7 +324,7 @@ def markdown(results: dict) -> str:
              f"Python {m['python']}; load average before / after {meta['load_before'][0]:.2f} / "
              f"{meta['load_after'][0]:.2f}.", "",
              "| forms | page | run | first (median) | drawn (median / max) | all drawn | server run (median / max) "
-             "| KB per session |", "|---|---|---|---|---|---|---|---|"]
+             "| browser CPU (median) | KB per session |", "|---|---|---|---|---|---|---|---|---|"]
     edits_rows = []
     for size, sized in results["sizes"].items():
         for key, page in sized["pages"].items():
@@ -325,7 +338,7 @@ def markdown(results: dict) -> str:
                     f"| {int(size):,} | {PAGES[key].title} | {name.replace('_', ' ×')} | {r['first_s']['median']:.2f} s "
                     f"| {r['drawn_s']['median']:.2f} / {r['drawn_s']['max']:.2f} s | {r['all_drawn_s']:.2f} s "
                     f"| {server.get('median', 0):.2f} / {server.get('max', 0):.2f} s ({r['server_runs']} runs) "
-                    f"| {r['kb']['median']:,.1f} |")
+                    f"| {r.get('browser_cpu_s', {}).get('median', 0):.2f} s | {r['kb']['median']:,.1f} |")
     if edits_rows:
         lines += ["", "| forms | 模拟测算 edit → new total (median / max) | edits | KB per edit | full page reruns |",
                   "|---|---|---|---|---|", *edits_rows]
@@ -335,7 +348,7 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forms", default="10000,100000", help="database sizes (comma list)")
-    parser.add_argument("--pages", default=",".join(PAGES), help="comma list of " + ", ".join(PAGES))
+    parser.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="comma list of " + ", ".join(PAGES))
     parser.add_argument("--sessions", default="4,8", help="sessions opened together, after one warm session")
     parser.add_argument("--edits", type=int, default=5, help="what-if edits (each: a new actual, then the old)")
     parser.add_argument("--no-returning", action="store_true",
