@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -232,6 +233,8 @@ def open_together(browser, url: str, spec: PageSpec, n: int, log: TimingLog, ret
         "browser_cpu_s": _summary([p["browser_cpu_s"] for p in per]),
         "server_s": _summary([r["seconds"] for r in runs]),
         "server_runs": len(runs),
+        "server_outcomes": dict(Counter(r["outcome"] for r in runs)),  # ok, RerunException, StopException
+        "server_sessions": len({r["session"] for r in runs}),
         "per_session": [{k: v for k, v in p.items() if k != "origin_ms"} for p in per],
     }
 
