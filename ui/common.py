@@ -49,7 +49,11 @@ PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
 # stored scores agree with the scorecard when they were computed by it under today's rules.
 APP_POLICY = DEFAULT_POLICY
-_app_started = False  # set by app.py on every run; see start_page()
+_warmed = False  # the chart module's background import has been started (mark_app_started)
+# Session state: this session has run app.py (mark_app_started). Per session, not per process:
+# sessions opened together right after a server start run their deep links without app.py while
+# another session's app.py run may already have set a process-wide flag.
+VIA_APP_KEY = "_via_app"
 TIMING_ENV = "PERFBOARD_TIMING"  # a file: app.py appends each script run's server time to it (bench/browser.py)
 
 
@@ -129,17 +133,18 @@ def page_config() -> None:
 
 
 def mark_app_started() -> None:
-    """Called by app.py: from now on this process runs every page through app.py.
+    """Called by app.py at the start of every run: this session runs its pages through app.py.
 
     The first call also imports the chart module (Altair: ≈1 s, 3 s under load) in a thread, so
     the first leader to open a page with charts does not wait for it; Python's import lock makes
     a page that needs it meanwhile wait for that one import instead of starting another.
     """
-    global _app_started
-    if not _app_started:
+    global _warmed
+    if not _warmed:
+        _warmed = True
         threading.Thread(target=importlib.import_module, args=("ui.charts",), name="perfboard-warm-charts",
                          daemon=True).start()
-    _app_started = True
+    st.session_state[VIA_APP_KEY] = True
 
 
 def start_page(title: str, need: Permission = Permission.READ) -> Store:
@@ -153,9 +158,11 @@ def start_page(title: str, need: Permission = Permission.READ) -> Store:
     ``st.navigation`` has run once in the process. So the first request after a server
     start that is a deep link (``/scorecard?v=3``) would run the page without app.py (no
     sidebar, no wide layout). Registering the same pages and rerunning hands the request
-    to app.py; the page and its query parameters are kept.
+    to app.py; the page and its query parameters are kept. Decided per session (not once per
+    process): of several sessions opening deep links at once after a start, each one that has
+    not run app.py is handed over, even when another session's app.py has run meanwhile.
     """
-    if not _app_started:
+    if not st.session_state.get(VIA_APP_KEY):
         page_config()  # before st.navigation: else the browser fetches the page's icon as favicon from Google
         st.navigation(app_pages(), position="hidden")
         st.rerun()
