@@ -337,11 +337,12 @@ def markdown(results: dict) -> str:
                                       f"| {r['edits']} | {r['kb']['median']} | {r['server_full_runs']} |")
                     continue
                 server = r["server_s"]
+                cpu = f"{r['browser_cpu_s']['median']:.2f} s" if r.get("browser_cpu_s") else "—"  # older runs: none
                 lines.append(
                     f"| {int(size):,} | {PAGES[key].title} | {name.replace('_', ' ×')} | {r['first_s']['median']:.2f} s "
                     f"| {r['drawn_s']['median']:.2f} / {r['drawn_s']['max']:.2f} s | {r['all_drawn_s']:.2f} s "
                     f"| {server.get('median', 0):.2f} / {server.get('max', 0):.2f} s ({r['server_runs']} runs) "
-                    f"| {r.get('browser_cpu_s', {}).get('median', 0):.2f} s | {r['kb']['median']:,.1f} |")
+                    f"| {cpu} | {r['kb']['median']:,.1f} |")
     if edits_rows:
         lines += ["", "| forms | 模拟测算 edit → new total (median / max) | edits | KB per edit | full page reruns |",
                   "|---|---|---|---|---|", *edits_rows]
