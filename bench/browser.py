@@ -123,7 +123,7 @@ def choose_form(db: Path) -> Choice:
     from perfcore.store import Filters, Store
     from perfcore.whatif import Change, what_if
 
-    with Store(db, read_only=True) as store:
+    with Store(db) as store:  # read-write: a cached file of an older schema is upgraded (as the server would)
         years = store.summary_by(Filters(), by="year")["year"].dropna()
         table = store.forms_table(Filters(year=int(years.max())), limit=500)
         for row in table.itertuples():
