@@ -6,7 +6,7 @@ DB ?= data/perfboard.duckdb
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint install seed samples bench chromium clean
+.PHONY: run test test-fast lint install seed samples bench bench-browser chromium clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -54,3 +54,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-output
+
+# Issue 14: the pages in headless Chromium, N sessions at once, at 10,000 and 100,000 forms.
+bench-browser: install chromium
+	$(BIN)/python bench/browser.py

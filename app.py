@@ -19,4 +19,5 @@ common.mark_app_started()
 auth.resolve()  # single-user, signed in or anonymous: decides the pages this visitor gets
 page = st.navigation(common.app_pages())
 common.sidebar()
-page.run()
+with common.timed_run(page):  # off unless PERFBOARD_TIMING names a file
+    page.run()

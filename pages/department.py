@@ -31,22 +31,20 @@ def filters() -> Filters:
     Forms without a year have their own choice (未填年度), and the default view (the newest
     year) says how many of them it leaves out; a blank 主管部门 is listed as 未填主管部门.
     """
-    stored = common.forms()["year"]
-    years: list[object] = sorted(stored.dropna().astype(int).unique().tolist(), reverse=True)
-    n_without = int(stored.isna().sum())
+    years: list[object] = sorted((y for y in common.choices("year") if y is not None), reverse=True)
+    n_without = common.count_forms(Filters(year=[None]))
     c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
     choice = c1.selectbox("年度", [ALL_YEARS, *years, *([vocab.NO_YEAR] if n_without else [])], index=1,
                           format_func=lambda y: y if isinstance(y, str) else common.year_label(y), key="dept_year")
     year = _year_choice(choice)
     if n_without and isinstance(year, int):
         st.info(f"另有 {n_without} 张自评表未填年度，不在所选年度中：在“年度”中选择“{vocab.NO_YEAR}”或“{ALL_YEARS}”查看。")
-    in_year = common.forms(Filters(year=year))
-    departments = c2.multiselect("主管部门", sorted(in_year["department"].unique(), key=lambda d: (not d, d)),
+    departments = c2.multiselect("主管部门", sorted(common.choices("department", Filters(year=year)),
+                                                key=lambda d: (not d, d)),
                                  format_func=_department_label, key="dept_department", placeholder="全部主管部门",
                                  select_all=False)
-    in_dept = in_year[in_year["department"].isin(departments)] if departments else in_year
-    units = c3.multiselect("实施单位", sorted(in_dept["unit"].unique()), key="dept_unit", placeholder="全部实施单位",
-                           select_all=False)
+    units = c3.multiselect("实施单位", common.choices("unit", Filters(year=year, department=departments or None)),
+                           key="dept_unit", placeholder="全部实施单位", select_all=False)
     grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级", select_all=False)
     return Filters(year=year, department=departments or None, unit=units or None, grade=grades or None)
 
@@ -189,7 +187,7 @@ def project_list(f: Filters, unit: str) -> None:
 
 
 common.start_page("部门总览")
-if common.forms().empty:
+if not common.has_forms():
     common.empty_state("查看部门总览")
     st.stop()
 

@@ -144,47 +144,58 @@ def load_scenario(store, version_id: int, scenario_id: int) -> None:
     start_draft(version_id, [Change.from_dict(d) for d in scenario["changes"]], scenario["simulated"])
 
 
+@st.fragment
+def workspace(store, stored: Form, version_id: int, unit: str) -> None:
+    """The editors and everything that follows from them; an edit reruns only this part.
+
+    Why a fragment: the form picker and the sidebar above it read the forms table and the
+    stored form, which an edit cannot change; a fragment rerun answers an edit without them
+    and sends the browser only what is below. The arguments are those of the last full run
+    (the picked version, 元/万元): switching either reruns the page, and draft() carries the
+    edits over.
+    """
+    if message := st.session_state.pop(ERROR_KEY, None):
+        st.error(message)
+    state = draft(version_id, unit)
+    drafted = [Change.from_dict(d) for d in state["changes"]]
+    start = apply_changes(stored, drafted)
+
+    results = st.container()  # filled after the editors, shown above them: the answer stays in view
+    simulate = st.toggle("模拟修改指标值", key=SIMULATE_KEY,
+                         help="自评不得更改批复的年度指标值和分值；开启后可以修改，方案会被标记为“模拟”")
+    current_changes = combine(drafted, editors(start, f"wi_{version_id}_{state['rev']}", unit, simulate))
+    state["live"] = [c.to_dict() for c in current_changes]
+    try:
+        result = what_if(stored, current_changes, base=common.scorecard(version_id))
+    except ValueError as exc:
+        results.error(f"修改无法计算：{exc}")
+        return
+
+    with results:
+        if result.simulated:
+            st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
+        result_tiles(result)
+
+    st.subheader("各指标得分变化")
+    diff = views.whatif_diff_frame(result)
+    if diff.empty:
+        st.caption("尚未修改任何影响得分的内容。修改上表中的实际完成值或执行数即可看到变化。")
+    else:
+        left, right = st.columns([3, 2])
+        with left:
+            common.safe_table(diff.assign(变化=diff["变化"].map(fmt.signed)), points=("原得分", "新得分"))
+        moved = diff[diff["三级指标"] != views.EXECUTION_LABEL]
+        if not moved.empty:
+            right.altair_chart(charts.whatif_changes(moved), width="stretch")
+
+    st.subheader("反向测算：要做到什么程度？")
+    reverse(result.new, version_id, current_changes)
+
+    st.subheader("保存与载入方案")
+    scenarios(store, version_id, current_changes, result.simulated)
+
+
 store = common.start_page("模拟测算")
 st.caption("在入库表单的副本上修改实际完成值或资金金额，立即看到得分和等级的变化；入库数据不会被改动。")
-if message := st.session_state.pop(ERROR_KEY, None):
-    st.error(message)
 version_id = common.require_form("进行模拟测算")
-stored = common.load_form(version_id)
-unit = common.money_unit()
-state = draft(version_id, unit)
-drafted = [Change.from_dict(d) for d in state["changes"]]
-start = apply_changes(stored, drafted)
-
-results = st.container()  # filled after the editors, shown above them: the answer stays in view
-simulate = st.toggle("模拟修改指标值", key=SIMULATE_KEY,
-                     help="自评不得更改批复的年度指标值和分值；开启后可以修改，方案会被标记为“模拟”")
-current_changes = combine(drafted, editors(start, f"wi_{version_id}_{state['rev']}", unit, simulate))
-state["live"] = [c.to_dict() for c in current_changes]
-try:
-    result = what_if(stored, current_changes)
-except ValueError as exc:
-    results.error(f"修改无法计算：{exc}")
-    st.stop()
-
-with results:
-    if result.simulated:
-        st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
-    result_tiles(result)
-
-st.subheader("各指标得分变化")
-diff = views.whatif_diff_frame(result)
-if diff.empty:
-    st.caption("尚未修改任何影响得分的内容。修改上表中的实际完成值或执行数即可看到变化。")
-else:
-    left, right = st.columns([3, 2])
-    with left:
-        common.safe_table(diff.assign(变化=diff["变化"].map(fmt.signed)), points=("原得分", "新得分"))
-    moved = diff[diff["三级指标"] != views.EXECUTION_LABEL]
-    if not moved.empty:
-        right.altair_chart(charts.whatif_changes(moved), width="stretch")
-
-st.subheader("反向测算：要做到什么程度？")
-reverse(result.new, version_id, current_changes)
-
-st.subheader("保存与载入方案")
-scenarios(store, version_id, current_changes, result.simulated)
+workspace(store, common.load_form(version_id), version_id, common.money_unit())

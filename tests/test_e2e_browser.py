@@ -149,7 +149,14 @@ def _wait_metric(page, label: str, value: str) -> None:
 
 
 def _type_first_actual(page, text: str) -> None:
-    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146).
+    """Type into the what-if editor's first 实际完成值 cell (row 0: 服务新开办企业数量, >=29000家, 3146)."""
+    cell_editor = _open_first_actual(page, "3146")
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
+def _open_first_actual(page, current: str):
+    """Open the cell editor of the what-if grid's first 实际完成值 (row 0, holding ``current``); returns it.
 
     The grid is a canvas: a click lands only once the run has finished and the grid stopped
     moving (a notice drawn above it shifts it down). So: wait for the run to end and the grid's
@@ -174,8 +181,8 @@ def _type_first_actual(page, text: str) -> None:
         try:
             cell_editor.wait_for(timeout=5_000)
             # Only 实际完成值 is editable among the first five columns (targets are locked outside
-            # simulation) and row 0 holds 3146: anything else means a key or the click was lost.
-            if cell_editor.is_enabled() and cell_editor.input_value() == "3146":
+            # simulation) and row 0 holds ``current``: anything else means a key or the click was lost.
+            if cell_editor.is_enabled() and cell_editor.input_value() == current:
                 break
         except PlaywrightTimeout:
             pass
@@ -185,8 +192,7 @@ def _type_first_actual(page, text: str) -> None:
             cell_editor.wait_for(state="hidden", timeout=5_000)
         except PlaywrightTimeout:
             pass  # measured again above; the deadline bounds the attempts
-    cell_editor.fill(text)
-    cell_editor.press("Enter")
+    return cell_editor
 
 
 def test_upload_import_scorecard_whatif(server: str, tab) -> None:

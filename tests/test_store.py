@@ -7,6 +7,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from perfcore.errors import StoreError, StoreLockedError
@@ -311,6 +312,25 @@ def test_a_filter_selects_forms_without_a_year(dept: Store) -> None:
     assert blank["n_forms"] == 1 and blank["rate"] == pytest.approx(0.5)
     assert dept.deductions(Filters(year=[None], unit="U3"), by="project")["project"].tolist() == ["E"]
     assert dept.count_forms(Filters(year=[None], unit="U1")) == 0
+
+
+def test_selector_choices_and_form_keys_come_from_small_queries(dept: Store) -> None:
+    """The pickers' lists (distinct values with counts) and key lookups, blank years last, replaced versions left out."""
+    e = form("E", "U3", year=None, initial=50, budget=50, executed=25)
+    dept.import_forms("no-year.xlsx", b"no-year", [e], [full(e)])
+    years = dept.distinct_values(column="year")
+    assert [None if pd.isna(v) else int(v) for v in years["year"]] == [2021, 2022, None]
+    assert years["n"].tolist() == [3, 1, 1]
+    assert dept.distinct_values(Filters(year=2021), column="unit")["unit"].tolist() == ["U1", "U2"]
+    assert dept.distinct_values(Filters(year=2021, unit="U1"), column="project")["project"].tolist() == ["A", "B"]
+    assert dept.distinct_values(Filters(year=[None]), column="department")["n"].tolist() == [1]
+    with pytest.raises(ValueError):
+        dept.distinct_values(column="version_id; DROP TABLE form_versions")
+    keys = dept.form_keys(Filters(project=["D", "E", "A"]))
+    assert keys["project"].tolist() == ["D", "A", "E"]  # newest year first, no year last
+    current_d = dept.forms_table(Filters(project="D"))["version_id"].tolist()
+    assert dept.form_keys(Filters(project="D"))["version_id"].tolist() == current_d  # the current version only
+    assert len(dept.form_keys(limit=2)) == 2
 
 
 def test_summary_by_year_and_unit(dept: Store) -> None:

@@ -5,8 +5,14 @@ one writer), read caches that an import clears so every page shows new data at o
 """
 from __future__ import annotations
 
+import importlib
+import json
+import os
 import re
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -43,7 +49,12 @@ PAGE_KEY = "_page_title"  # the page this session runs now (start_page sets it)
 # The policy the scorecard scores by and a rescore from the app uses: the department page's
 # stored scores agree with the scorecard when they were computed by it under today's rules.
 APP_POLICY = DEFAULT_POLICY
-_app_started = False  # set by app.py on every run; see start_page()
+_warmed = False  # the chart module's background import has been started (mark_app_started)
+# Session state: this session has run app.py (mark_app_started). Per session, not per process:
+# sessions opened together right after a server start run their deep links without app.py while
+# another session's app.py run may already have set a process-wide flag.
+VIA_APP_KEY = "_via_app"
+TIMING_ENV = "PERFBOARD_TIMING"  # a file: app.py appends each script run's server time to it (bench/browser.py)
 
 
 # --- navigation and page start ----------------------------------------------------------
@@ -122,9 +133,18 @@ def page_config() -> None:
 
 
 def mark_app_started() -> None:
-    """Called by app.py: from now on this process runs every page through app.py."""
-    global _app_started
-    _app_started = True
+    """Called by app.py at the start of every run: this session runs its pages through app.py.
+
+    The first call also imports the chart module (Altair: ≈1 s, 3 s under load) in a thread, so
+    the first leader to open a page with charts does not wait for it; Python's import lock makes
+    a page that needs it meanwhile wait for that one import instead of starting another.
+    """
+    global _warmed
+    if not _warmed:
+        _warmed = True
+        threading.Thread(target=importlib.import_module, args=("ui.charts",), name="perfboard-warm-charts",
+                         daemon=True).start()
+    st.session_state[VIA_APP_KEY] = True
 
 
 def start_page(title: str, need: Permission = Permission.READ) -> Store:
@@ -138,9 +158,11 @@ def start_page(title: str, need: Permission = Permission.READ) -> Store:
     ``st.navigation`` has run once in the process. So the first request after a server
     start that is a deep link (``/scorecard?v=3``) would run the page without app.py (no
     sidebar, no wide layout). Registering the same pages and rerunning hands the request
-    to app.py; the page and its query parameters are kept.
+    to app.py; the page and its query parameters are kept. Decided per session (not once per
+    process): of several sessions opening deep links at once after a start, each one that has
+    not run app.py is handed over, even when another session's app.py has run meanwhile.
     """
-    if not _app_started:
+    if not st.session_state.get(VIA_APP_KEY):
         page_config()  # before st.navigation: else the browser fetches the page's icon as favicon from Google
         st.navigation(app_pages(), position="hidden")
         st.rerun()
@@ -156,6 +178,31 @@ def start_page(title: str, need: Permission = Permission.READ) -> Store:
     st.session_state[PAGE_KEY] = title
     st.title(title)
     return get_store()
+
+
+@contextmanager
+def timed_run(page: Any) -> Iterator[None]:
+    """With env PERFBOARD_TIMING=<file>, append one JSON line per script run (page, seconds, outcome).
+
+    Why: bench/browser.py reads the server's own time per run beside what the browser waits
+    for. Off by default (one environment lookup); a rerun or stop is logged with its outcome.
+    """
+    path = os.environ.get(TIMING_ENV)
+    if not path:
+        yield
+        return
+    start, outcome = time.perf_counter(), "ok"
+    try:
+        yield
+    except BaseException as exc:  # st.rerun / st.stop end a run by raising: log them, then let them go
+        outcome = type(exc).__name__
+        raise
+    finally:
+        ctx = st.runtime.scriptrunner.get_script_run_ctx()
+        line = {"page": getattr(page, "title", None), "seconds": round(time.perf_counter() - start, 4), "outcome": outcome,
+                "session": ctx.session_id if ctx else None, "end": time.time()}
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 # --- the store and cached reads ------------------------------------------------------
@@ -223,27 +270,59 @@ def import_pool() -> WorkerPool:
 
 
 def clear_caches() -> None:
-    """After any write (import, delete, restore): every page must show the new state."""
+    """After any write (import, delete, restore, rescore): every page must show the new state."""
     st.cache_data.clear()
+    _query.clear()
 
 
-@st.cache_data(show_spinner=False)
+# Why cache_resource: st.cache_data pickles a result when stored and unpickles a copy on every
+# read, which for a year's 20,000-row forms table costs more than the query (≈0.1 s a read, 1 s
+# to store at 100,000 forms). These results are shared read-only by every session (pandas
+# copy-on-write keeps derived frames from writing back), keyed by immutable filter tuples and
+# dropped only by clear_caches. max_entries bounds the memory of many filter combinations.
+@st.cache_resource(show_spinner=False, max_entries=256)
 def _query(db: str, method: str, filters: tuple, kwargs: tuple) -> Any:
     del db  # part of the cache key only: each database file has its own entries
     return getattr(get_store(), method)(Filters(*filters), **dict(kwargs))
 
 
+def _key(value: Any) -> Any:
+    """A filter value as an immutable, hashable cache key part (lists become tuples)."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 def query(method: str, filters: Filters | None = None, **kwargs: Any) -> Any:
     """A cached Store read that takes Filters (forms_table, dept_summary, deductions, ...).
 
-    Cached until the next write (clear_caches), so pages rerun without touching DuckDB.
+    Cached until the next write (clear_caches), so pages rerun without touching DuckDB. The
+    result is shared by every session: read it, never change it in place.
     """
-    return _query(data_key(), method, astuple(filters or Filters()), tuple(sorted(kwargs.items())))
+    return _query(data_key(), method, tuple(_key(v) for v in astuple(filters or Filters())),
+                  tuple(sorted((k, _key(v)) for k, v in kwargs.items())))
 
 
 def forms(filters: Filters | None = None) -> pd.DataFrame:
     """Current form versions matching the filters."""
     return query("forms_table", filters)
+
+
+def has_forms() -> bool:
+    """Whether the database holds any current form (a cached count, not the forms table)."""
+    return bool(query("count_forms"))
+
+
+def choices(column: str, filters: Filters | None = None) -> list:
+    """The distinct values of year / department / unit / project / grade among the selected forms.
+
+    Sorted, blank (None) last; years as int. For selectors: a cached GROUP BY, not the forms table.
+    """
+    values = query("distinct_values", filters, column=column)[column]
+    return [None if pd.isna(v) else (int(v) if column == "year" else v) for v in values]
+
+
+def count_forms(filters: Filters | None = None) -> int:
+    """How many current forms the filters select (cached)."""
+    return int(query("count_forms", filters))
 
 
 @st.cache_data(show_spinner=False)
@@ -538,7 +617,21 @@ def _apply_version_link(raw: str) -> None:
     st.session_state[PIN_KEY] = (version_id, form.key)
 
 
-def _apply_link(table: pd.DataFrame) -> None:
+def _first_form(year: int | None, unit: str | None, project: str | None, *, any_year: bool = False,
+                ) -> tuple[tuple[int | None, str, str], int] | None:
+    """The first current form (newest year, then unit, project) with these key parts; (key, version id).
+
+    None for unit or project, or ``any_year``, does not restrict; year None is the forms without
+    a year. A cached lookup of one row (Store.form_keys), so the picker never loads the forms table.
+    """
+    keys = query("form_keys", Filters(year=None if any_year else [year], unit=unit, project=project), limit=1)
+    if keys.empty:
+        return None
+    row = keys.iloc[0]
+    return (None if pd.isna(row["year"]) else int(row["year"]), row["unit"], row["project"]), int(row["version_id"])
+
+
+def _apply_link() -> None:
     """The page was reached by a link: select the form it names, or say that no stored form matches.
 
     Parameters left out do not restrict (the newest year first); no parameters at all keep
@@ -548,25 +641,24 @@ def _apply_link(table: pd.DataFrame) -> None:
     if raw_version is not None:
         _apply_version_link(raw_version)
         return
-    keys = [(None if pd.isna(y) else int(y), u, p) for y, u, p in zip(table["year"], table["unit"], table["project"])]
     if all(v is None for v in named):
-        if st.session_state.get(CHOICE_KEY) in keys:
-            _select(st.session_state[CHOICE_KEY])
+        chosen = st.session_state.get(CHOICE_KEY)
+        if chosen is not None and _first_form(*chosen) is not None:
+            _select(chosen)
         return
     raw_year, unit, project = named
     try:
         year = parse_year(raw_year) if raw_year is not None else None
     except ValueError:
-        matches = []
+        match = None
     else:
-        matches = [k for k in keys if (raw_year is None or k[0] == year) and unit in (None, k[1])
-                   and project in (None, k[2])]
-    if not matches:
+        match = _first_form(year, unit, project, any_year=raw_year is None)
+    if match is None:
         asked = "、".join(f"{label}“{md_escape(v)}”" for label, v in zip(("年度", "实施单位", "项目"), named)
                          if v is not None)
         st.warning(f"数据库中没有链接所指的自评表（{asked}），下面显示的是另一张表，请在下方重新选择项目。")
         return
-    _select(min(matches, key=lambda k: (k[0] is None, -(k[0] or 0), k[1], k[2])))
+    _select(match[0])
 
 
 def _write_link(key: tuple[int | None, str, str]) -> None:
@@ -578,33 +670,26 @@ def _write_link(key: tuple[int | None, str, str]) -> None:
     st.session_state[CHOICE_KEY] = key
 
 
-def _choices(values: pd.Series) -> list:
-    return sorted({None if pd.isna(v) else (int(v) if isinstance(v, float) else v) for v in values},
-                  key=lambda v: (v is None, v if v is not None else 0))
-
-
 def pick_form() -> int | None:
     """Year / unit / project selectors that follow the URL (?year=&unit=&project= or ?v=); the version id.
 
-    Returns the current version of the chosen project, or the version pinned by ?v=.
+    Returns the current version of the chosen project, or the version pinned by ?v=. Each list
+    is a cached distinct-values query, so a 100,000-form database costs the picker milliseconds.
     """
-    table = forms()
-    if table.empty:
+    if not has_forms():
         return None
     if _arrived():
-        _apply_link(table)
-    years = sorted(_choices(table["year"]), key=lambda y: (y is None, -(y or 0)))
+        _apply_link()
+    years = sorted(choices("year"), key=lambda y: (y is None, -(y or 0)))
     c1, c2, c3 = st.columns([1, 2, 3])
     year = c1.selectbox("年度", years, format_func=year_label, key="year")
-    in_year = table[table["year"].isna()] if year is None else table[table["year"] == year]
-    unit = c2.selectbox("实施单位", sorted(in_year["unit"].unique()), key="unit")
-    in_unit = in_year[in_year["unit"] == unit]
-    project = c3.selectbox("项目", sorted(in_unit["project"].unique()), key="project")
-    row = in_unit[in_unit["project"] == project]
-    if row.empty:
+    unit = c2.selectbox("实施单位", choices("unit", Filters(year=[year])), key="unit")
+    project = c3.selectbox("项目", choices("project", Filters(year=[year], unit=unit)), key="project")
+    found = _first_form(year, unit, project) if unit is not None and project is not None else None
+    if found is None:
         return None
     _write_link((year, unit, project))
-    current = int(row["version_id"].iloc[0])
+    current = found[1]
     pinned = st.session_state.get(PIN_KEY)
     if pinned and pinned[1] == (year, unit, project):
         if pinned[0] != current:
@@ -616,7 +701,7 @@ def pick_form() -> int | None:
 
 def require_form(what: str) -> int:
     """The chosen form's version id; stops the page (with guidance) when there is none."""
-    if forms().empty:
+    if not has_forms():
         empty_state(what)
         st.stop()
     version_id = pick_form()

@@ -135,6 +135,14 @@ class Store:
         """The 实施单位 of the selection side by side: forms, execution rate, mean score, deductions, 需核实."""
         return queries.unit_comparison(self._db, filters)
 
+    def distinct_values(self, filters: Filters | None = None, *, column: str) -> pd.DataFrame:
+        """The distinct values of year / department / unit / project / grade, with counts (the selectors' choices)."""
+        return queries.distinct_values(self._db, column, filters)
+
+    def form_keys(self, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+        """(version_id, year, unit, project) of current forms, newest year first (the form picker's lookups)."""
+        return queries.form_keys(self._db, filters, limit=limit)
+
     def indicator_scores(self, version_id: int) -> pd.DataFrame:
         """The stored indicator rows and rule scores of one version."""
         return queries.indicator_scores(self._db, version_id)

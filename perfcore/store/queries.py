@@ -209,6 +209,40 @@ def project_page(db: Database, filters: Filters | None = None, *, order: str = "
     )
     return ProjectPage(rows, int(total), max(int(offset), 0))
 
+KEY_COLUMNS = ("year", "department", "unit", "project", "grade")  # the columns distinct_values lists
+
+
+def distinct_values(db: Database, column: str, filters: Filters | None = None) -> pd.DataFrame:
+    """The distinct values of one column over the selected current forms, with how many forms have each.
+
+    Columns ``column`` and ``n``, ordered by the value, blank (NULL) last. Why: the pages'
+    selectors need the few hundred choices, not the 100,000 rows forms_table would ship.
+    """
+    if column not in KEY_COLUMNS:
+        raise ValueError(f"column must be one of {KEY_COLUMNS}")
+    where, params = _where(db, filters)
+    return db.frame(
+        f"SELECT v.{column}, count(*) AS n FROM form_versions v WHERE {where} "
+        f"GROUP BY v.{column} ORDER BY v.{column} NULLS LAST",
+        params,
+    )
+
+
+def form_keys(db: Database, filters: Filters | None = None, *, limit: int | None = None) -> pd.DataFrame:
+    """(version_id, year, unit, project) of the selected current forms: newest year first, then unit, project.
+
+    What the form picker needs to find the form a link names or the selectors chose, without forms_table's amounts.
+    """
+    where, params = _where(db, filters)
+    return db.frame(
+        f"""
+        SELECT v.id AS version_id, v.year, v.unit, v.project FROM form_versions v WHERE {where}
+        ORDER BY v.year DESC NULLS LAST, v.unit, v.project
+        {"LIMIT ?" if limit is not None else ""}
+        """,
+        [*params, *_limit(limit)],
+    )
+
 
 def indicator_scores(db: Database, version_id: int) -> pd.DataFrame:
     """The stored indicator rows of one version, with the rule scores stored beside them."""
