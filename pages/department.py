@@ -124,17 +124,16 @@ def chart_with_note(place, chart, note: str) -> None:
 
 
 def charts_section(table, f: Filters, unit: str) -> None:
-    labelled = views.with_labels(table)
     left, right = st.columns(2)
-    rates, note = views.chart_projects(labelled, "rate", "执行率最低", ascending=True)
+    rates, note = views.chart_projects(table, "rate", "执行率最低", ascending=True)
     chart_with_note(left, charts.rate_by_project(rates), note)
-    budgets, note = views.chart_projects(labelled, "budget", "全年预算数最大", ascending=False)
+    budgets, note = views.chart_projects(table, "budget", "全年预算数最大", ascending=False)
     chart_with_note(right, charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), note)
     left, right = st.columns(2)
     left.altair_chart(charts.deductions_stacked(common.query("deductions", f, by="level2")), width="stretch")
     right.altair_chart(charts.top_deductions(common.query("deductions", f, by="indicator")), width="stretch")
     left, right = st.columns(2)
-    declared = views.with_labels(common.query("declared_vs_rule", f))
+    declared = common.query("declared_vs_rule", f)
     gaps, note = views.chart_projects(declared, "difference", "自评高出规则得分最多", ascending=False)
     chart_with_note(left, charts.declared_vs_rule(gaps), note)
     by_code = common.query("findings_by_code", f)

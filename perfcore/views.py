@@ -366,7 +366,7 @@ def with_labels(table: pd.DataFrame) -> pd.DataFrame:
     label = label.where(~clash, label + "（" + out["unit"].astype(str) + "）")
     clash = label.duplicated(keep=False)
     if "year" in out:
-        years = out["year"].map(lambda y: NO_YEAR if pd.isna(y) else f"{int(y)}")
+        years = out["year"].map(lambda y: NO_YEAR if pd.isna(y) else f"{int(y)}").astype(str)  # str when empty too
         label = label.where(~clash, label + " " + years)
     out["label"] = label
     return out
@@ -378,17 +378,18 @@ CHART_PROJECTS = 30  # bars a per-project chart can show legibly (and render qui
 def chart_projects(
     table: pd.DataFrame, column: str, what: str, *, ascending: bool, n: int = CHART_PROJECTS
 ) -> tuple[pd.DataFrame, str]:
-    """The rows a per-project chart shows and its caption.
+    """The rows a per-project chart shows (with their ``label``, see with_labels) and its caption.
 
     A department-wide selection holds thousands of projects; a chart of all of them is
     unreadable and slow to draw, so it shows the ``n`` that matter most (lowest rates,
-    largest budgets, widest gaps) and says so; the project list keeps every row.
+    largest budgets, widest gaps) and says so; the project list keeps every row. Only the
+    rows shown are labelled: labelling 100,000 rows took a quarter of the page's run.
     """
     if len(table) <= n:
-        return table, ""
+        return with_labels(table), ""
     data = table.dropna(subset=[column])
     picked = data.nsmallest(n, column) if ascending else data.nlargest(n, column)
-    return picked, f"共 {len(data):,} 个项目，图中为{what}的 {n} 个；完整名单见下方项目列表。"
+    return with_labels(picked), f"共 {len(data):,} 个项目，图中为{what}的 {n} 个；完整名单见下方项目列表。"
 
 
 def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:

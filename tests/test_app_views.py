@@ -134,6 +134,18 @@ def test_with_labels_disambiguates_repeated_project_names():
     assert views.with_labels(table)["label"].tolist() == ["培训（甲）", "培训（乙） 2021", "培训（乙） 2022", "宣传"]
 
 
+def test_with_labels_of_no_rows_and_charted_rows_labelled_alone():
+    """An empty selection (integer year column) labels nothing instead of failing; a chart's
+    rows are labelled among themselves, so a name repeated only outside them stays bare."""
+    empty = pd.DataFrame({"project": pd.Series([], dtype=str), "unit": pd.Series([], dtype=str),
+                          "year": pd.Series([], dtype="Int32")})
+    assert views.with_labels(empty)["label"].tolist() == []
+    table = pd.DataFrame({"project": ["培训", "培训", "宣传"], "unit": ["甲", "乙", "甲"],
+                          "year": [2021, 2021, 2021], "rate": [0.5, 0.9, 0.2]})
+    shown, note = views.chart_projects(table, "rate", "执行率最低", ascending=True, n=2)
+    assert shown["label"].tolist() == ["宣传", "培训"] and "共 3 个项目" in note
+
+
 def test_deleted_candidates_from_the_audit_trail():
     audit = pd.DataFrame({"action": ["restore", "delete", "import", "delete"],
                           "version_ids": [[3], [3, 4], [1, 2], [4]]})
