@@ -114,8 +114,7 @@ def sign_in_page() -> None:
     st.session_state[common.ACCOUNT_KEY] = account
     st.session_state[common.MODE_KEY] = common.SIGNED_IN
     st.session_state[COOKIE_SCRIPT_KEY] = _cookie_script(token, int(rules.session_hours * 3600))
-    common.clear_caches()
-    st.rerun()
+    st.rerun()  # no cache to clear: cached reads are kept per account (common.data_key)
 
 
 def sign_out() -> None:

@@ -6,8 +6,10 @@ filters. The project table runs over as many landscape pages as the projects nee
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -15,7 +17,7 @@ from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
 from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
-from perfcore.exports.words import code_label, points, signed_points
+from perfcore.exports.words import code_label
 from perfcore.store import Filters, Store
 from perfcore.vocab import COMPLETE, GRADES, NO_DEPARTMENT, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
 
@@ -95,12 +97,12 @@ def kpi_values(summary: dict, unit: str) -> list[tuple[str, object, str]]:
     ]
 
 
-_SHOW = {"money": fmt.thousands, "rate": fmt.percent, "score": points}
+_SHOW: dict[str, Callable[[Any], str]] = {"money": fmt.thousands, "rate": fmt.percent, "score": fmt.score}
 
 
 def kpi_items(summary: dict, unit: str) -> list[tuple[str, str]]:
     """The headline figures as (label, text) for the PDF."""
-    return [(label, _SHOW.get(kind, lambda v: "—" if v is None else str(v))(value))  # type: ignore[operator]
+    return [(label, _SHOW.get(kind, lambda v: "—" if v is None else str(v))(value))
             for label, value, kind in kpi_values(summary, unit)]
 
 
@@ -151,8 +153,8 @@ def _projects(data: DepartmentData, unit: str) -> str:
                Column("等级", "c"), Column("规则总分", "n"), Column("自评总分", "n"), Column("差额", "n"),
                Column("执行率", "n"), Column(f"全年预算数{money}", "n"), Column(f"全年执行数{money}", "n"),
                Column("错误", "n"), Column("警告", "n")]
-    rows = [(n, r["项目"], r["实施单位"], year_label(r["年度"]), r["等级"], points(r["规则总分"]), points(r["自评总分"]),
-             signed_points(r["差额"]), fmt.percent(r["执行率"]), fmt.thousands(r["全年预算数"]),
+    rows = [(n, r["项目"], r["实施单位"], year_label(r["年度"]), r["等级"], fmt.score(r["规则总分"]), fmt.score(r["自评总分"]),
+             fmt.signed(r["差额"]), fmt.percent(r["执行率"]), fmt.thousands(r["全年预算数"]),
              fmt.thousands(r["全年执行数"]), int(r["错误"]), int(r["警告"]))
             for n, r in enumerate(ranked.to_dict("records"), 1)]
     lost = [r["等级"] in ("差", TO_VERIFY, UNSCORABLE) for r in ranked.to_dict("records")]
@@ -166,7 +168,7 @@ def _units(data: DepartmentData, unit: str) -> str:
                "无法计分", "错误", "警告"]
     columns = [Column("实施单位"), *(Column(name, "n") for name in numbers)]
     rows = [(r["unit"], int(r["n_projects"]), int(r["n_forms"]), fmt.money(r["budget"], unit), fmt.money(r["executed"], unit),
-             fmt.percent(r["rate"]), points(r["mean_score"]), int(r["n_to_verify"]), int(r["n_unscorable"]),
+             fmt.percent(r["rate"]), fmt.score(r["mean_score"]), int(r["n_to_verify"]), int(r["n_unscorable"]),
              int(r["n_errors"]), int(r["n_warnings"])) for r in data.units.to_dict("records")]
     return "<h2>各实施单位</h2>" + table(columns, rows)
 

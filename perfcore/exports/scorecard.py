@@ -12,7 +12,7 @@ from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
 from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
-from perfcore.exports.words import points, policy_label, signed_points
+from perfcore.exports.words import policy_label
 from perfcore.model import Scorecard
 from perfcore.views import Loss, loss_line, losses  # noqa: F401  (the report's names for them)
 from perfcore.vocab import EXECUTION_LABEL, year_label
@@ -25,8 +25,8 @@ def _header(sc: Scorecard) -> str:
     items = [
         ("项目名称", form.project.value or "（未填项目名称）"), ("年度", year_label(form.year)),
         ("主管部门", form.department.value or "—"), ("实施单位", form.unit.value or "—"),
-        ("规则得分", points(k.total)), ("等级", k.grade),
-        ("自评总分", points(k.declared)), ("差额（自评 − 规则）", signed_points(k.difference)),
+        ("规则得分", fmt.score(k.total)), ("等级", k.grade),
+        ("自评总分", fmt.score(k.declared)), ("差额（自评 − 规则）", fmt.signed(k.difference)),
         ("预算执行率", fmt.percent(k.rate)), ("评分规则", policy_label(sc.policy)),
     ]
     block = pairs(items, big=("规则得分", "等级"))
@@ -43,7 +43,7 @@ def _losses(sc: Scorecard) -> str:
     out = f'<h2>扣分情况</h2><p class="lead">{esc(loss_line(sc))}</p>'
     if items:
         columns = [Column("指标"), Column("分值", "n"), Column("规则得分", "n"), Column("扣分", "n"), Column("评分说明")]
-        rows = [(i.name, points(i.weight), points(i.score), points(i.deduction), i.explanation) for i in items]
+        rows = [(i.name, fmt.score(i.weight), fmt.score(i.score), fmt.score(i.deduction), i.explanation) for i in items]
         out += table(columns, rows, lost=[True] * len(rows))
     if sc.form.indicators:
         out += chart(charts_svg.to_svg(charts_svg.level1_chart(views.level1_summary(sc))))
@@ -56,8 +56,8 @@ def _funds(sc: Scorecard, unit: str) -> str:
     k = views.form_kpis(sc)
     line = (f"预算执行率 = 全年执行数 {fmt.money(k.executed, unit, suffix=True)} ÷ 全年预算数 "
             f"{fmt.money(k.budget, unit, suffix=True)} = {fmt.percent(k.rate)}；"
-            f"分值 {points(sc.execution.weight)}，规则得分 {points(sc.execution.score)}，"
-            f"自评得分 {points(sc.execution.declared)}。")
+            f"分值 {fmt.score(sc.execution.weight)}，规则得分 {fmt.score(sc.execution.score)}，"
+            f"自评得分 {fmt.score(sc.execution.declared)}。")
     return (f"<h2>项目资金{esc(fmt.money_label(unit))}</h2>" + table(columns, funds.itertuples(index=False))
             + f'<p class="note">{esc(line)}</p>')
 
@@ -76,18 +76,18 @@ INDICATOR_COLUMNS = [Column("一级指标", width="7%"), Column("二级指标", 
 
 def _indicators(sc: Scorecard) -> str:
     frame = views.indicator_frame(sc)
-    rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], points(r["分值"]),
-             points(r["规则得分"]), points(r["自评得分"]), points(r["扣分"]), r["状态"], r["评分说明"],
+    rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], fmt.score(r["分值"]),
+             fmt.score(r["规则得分"]), fmt.score(r["自评得分"]), fmt.score(r["扣分"]), r["状态"], r["评分说明"],
              r["偏差原因分析"], r["单元格"]) for r in frame.to_dict("records")]
     lost = [float(d) > 0 for d in frame["扣分"]]
     ex = sc.execution
     ex_lost = round(ex.weight - (ex.score or 0.0), 2)
-    rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), points(ex.weight), points(ex.score),
-                 points(ex.declared), points(ex_lost), "", ex.explanation, "", ""))
+    rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), fmt.score(ex.weight), fmt.score(ex.score),
+                 fmt.score(ex.declared), fmt.score(ex_lost), "", ex.explanation, "", ""))
     lost.append(ex_lost > 0)
     weight = sum(s.weight for s in sc.indicators) + ex.weight
-    rows.append(("总分", "", "", "", "", points(weight), points(sc.total), points(sc.declared_total),
-                 points(weight - sc.total if sc.total is not None else None), "", f"等级：{sc.grade_label}", "", ""))
+    rows.append(("总分", "", "", "", "", fmt.score(weight), fmt.score(sc.total), fmt.score(sc.declared_total),
+                 fmt.score(weight - sc.total if sc.total is not None else None), "", f"等级：{sc.grade_label}", "", ""))
     lost.append(False)
     return ('<section class="wide"><h2>绩效指标（扣分的行以浅红色标出）</h2>'
             + table(INDICATOR_COLUMNS, rows, lost=lost) + "</section>")
