@@ -159,12 +159,18 @@ def project_list(f: Filters, unit: str) -> None:
     if st.session_state.get("dept_asked") != asked:  # a new question starts on page 1
         st.session_state["dept_asked"] = asked
         st.session_state["dept_page"] = 1
-    total = common.query("project_page", f, order=order, search=search, limit=1).total
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    st.session_state["dept_page"] = min(max(1, int(st.session_state.get("dept_page", 1))), pages)
+    def rows(number: int):
+        return common.query("project_page", f, order=order, search=search, limit=PAGE_SIZE,
+                            offset=(number - 1) * PAGE_SIZE)
+
+    number = max(1, int(st.session_state.get("dept_page", 1)))
+    page = rows(number)
+    pages = max(1, math.ceil(page.total / PAGE_SIZE))
+    if number > pages:  # fewer rows than the page asked for (a narrower filter): its last page
+        number = pages
+        page = rows(number)
+    st.session_state["dept_page"] = number
     c3.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, step=1, key="dept_page")
-    page = common.query("project_page", f, order=order, search=search, limit=PAGE_SIZE,
-                        offset=(int(st.session_state["dept_page"]) - 1) * PAGE_SIZE)
     money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
     points = st.column_config.NumberColumn(format=fmt.COLUMN_SCORE)
     st.dataframe(views.project_frame(page.rows, unit), hide_index=True, placeholder=fmt.DASH,
