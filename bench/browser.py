@@ -193,11 +193,27 @@ class TimingLog:
         self.offset = 0
 
     def since_mark(self) -> list[dict]:
-        with self.path.open(encoding="utf-8") as f:
+        """The whole lines logged since the last call (a line still being written waits for the next)."""
+        with self.path.open("rb") as f:
             f.seek(self.offset)
-            text = f.read()
-            self.offset = f.tell()
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+            data = f.read()
+        whole = data[:data.rfind(b"\n") + 1]
+        self.offset += len(whole)
+        return [json.loads(line) for line in whole.decode("utf-8").splitlines() if line.strip()]
+
+    def runs_of(self, title: str, sessions: int, timeout: float = 30.0) -> list[dict]:
+        """The runs of page ``title`` since the mark, once ``sessions`` sessions have each logged one.
+
+        The server writes a run's line after its last message reached the browser, so a page
+        can be drawn before its line lands: wait for the lines (deadline: ``timeout``), not a while.
+        """
+        runs: list[dict] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            runs += [r for r in self.since_mark() if r["page"] == title]
+            if len({r["session"] for r in runs}) >= sessions or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.05)  # polling the file for the condition above, bounded by the deadline
 
 
 def _summary(values: list[float]) -> dict:
@@ -217,8 +233,7 @@ def open_together(browser, url: str, spec: PageSpec, n: int, log: TimingLog, ret
         for s in sessions:  # "commit": the HTML arrived; the page then draws while the next one starts
             s.page.goto(url, wait_until="commit")
         per = [s.wait_drawn() for s in sessions]
-        time.sleep(0.2)  # the server logs a run after its last message; let a straggler's line land
-        runs = [r for r in log.since_mark() if r["page"] == spec.title]
+        runs = log.runs_of(spec.title, n)
     finally:
         for s in sessions:
             s.close()
