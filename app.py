@@ -10,10 +10,11 @@ if str(ROOT) not in sys.path:  # `streamlit run` adds it; AppTest and other runn
 
 import streamlit as st  # noqa: E402
 
-from ui import auth, common  # noqa: E402
+from ui import auth, common, static  # noqa: E402
 
 common.page_config()
 common.chinese_only()
+static.styles()
 
 common.mark_app_started()
 auth.resolve()  # single-user, signed in or anonymous: decides the pages this visitor gets

@@ -84,10 +84,12 @@ _MARKS_JS = """
     if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;
     if (spec.metric && !all('[data-testid="stMetric"]').some(m => m.innerText.includes(spec.metric))) return false;
     if (!spec.metric && !document.querySelector('[data-testid="stFileUploader"]')) return false;
-    const charts = all('[data-testid="stVegaLiteChart"]');
-    if (charts.length < spec.charts || !charts.every(c => c.querySelector('canvas.marks, svg.marks'))) return false;
-    const grids = all('[data-testid="stDataFrame"]');
-    return grids.length >= spec.frames && grids.every(g => g.querySelector('[data-testid="data-grid-canvas"]'));
+    const charts = all('[data-testid="stVegaLiteChart"], [data-testid="stImage"]');
+    const painted = c => c.querySelector('canvas.marks, svg.marks')
+      || [...c.querySelectorAll('img')].some(i => i.complete && i.naturalWidth);  // a server-drawn chart
+    if (charts.length < spec.charts || !charts.every(painted)) return false;
+    const grids = all('[data-testid="stDataFrame"], div.pb-table');
+    return grids.length >= spec.frames && grids.every(g => g.querySelector('[data-testid="data-grid-canvas"], table'));
   };
   const check = () => {
     const now = performance.now();

@@ -6,10 +6,10 @@ from dataclasses import astuple
 
 import streamlit as st
 
-from perfcore import fmt, views, vocab
+from perfcore import fmt, tables, views, vocab
 from perfcore.store import Filters
 from perfcore.views import md_escape
-from ui import charts, common
+from ui import charts, common, static
 
 ALL_YEARS = "全部年度"
 
@@ -74,8 +74,8 @@ def kpi_tiles(summary: dict, unit: str) -> None:
 
 GLANCE_N = 5  # projects per one-glance ranking
 GLANCE = (("rule_low", True), ("gap_wide", True), ("rate_low", False))  # (ranking, forms read completely only)
-PAGE_SIZE = 50  # project list rows per page (issue 14: never ship every row)
-LINK = st.column_config.LinkColumn("评分卡", display_text="打开评分卡")
+PAGE_SIZE = 25  # project list rows per page (issue 14: never ship every row)
+UNITS_SHOWN = 20  # units side by side: the lowest mean scores (the Excel report lists every unit)
 
 
 def glance(f: Filters, summary: dict) -> None:
@@ -88,60 +88,46 @@ def glance(f: Filters, summary: dict) -> None:
         if page.rows.empty:
             place.caption("没有可排名的项目。")
             continue
-        place.dataframe(views.ranking_frame(page.rows, order), hide_index=True, placeholder=fmt.DASH,
-                        column_config={"项目": st.column_config.LinkColumn(
-                            "项目", display_text=views.RANKING_LINK_TEXT, help="点击打开该项目的评分卡")})
+        ranked = tables.ranking(page.rows, order)
+        static.table(place, ranked.columns, ranked.rows)
 
 
 def unit_comparison(f: Filters, unit: str) -> None:
-    """The 实施单位 side by side (click a header to sort)."""
+    """The 实施单位 side by side, lowest mean rule score first."""
     table = common.query("unit_comparison", f)
     if table.empty:
         return
-    money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
-    count = st.column_config.NumberColumn(format=fmt.COLUMN_COUNT, width="small")
-    shown = views.unit_frame(table, unit)
-    if shown["主管部门"].nunique() == 1:  # one department: its name once in the caption, not in every row
-        st.caption(f"主管部门：{md_escape(shown['主管部门'].iloc[0])}")
-        shown = shown.drop(columns="主管部门")
-    st.dataframe(shown, hide_index=True, placeholder=fmt.DASH,
-                 column_config={
-                     "全年预算数": money, "全年执行数": money,
-                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
-                     "平均规则得分": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
-                                                              help="读取完整的自评表的规则得分平均"),
-                     "扣分合计": st.column_config.NumberColumn(format=fmt.COLUMN_SCORE,
-                                                           help="读取完整的自评表扣分之和（含预算执行）"),
-                     "自评表数": count, "读取完整": count, "需核实": count, "无法计分": count, "错误": count,
-                 })
-    st.caption(f"金额单位：{unit}。平均规则得分最低的单位在前；点击列名可按该列排序。")
+    departments = table["department"].fillna("").unique()
+    if len(departments) == 1:  # one department: its name once in the caption, not in every row
+        st.caption(f"主管部门：{md_escape(departments[0] or vocab.NO_DEPARTMENT)}")
+    side = tables.units(table.head(UNITS_SHOWN), unit)
+    static.table(st, side.columns, side.rows)
+    shown = (f"共 {fmt.count(len(table))} 个实施单位，显示平均规则得分最低的 {UNITS_SHOWN} 个"
+             "（按主管部门或实施单位筛选可看其他单位，部门总览 Excel 列出全部）"
+             if len(table) > UNITS_SHOWN else "平均规则得分最低的单位在前")
+    st.caption(f"{shown}。金额单位：{unit}。")
 
 
-def chart_with_note(place, chart, note: str) -> None:
-    place.altair_chart(chart, width="stretch")
-    if note:
-        place.caption(note)
 
 
 def charts_section(table, f: Filters, unit: str) -> None:
     left, right = st.columns(2)
     rates, note = views.chart_projects(table, "rate", "执行率最低", ascending=True)
-    chart_with_note(left, charts.rate_by_project(rates), note)
+    static.chart(left, charts.rate_by_project(rates), note)
     budgets, note = views.chart_projects(table, "budget", "全年预算数最大", ascending=False)
-    chart_with_note(right, charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), note)
+    static.chart(right, charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), note)
     left, right = st.columns(2)
-    left.altair_chart(charts.deductions_stacked(common.query("deductions", f, by="level2")), width="stretch")
-    right.altair_chart(charts.top_deductions(common.query("deductions", f, by="indicator")), width="stretch")
+    static.chart(left, charts.deductions_stacked(common.query("deductions", f, by="level2")))
+    static.chart(right, charts.top_deductions(common.query("deductions", f, by="indicator")))
     left, right = st.columns(2)
     declared = common.query("declared_vs_rule", f)
     gaps, note = views.chart_projects(declared, "difference", "自评高出规则得分最多", ascending=False)
-    chart_with_note(left, charts.declared_vs_rule(gaps), note)
+    static.chart(left, charts.declared_vs_rule(gaps), note)
     by_code = common.query("findings_by_code", f)
     if by_code.empty:
         right.success("所选项目没有审核发现。")
     else:
-        right.altair_chart(charts.findings_by_code(views.with_check_titles(by_code), views.SEVERITY_LABELS),
-                           width="stretch")
+        static.chart(right, charts.findings_by_code(views.with_check_titles(by_code), views.SEVERITY_LABELS))
 
 
 def _turn(step: int) -> None:
@@ -171,19 +157,8 @@ def project_list(f: Filters, unit: str) -> None:
         page = rows(number)
     st.session_state["dept_page"] = number
     c3.number_input(f"页码（共 {pages} 页）", min_value=1, max_value=pages, step=1, key="dept_page")
-    money = st.column_config.NumberColumn(format=fmt.COLUMN_MONEY)
-    points = st.column_config.NumberColumn(format=fmt.COLUMN_SCORE)
-    st.dataframe(views.project_frame(page.rows, unit), hide_index=True, placeholder=fmt.DASH,
-                 column_config={
-                     "年度": st.column_config.NumberColumn(format="%d"),
-                     "年初预算数": money, "全年预算数": money, "全年执行数": money,
-                     "执行率": st.column_config.NumberColumn(format=fmt.COLUMN_PERCENT),
-                     "自评总分": points, "规则总分": points,
-                     "差额": st.column_config.NumberColumn(format=fmt.COLUMN_SIGNED, help="自评总分 − 规则总分"),
-                     "错误": st.column_config.NumberColumn(format=fmt.COLUMN_COUNT),
-                     "警告": st.column_config.NumberColumn(format=fmt.COLUMN_COUNT),
-                     "评分卡": LINK,
-                 })
+    listed = tables.projects(page.rows, unit, first_rank=page.offset + 1)
+    static.table(st, listed.columns, listed.rows, lost=listed.lost, scroll=True)
     b1, b2, note = st.columns([1, 1, 6])
     b1.button("上一页", key="dept_prev", disabled=page.offset == 0, on_click=_turn, args=(-1,))
     b2.button("下一页", key="dept_next", disabled=page.offset + len(page.rows) >= page.total, on_click=_turn, args=(1,))
@@ -229,5 +204,5 @@ if len(years.dropna(subset=["year"])) > 1:
     st.subheader("历年对比")
     left, right = st.columns(2)
     score_trend, rate_trend = charts.year_trend(years)
-    left.altair_chart(score_trend, width="stretch")
-    right.altair_chart(rate_trend, width="stretch")
+    static.chart(left, score_trend)
+    static.chart(right, rate_trend)

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from perfcore import fmt, views
+from perfcore import fmt, tables, views
 from perfcore.model import Scorecard
 from perfcore.views import md_escape
-from ui import charts, common
+from ui import charts, common, static
 
 INDICATOR_COLUMNS = ["二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "规则得分", "扣分", "得分率", "自评得分",
                      "状态", "评分说明", "偏差原因分析", "单元格"]
-HISTORY_LABELS = {"version_no": "版本", "is_current": "当前版本", "deleted": "已删除", "imported_at": "导入时间",
-                  "file_name": "文件", "sheet": "工作表", "user": "导入人", "declared_total": "自评总分",
-                  "rule_total": "规则总分", "grade": "等级"}
 
 
 def kpi_tiles(card: Scorecard, unit: str) -> None:
@@ -37,8 +34,8 @@ def kpi_tiles(card: Scorecard, unit: str) -> None:
 def indicator_tables(card: Scorecard, unit: str) -> None:
     """The indicator table grouped by level 1; rows that lost points highlighted.
 
-    A static table (st.table) rather than a grid: 评分说明 and 偏差原因分析 wrap inside the
-    page width instead of being cut or hidden behind a horizontal scroll.
+    A static table rather than a grid: 评分说明 and 偏差原因分析 wrap inside the page width
+    instead of being cut or hidden behind a horizontal scroll.
     """
     table = views.indicator_frame(card)
     summary = views.level1_summary(card)
@@ -54,7 +51,7 @@ def indicator_tables(card: Scorecard, unit: str) -> None:
         shown["得分率"] = shown["得分率"].map(fmt.percent)
         common.safe_table(shown, points=("分值", "规则得分", "扣分", "自评得分"),
                           highlight=list(shown["扣分"].fillna(0) > 0))
-    st.altair_chart(charts.level1_scores(summary), width="stretch")
+    static.chart(st, charts.level1_scores(summary))
 
 
 def findings(card: Scorecard) -> None:
@@ -70,14 +67,8 @@ def history(store, card: Scorecard, version_id: int) -> None:
     table = store.history(year, unit, project)
     if table.empty:
         return
-    shown = table.assign(查看=[f"scorecard?v={v}" for v in table["version_id"]])
-    shown = shown.rename(columns=HISTORY_LABELS)[[*HISTORY_LABELS.values(), "查看"]]
-    st.dataframe(shown, hide_index=True, placeholder=fmt.DASH, column_config={
-        "查看": st.column_config.LinkColumn("查看", display_text="打开此版本"),
-        "自评总分": st.column_config.NumberColumn(format="%.2f"),
-        "规则总分": st.column_config.NumberColumn(format="%.2f"),
-        "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-    })
+    versions = tables.history(table)
+    static.table(st, versions.columns, versions.rows)
     viewed = table[table["version_id"] == version_id].iloc[0]  # named by its version number, as the table does
     state = "已删除" if viewed["deleted"] else ("当前版本" if viewed["is_current"] else "历史版本")
     st.caption(f"共 {len(table)} 个版本；正在查看版本 {int(viewed['version_no'])}（{state}）。"

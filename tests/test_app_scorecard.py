@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from apphelp import ROOT, open_page, seed, texts, unescape
+from drawn import tables
 
 from perfcore.store import Store
 
@@ -25,13 +26,13 @@ def test_deep_link_shows_rule_total_deductions_and_findings(app_db):
     assert metrics["预算执行率"] == "100.00%"
     assert metrics["年中预算调整"] == "-77.69%"  # 3,596,500.00 → 802,257.18
     # indicator tables: the two missed quantity targets lost 6.24 and 1.75 points
-    frames = [t.value for t in at.table]
+    frames = [t for t in tables(at)]
     deducted = {r["三级指标"]: unescape(r["扣分"]) for f in frames if "扣分" in f for r in f.to_dict("records")
                 if unescape(r["扣分"]) != "0.00"}
     assert sorted(deducted.values()) == ["1.75", "6.24"]
     page = texts(at)
     assert "错误（2）" in page  # the two inflation findings, expanded, with their cells
-    inflation = [t.value for t in at.table if "代码" in t.value and t.value["代码"].eq("C09").any()][0]
+    inflation = [t for t in tables(at) if "代码" in t and t["代码"].eq("C09").any()][0]
     assert [unescape(c) for c in inflation["单元格"]] == ["D13", "D14"]  # as the messages name them
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载评分表（Excel）"]  # the PDF is built when asked (tests/test_exports.py)
@@ -59,7 +60,7 @@ def test_version_link_and_money_unit_switch(app_db):
 
 
 def _funds(at):
-    return next(t.value for t in at.table if "年初预算数" in t.value)
+    return next(t for t in tables(at) if "年初预算数" in t)
 
 
 ENGLISH = ("Upload", "per file", "Choose an option", "Select all", "Show data", "Download as", "Copy Vega",
@@ -75,10 +76,10 @@ def test_top_of_the_page_says_where_the_points_went(app_db):
     assert "评分规则：财预〔2020〕10号（上海两位小数）" in page
     # scores with two decimals in tiles and tables alike; no English, no "None"
     assert {m.label: m.value for m in at.metric}["自评得分"] == "98.00"
-    cells = "\n".join(t.value.astype(str).to_csv() for t in at.table)
+    cells = "\n".join(t.astype(str).to_csv() for t in tables(at))
     assert not [w for w in ENGLISH if w in page or w in cells]
-    # the indicator table wraps (st.table): 评分说明 and 偏差原因分析 are whole, nothing in a scrolled grid
-    indicators = next(t.value for t in at.table if "评分说明" in t.value)
+    # the indicator table wraps (a static table): 评分说明 and 偏差原因分析 are whole, nothing in a scrolled grid
+    indicators = next(t for t in tables(at) if "评分说明" in t)
     assert list(indicators.columns)[-3:] == ["评分说明", "偏差原因分析", "单元格"]
     assert "未达标：7 × 3146 ÷ 29000 = 0.76" in [unescape(x) for x in indicators["评分说明"]]
 
@@ -164,7 +165,7 @@ def test_versions_are_named_by_their_number_not_the_database_id(app_db):
     at = open_page("scorecard", WINDOW)
     page = texts(at)
     assert "正在查看版本 2（当前版本）" in page and "版本编号" not in page
-    assert list(at.dataframe[-1].value["版本"]) == [2, 1]
+    assert list(tables(at)[-1]["版本"]) == ["2", "1"]
     old = open_page("scorecard", {"v": str(first)})
     assert "正在查看版本 1（历史版本）" in texts(old) and _metrics(old)["规则得分"] == "92.01"
     assert "数据库中没有链接所指的版本（v=999）" in texts(open_page("scorecard", {"v": "999"}))

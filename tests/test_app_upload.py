@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from apphelp import XLSX, open_page, texts
+from drawn import tables
 
 from perfcore.samples import SHEETS_WORKBOOK, STACKED_WORKBOOK
 from perfcore.store import Store
@@ -30,8 +31,7 @@ def test_upload_previews_findings_and_imports(app_db):
     assert list(preview["导入"]) == [False, True, True, True, True]  # a form with errors is not pre-ticked
     # the first row's findings are shown below the table: the inflated rows with their cells
     assert "窗口业务管理" in page and "规则 92.01（优）" in page and "自评 98" in page
-    tables = [t.value for t in at.table]
-    inflation = [t for t in tables if t["代码"].eq("C09").any()]
+    inflation = [t for t in tables(at) if t["代码"].eq("C09").any()]
     assert inflation and all(inflation[0]["单元格"].str.contains("!"))
     assert at.button[0].label == "导入选中的 4 张表"
 

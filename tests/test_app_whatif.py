@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 from apphelp import open_page, seed, texts, unescape
+from drawn import tables
 
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
 
@@ -44,7 +45,7 @@ def test_editing_an_actual_updates_total_and_grade_shows_against_stored(app_db):
     metrics = _metrics(at)
     assert metrics["模拟后规则得分"] == "98.25"  # 92.01 + (7 − 0.76)
     assert metrics["入库版本规则得分"] == "92.01（优）"
-    diff = [t.value for t in at.table if "变化" in t.value.columns][0]
+    diff = [t for t in tables(at) if "变化" in t.columns][0]
     assert [unescape(v) for v in diff["变化"]] == ["+6.24"]
     # targets are locked unless the simulation toggle is on: editing one changes nothing
     _edit(at, "_ind", {row: {"年度指标值": "≥3146家"}})
@@ -64,7 +65,7 @@ def test_execution_amount_and_reverse_what_if(app_db):
     assert metrics["模拟后预算执行率"] == "80.00%"
     assert metrics["模拟后规则得分"] == "90.01"
     # reverse: what it takes to reach 优 again is shown; full marks needs 29000家 on the missed row
-    marks = [t.value for t in at.table if "满分所需实际值" in t.value.columns][0]
+    marks = [t for t in tables(at) if "满分所需实际值" in t.columns][0]
     assert "29000家" in [unescape(v) for v in marks["满分所需实际值"]]
     at.selectbox(key="wi_goal").set_value("优").run()
     assert "当前方案已达到“优”" in texts(at)
@@ -131,5 +132,5 @@ def test_switching_the_money_unit_keeps_the_edits(app_db):
     # a further edit after the switches counts together with the earlier ones
     _edit(at, "_funds", {0: {"全年执行数": 802257.18}})
     assert _metrics(at)["模拟后规则得分"] == "98.25"
-    diff = [t.value for t in at.table if "变化" in t.value.columns][0]
+    diff = [t for t in tables(at) if "变化" in t.columns][0]
     assert [unescape(v) for v in diff["三级指标"]] == ["服务新开办企业数量"]

@@ -232,7 +232,7 @@ def test_upload_import_scorecard_whatif(server: str, tab) -> None:
     projects = _metric(page, "项目数")
     projects.wait_for()
     assert projects.inner_text() == "5"
-    page.locator('[data-testid="stVegaLiteChart"]').nth(5).wait_for()
+    page.locator('[data-testid="stImage"] img').nth(5).wait_for()  # six charts, drawn on the server
     _shot(page, "06-department")
 
     _open(page, f"{server}/manage", "数据管理")

@@ -44,11 +44,10 @@ def _drawn(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
 
 
-def _grid_column(page, table: int, column: int) -> list[str]:
-    """The visible cells of one column of the ``table``-th st.dataframe (the grid's accessible table)."""
-    grid = page.locator('[data-testid="stDataFrame"]').nth(table)
-    grid.locator('[role="gridcell"]').first.wait_for(state="attached")  # the accessible copy is not displayed
-    return grid.locator(f'td[role="gridcell"][aria-colindex="{column}"]').all_text_contents()
+def _table_column(page, table: int, column: int) -> list[str]:
+    """The cells of one column (1 = the first) of the ``table``-th server-drawn table, as shown."""
+    cells = page.locator("div.pb-table table").nth(table).locator(f"tbody tr td:nth-child({column})")
+    return [text.strip() for text in cells.all_inner_texts()]
 
 
 @pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p.split("?")[0] for p, _ in PAGES])
@@ -81,15 +80,26 @@ def test_department_one_glance_ranks_the_lowest_first(two_years: str, tab) -> No
     page.get_by_text("需核实 0 张；无法计分 0 张；部门预算执行率 80.00%").wait_for()
     _drawn(page)
     # 2022 (the default year): 窗口业务管理 scores 90.01, the others 98.00 (execution 80%)
-    assert _grid_column(page, 0, 1)[0].endswith("#窗口业务管理")  # 规则得分最低 (the cell is its scorecard link)
-    assert _grid_column(page, 0, 2)[0] == "90.01"
+    assert _table_column(page, 0, 1)[0] == "窗口业务管理"  # 规则得分最低
+    assert _table_column(page, 0, 2)[0] == "90.01"
     page.get_by_text("共 5 个项目，显示第 1–5 个（按规则得分最低排序）").wait_for()
-    assert _grid_column(page, 4, 1)[0] == "窗口业务管理"  # the project list: lowest first as well
+    assert _table_column(page, 4, 2)[0] == "窗口业务管理"  # the project list: lowest first as well
+    assert _table_column(page, 4, 1)[:2] == ["1", "2"]
     page.get_by_role("heading", name="历年对比").wait_for()
-    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts = page.locator('[data-testid="stImage"] img')
     widths = [charts.nth(i).bounding_box()["width"] for i in range(charts.count() - 2, charts.count())]
     assert min(widths) > 400, widths  # the year trend is drawn at half the page each, not ~100 px
+    assert all(charts.nth(i).evaluate("i => i.complete && i.naturalWidth > 0") for i in range(charts.count()))
     _shot(page, "ui-department-glance")
+    # the name links to that project's scorecard (a new tab: the list stays where it was)
+    link = page.locator("div.pb-table table").first.locator("tbody tr td a").first
+    assert link.get_attribute("target") == "_blank"
+    with page.context.expect_page() as opened:
+        link.click()
+    scorecard = opened.value
+    scorecard.get_by_role("heading", name="窗口业务管理").wait_for()
+    assert "90.01" in scorecard.locator('[data-testid="stMetric"]').first.inner_text()
+    scorecard.close()
 
 
 def test_scorecard_says_where_the_points_went_first(two_years: str, tab) -> None:  # noqa: F811 (fixtures)
@@ -97,7 +107,7 @@ def test_scorecard_says_where_the_points_went_first(two_years: str, tab) -> None
     _open(page, f"{two_years}/scorecard?{urlencode(WINDOW)}", "窗口业务管理")
     sentence = page.get_by_text("规则得分 92.01 分（优），扣 7.99 分：服务新开办企业数量 −6.24，政务服务免费快递业务量 −1.75。")
     sentence.wait_for()
-    first_table = page.locator('[data-testid="stTable"]').first
+    first_table = page.locator("div.pb-table table").first
     assert sentence.bounding_box()["y"] < _metric(page, "规则得分").bounding_box()["y"] < first_table.bounding_box()["y"]
     # the indicator table fits the page: 偏差原因分析 is on screen without a horizontal scroll
     main = page.locator('[data-testid="stMain"]')

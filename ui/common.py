@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from perfcore import fmt, vocab
+from perfcore import fmt, markup, vocab
 from perfcore.accounts import Account, Permission
 from perfcore.errors import StoreError, StoreLockedError
 from perfcore.exports.excel import XLSX_MIME
@@ -32,6 +32,7 @@ from perfcore.policy import DEFAULT_POLICY
 from perfcore.scoring import rules_version, score_form
 from perfcore.store import Filters, Store, default_db_path
 from perfcore.views import md_escape
+from ui import static
 
 UPLOAD_PAGE = "pages/upload.py"
 SCORECARD_PAGE = "pages/scorecard.py"
@@ -525,28 +526,27 @@ def show_text(label: str, value: str) -> None:
     st.markdown(md_escape(value) if value.strip() else "（未填写）")
 
 
-LOST_ROW = "background-color: #fdecea"  # a row that lost points (the one highlight colour)
+def _cell(value: object, points: bool) -> object:
+    """A table cell as shown: points as scores (92.01), other figures plainly, a missing value as “—”."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return fmt.DASH
+    if points:
+        return fmt.score(value)  # type: ignore[arg-type]
+    return fmt.figure(value) if isinstance(value, float) else value
 
 
 def safe_table(frame: pd.DataFrame, points: tuple[str, ...] = (), highlight: list[bool] | None = None) -> None:
-    """A static table; st.table renders markdown in cells, so form text is escaped first.
+    """A static table drawn on the server (ui/static.py): form text shown as typed (escaped, never HTML or
+    markdown) and wrapped inside the page width, figures right-aligned.
 
-    ``points`` columns are shown as scores (92.01, 7.00, 1.75); missing values as “—”, never
-    “None”; ``highlight``: per row, whether it lost points (shaded).
+    ``points`` columns are shown as scores (92.01, 7.00, 1.75); ``highlight``: per row, whether it
+    lost points (shaded).
     """
-    shown = frame.copy()
-    for column in points:
-        shown[column] = shown[column].map(fmt.score)
-    for column in shown.columns:
-        if not pd.api.types.is_numeric_dtype(shown[column]):
-            shown[column] = shown[column].map(lambda v: md_escape(v) if isinstance(v, str) else
-                                              (fmt.DASH if v is None or v is pd.NA or v != v else v))
-    if highlight is not None and any(highlight):
-        marks = list(highlight)
-        st.table(shown.style.apply(lambda row: [LOST_ROW if marks[row.name] else ""] * len(row), axis=1),
-                 hide_index=True)
-        return
-    st.table(shown, hide_index=True)
+    numeric = {c for c in frame.columns if c in points or pd.api.types.is_numeric_dtype(frame[c])}
+    columns = [markup.Column(str(c), markup.NUMBER if c in numeric else "") for c in frame.columns]
+    rows = [tuple(_cell(v, c in points) for c, v in zip(frame.columns, record))
+            for record in frame.itertuples(index=False)]
+    static.table(st, columns, rows, lost=highlight)
 
 
 def year_label(year: object) -> str:

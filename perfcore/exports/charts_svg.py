@@ -7,6 +7,7 @@ as labels (a printed page has no tooltip).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import altair as alt
@@ -68,3 +69,35 @@ def level1_chart(summary: pd.DataFrame) -> alt.Chart:
         )
         .properties(width=WIDTH, height=max(60, 28 * len(summary)), title="各一级指标规则得分与扣分")
     )
+
+
+# --- the pages' charts --------------------------------------------------------------------
+#
+# The pages show the same Altair charts (ui/charts.py) drawn to SVG too: a browser then loads
+# no Vega code and paints a finished picture (issue 14: Vega cost each new browser ~0.5 s of
+# its ~2.5 s). Screen fonts: the server measures the text with Noto CJK; a leader's PC without
+# it shows the same glyph widths in Microsoft YaHei or PingFang.
+PAGE_FONT = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", sans-serif'
+PAGE_WIDTH = 600  # px: a chart in one of two columns of the wide layout; it scales down to fit a narrower one
+_AXIS = {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "labelColor": "#31333f",
+         "titleColor": "#31333f", "gridColor": "#e6eaf1", "domainColor": "#c3c9d3", "tickColor": "#c3c9d3"}
+
+
+def page_spec(chart: alt.TopLevelMixin, width: int = PAGE_WIDTH) -> str:
+    """A page chart's Vega-Lite JSON, fitted to ``width`` px with its axis labels (the cache key of its SVG)."""
+    fitted = chart.properties(width=width, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
+    themed = (fitted.configure(font=PAGE_FONT, background="white").configure_axis(**_AXIS)
+              .configure_view(stroke=None).configure_title(fontSize=14, color="#31333f", anchor="start")
+              .configure_legend(labelFontSize=12, titleFontSize=12, labelColor="#31333f", titleColor="#31333f"))
+    return themed.to_json(indent=None)
+
+
+_ARIA = re.compile(r' (?:aria-[a-z]+|role)="[^"]*"')
+
+
+def page_svg(spec: str) -> str:
+    """A page_spec drawn to SVG, without the per-mark aria attributes (a picture has its alt text; they
+    were a third of the bytes)."""
+    import vl_convert as vlc  # loads a JavaScript engine: imported when a chart is drawn
+
+    return _ARIA.sub("", vlc.vegalite_to_svg(spec))

@@ -16,8 +16,9 @@ import pandas as pd
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
-from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
+from perfcore.exports.templates import chart, document, pairs, signatures
 from perfcore.exports.words import code_label
+from perfcore.markup import Column, esc, table
 from perfcore.store import Filters, Store
 from perfcore.vocab import COMPLETE, GRADES, NO_DEPARTMENT, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
 

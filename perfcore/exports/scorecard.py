@@ -11,8 +11,9 @@ import pandas as pd
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
-from perfcore.exports.templates import Column, chart, document, esc, pairs, signatures, table
+from perfcore.exports.templates import chart, document, pairs, signatures
 from perfcore.exports.words import policy_label
+from perfcore.markup import Column, esc, table
 from perfcore.model import Scorecard
 from perfcore.views import Loss, loss_line, losses  # noqa: F401  (the report's names for them)
 from perfcore.vocab import EXECUTION_LABEL, year_label

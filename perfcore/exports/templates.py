@@ -1,14 +1,13 @@
-"""HTML building blocks and the print stylesheet of perfboard's PDF reports.
+"""The print stylesheet and page furniture of perfboard's PDF reports.
 
-Why string building and not a template engine: the reports are a few tables and
-headings; small functions that escape every value (``html.escape``) keep form text
-(project names, notes: typed by anyone) inert, and need no extra dependency.
+Tables come from ``perfcore.markup`` (the pages draw the same ones); every value is
+escaped there and here, so form text (project names, notes: typed by anyone) stays inert.
 """
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+
+from perfcore.markup import esc
 
 FONT = '"Noto Sans CJK SC", "Noto Sans CJK", "Source Han Sans SC", sans-serif'
 
@@ -49,36 +48,6 @@ table.sign {{ margin-top: 12mm; break-inside: avoid; }}
 table.sign td {{ border: none; padding: 0 2mm; width: 33%; font-size: 10.5pt; }}
 table.sign span {{ display: inline-block; width: 38mm; border-bottom: 0.6pt solid #111; }}
 """
-
-
-def esc(value: object) -> str:
-    """Any value as inert HTML text (None → "")."""
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-@dataclass(frozen=True)
-class Column:
-    """A table column: header text and cell class (n = number, right-aligned; c = centred)."""
-
-    header: str
-    css: str = ""
-    width: str = ""  # CSS width ("12%"); empty = as the content needs
-
-
-def table(columns: Sequence[Column], rows: Iterable[Sequence[object]], *, lost: Iterable[bool] | None = None,
-          empty: str = "无") -> str:
-    """A table whose header repeats on every page it spans; ``lost`` marks rows that lost points."""
-    marks = list(lost) if lost is not None else None
-    head = "".join(f'<th class="{c.css}"' + (f' style="width:{c.width}"' if c.width else "") + f">{esc(c.header)}</th>"
-                   for c in columns)
-    body = []
-    for i, row in enumerate(rows):
-        cls = ' class="lost"' if marks is not None and marks[i] else ""
-        cells = "".join(f'<td class="{c.css}">{esc(v)}</td>' for c, v in zip(columns, row))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(columns)}">{esc(empty)}</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def pairs(items: Sequence[tuple[str, object]], per_row: int = 2, *, big: Sequence[str] = ()) -> str:
