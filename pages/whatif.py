@@ -144,6 +144,20 @@ def load_scenario(store, version_id: int, scenario_id: int) -> None:
     start_draft(version_id, [Change.from_dict(d) for d in scenario["changes"]], scenario["simulated"])
 
 
+def show_result(place, stored: Form, changes: list[Change], version_id: int) -> WhatIfResult | None:
+    """The what-if of ``changes`` in ``place`` (an st.empty: drawn again, it replaces what was there)."""
+    try:
+        result = what_if(stored, changes, base=common.scorecard(version_id))
+    except ValueError as exc:
+        place.error(f"修改无法计算：{exc}")
+        return None
+    with place.container():
+        if result.simulated:
+            st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
+        result_tiles(result)
+    return result
+
+
 @st.fragment
 def workspace(store, stored: Form, version_id: int, unit: str) -> None:
     """The editors and everything that follows from them; an edit reruns only this part.
@@ -160,21 +174,23 @@ def workspace(store, stored: Form, version_id: int, unit: str) -> None:
     drafted = [Change.from_dict(d) for d in state["changes"]]
     start = apply_changes(stored, drafted)
 
-    results = st.container()  # filled after the editors, shown above them: the answer stays in view
+    results = st.empty()  # above the editors: the answer stays in view, and is sent before the grids
     simulate = st.toggle("模拟修改指标值", key=SIMULATE_KEY,
                          help="自评不得更改批复的年度指标值和分值；开启后可以修改，方案会被标记为“模拟”")
-    current_changes = combine(drafted, editors(start, f"wi_{version_id}_{state['rev']}", unit, simulate))
+    key = f"wi_{version_id}_{state['rev']}"
+    # The edits as the editors hold them (their session state), read before the grids are drawn:
+    # the new total reaches the browser first. The editors' own answer below is the one that counts.
+    early = combine(drafted, views.whatif_changes(
+        start, views.with_grid_edits(views.whatif_indicator_input(start), st.session_state.get(f"{key}_ind")),
+        views.with_grid_edits(views.whatif_funds_input(start, unit), st.session_state.get(f"{key}_funds")),
+        unit, simulate=simulate))
+    result = show_result(results, stored, early, version_id)
+    current_changes = combine(drafted, editors(start, key, unit, simulate))
     state["live"] = [c.to_dict() for c in current_changes]
-    try:
-        result = what_if(stored, current_changes, base=common.scorecard(version_id))
-    except ValueError as exc:
-        results.error(f"修改无法计算：{exc}")
+    if current_changes != early:  # (not seen: the state is what the editors return) redraw from theirs
+        result = show_result(results, stored, current_changes, version_id)
+    if result is None:
         return
-
-    with results:
-        if result.simulated:
-            st.warning("本方案修改了年度指标值或分值，属于模拟测算，不能作为自评结果。")
-        result_tiles(result)
 
     st.subheader("各指标得分变化")
     diff = views.whatif_diff_frame(result)

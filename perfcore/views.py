@@ -528,6 +528,34 @@ def _differs(old: Any, new: Any, tolerance: float = 0.0) -> bool:
     return abs(float(old) - float(new)) > tolerance
 
 
+def with_grid_edits(frame: pd.DataFrame, state: object) -> pd.DataFrame:
+    """``frame`` with the edits a data editor holds in its session state applied (a copy).
+
+    Streamlit keeps a fixed-rows editor's edits as ``{"edited_rows": {row: {column: value}}}``
+    (its documented state); the what-if page reads them before it draws the editors, so the
+    new total is sent ahead of the grids and shown first.
+    """
+    out = frame.copy()
+    edited = state.get("edited_rows", {}) if isinstance(state, dict) else {}
+    for row, cells in edited.items():
+        position = int(row)
+        if not 0 <= position < len(out) or not isinstance(cells, dict):
+            continue
+        for column, value in cells.items():
+            if column not in out.columns:
+                continue
+            numeric = pd.api.types.is_numeric_dtype(out[column])
+            if value is not None and numeric:
+                try:
+                    value = float(value)
+                except (TypeError, ValueError):
+                    continue  # a number editor sends numbers; anything else is not an edit to read early
+            elif value is not None:
+                value = str(value)
+            out.iat[position, out.columns.get_loc(column)] = float("nan") if value is None and numeric else value
+    return out
+
+
 def whatif_changes(form: Form, indicators: pd.DataFrame, funds: pd.DataFrame, unit: str = "元",
                    *, simulate: bool = False) -> list[Change]:
     """The edits in the what-if editors as whatif.Change objects, relative to the stored form.

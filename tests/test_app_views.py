@@ -120,6 +120,22 @@ def test_whatif_changes_from_editor_frames(window):
     assert diff["变化"].tolist() == [-2.0, 6.24] and result.new.total == 96.25
 
 
+def test_editor_state_read_before_the_editors_gives_the_same_changes(window):
+    """The what-if page reads the editors' session state first (the new total is sent before the grids)."""
+    form = window.form
+    indicators, funds = views.whatif_indicator_input(form), views.whatif_funds_input(form, "万元")
+    edited = views.with_grid_edits(indicators, {"edited_rows": {"0": {"实际完成值": "29000家"}, 1: {"年度指标值": ">=13500件"},
+                                                                "99": {"实际完成值": "no such row"}},
+                                                "added_rows": [], "deleted_rows": []})
+    amounts = views.with_grid_edits(funds, {"edited_rows": {0: {"全年执行数": 64.180574}}})
+    assert views.whatif_changes(form, edited, amounts, "万元") == [Change("actual", 0, "29000家"),
+                                                                 Change("executed", None, 641805.74)]
+    assert indicators.loc[0, "实际完成值"] != "29000家"  # a copy: the editor's input is untouched
+    cleared = views.with_grid_edits(funds, {"edited_rows": {0: {"全年执行数": None}}})
+    assert pd.isna(cleared.loc[0, "全年执行数"]) and views.whatif_changes(form, indicators, cleared, "万元") == []
+    assert views.with_grid_edits(funds, None).equals(funds)
+
+
 def test_full_marks_and_path_frames(window):
     marks = views.full_marks_frame(window)
     assert marks[["三级指标", "满分所需实际值"]].values.tolist() == [
