@@ -110,24 +110,37 @@ def unit_comparison(f: Filters, unit: str) -> None:
 
 
 
-def charts_section(table, f: Filters, unit: str) -> None:
+def charts_section(later: static.Later, table, f: Filters, unit: str) -> None:
+    """The six charts' places; ``later`` draws them at the end of the run."""
     left, right = st.columns(2)
-    rates, note = views.chart_projects(table, "rate", "执行率最低", ascending=True)
-    static.chart(left, charts.rate_by_project(rates), note)
-    budgets, note = views.chart_projects(table, "budget", "全年预算数最大", ascending=False)
-    static.chart(right, charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), note)
+    rates, rates_note = views.chart_projects(table, "rate", "执行率最低", ascending=True)
+    later.chart(left, lambda: charts.rate_by_project(rates), rates_note)
+    budgets, budgets_note = views.chart_projects(table, "budget", "全年预算数最大", ascending=False)
+    later.chart(right, lambda: charts.budget_by_project(budgets, unit, fmt.MONEY_UNITS[unit]), budgets_note)
     left, right = st.columns(2)
-    static.chart(left, charts.deductions_stacked(common.query("deductions", f, by="level2")))
-    static.chart(right, charts.top_deductions(common.query("deductions", f, by="indicator")))
+    later.chart(left, lambda: charts.deductions_stacked(common.query("deductions", f, by="level2")))
+    later.chart(right, lambda: charts.top_deductions(common.query("deductions", f, by="indicator")))
     left, right = st.columns(2)
     declared = common.query("declared_vs_rule", f)
-    gaps, note = views.chart_projects(declared, "difference", "自评高出规则得分最多", ascending=False)
-    static.chart(left, charts.declared_vs_rule(gaps), note)
+    gaps, gaps_note = views.chart_projects(declared, "difference", "自评高出规则得分最多", ascending=False)
+    later.chart(left, lambda: charts.declared_vs_rule(gaps), gaps_note)
     by_code = common.query("findings_by_code", f)
     if by_code.empty:
         right.success("所选项目没有审核发现。")
     else:
-        static.chart(right, charts.findings_by_code(views.with_check_titles(by_code), views.SEVERITY_LABELS))
+        later.chart(right, lambda: charts.findings_by_code(views.with_check_titles(by_code), views.SEVERITY_LABELS))
+
+
+def year_section(later: static.Later, f: Filters) -> None:
+    """Mean score and execution rate per year, when more than one year is stored (the year filter aside)."""
+    years = common.query("summary_by", Filters(department=f.department, unit=f.unit, grade=f.grade), by="year")
+    if len(years.dropna(subset=["year"])) <= 1:
+        return
+    st.subheader("历年对比")
+    left, right = st.columns(2)
+    score_trend, rate_trend = charts.year_trend(years)
+    later.chart(left, lambda: score_trend)
+    later.chart(right, lambda: rate_trend)
 
 
 def _turn(step: int) -> None:
@@ -192,17 +205,12 @@ glance(selected, summary)
 st.subheader("实施单位对比")
 unit_comparison(selected, unit)
 
+later = static.Later()  # the charts' places; drawn last, so a first drawing holds up nothing below
 st.subheader("图表")
-charts_section(table, selected, unit)
+charts_section(later, table, selected, unit)
 
 st.subheader("项目列表")
 project_list(selected, unit)
 
-years = common.query("summary_by", Filters(department=selected.department, unit=selected.unit,
-                                           grade=selected.grade), by="year")
-if len(years.dropna(subset=["year"])) > 1:
-    st.subheader("历年对比")
-    left, right = st.columns(2)
-    score_trend, rate_trend = charts.year_trend(years)
-    static.chart(left, score_trend)
-    static.chart(right, rate_trend)
+year_section(later, selected)
+later.draw()

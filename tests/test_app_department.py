@@ -54,6 +54,7 @@ def test_seed_kpis_charts_and_project_links(app_db):
     assert metrics["等级 优 / 良 / 中 / 差"] == "5 / 0 / 0 / 0"
     drawn = [words(svg) for svg in pictures(at)]  # the charts, drawn on the server
     assert len(drawn) == 6, [w[:1] for w in drawn]
+    assert "图表绘制中" not in texts(at)  # every chart's place was filled by its picture
     rates = next(w for w in drawn if "各项目预算执行率（虚线 = 90%）" in w)
     assert "窗口业务管理" in rates and "100.00%" in rates
     table = project_list(at)

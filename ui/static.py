@@ -8,7 +8,7 @@ it shows. Editable grids (模拟测算, 上传与校验) stay Streamlit's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import altair as alt
@@ -59,3 +59,25 @@ def table(place: Any, columns: Sequence[markup.Column], rows: Iterable[Sequence[
     """An escaped HTML table (perfcore.markup, the reports' table); ``scroll``: a tall one scrolls under its header."""
     css = "pb-table pb-scroll" if scroll else "pb-table"
     place.html(f'<div class="{css}">{markup.table(columns, rows, lost=lost, empty=empty)}</div>')
+
+
+class Later:
+    """Chart slots in the page's layout, drawn at the end of its run.
+
+    Why: the first drawing of a chart (after a server start or an import) takes ~0.2 s on the
+    server; the tables and the project list below should not wait for eight of them. The slot
+    says it is being drawn until its picture replaces it, later in the same run.
+    """
+
+    def __init__(self) -> None:
+        self._slots: list[tuple[Any, Callable[[], alt.TopLevelMixin], str]] = []
+
+    def chart(self, place: Any, build: Callable[[], alt.TopLevelMixin], note: str = "") -> None:
+        slot = place.empty()
+        slot.caption("图表绘制中…")
+        self._slots.append((slot, build, note))
+
+    def draw(self) -> None:
+        for slot, build, note in self._slots:
+            chart(slot, build(), note)
+        self._slots.clear()
