@@ -22,7 +22,6 @@ from perfcore.vocab import (
     COMPLETE,
     EXECUTION_LABEL,
     GRADES,
-    NO_DEPARTMENT,
     NO_YEAR,
     SEVERITY_LABELS,
     TO_VERIFY,
@@ -425,48 +424,6 @@ def page_caption(total: int, offset: int, shown: int) -> str:
     if not total or not shown:
         return f"共 {fmt.count(total)} 个项目，本页没有项目。"
     return f"共 {fmt.count(total)} 个项目，显示第 {fmt.count(offset + 1)}–{fmt.count(offset + shown)} 个"
-
-
-RANKING_LINK_TEXT = r"#(.*)$"  # a ranking's 项目 cell is its scorecard link; the project name shows
-
-
-def ranking_frame(rows: pd.DataFrame, order: str) -> pd.DataFrame:
-    """A one-glance ranking: the project as a link to its scorecard (``scorecard?v=3#项目名``, shown
-    by RANKING_LINK_TEXT as the name), the ranked figure as text, and the unit (three narrow columns)."""
-    figure = {
-        "rule_low": ("规则得分", lambda r: fmt.score(r["rule_total"])),
-        "gap_wide": ("自评 − 规则", lambda r: fmt.signed(r["difference"])),
-        "rate_low": ("执行率", lambda r: fmt.percent(r["rate"])),
-        "budget_large": ("全年预算数（元）", lambda r: fmt.money(r["budget"])),
-    }[order]
-    return pd.DataFrame({
-        "项目": [f"scorecard?v={int(v)}#{p}" for v, p in zip(rows["version_id"], rows["project"])],
-        figure[0]: [figure[1](r) for _, r in rows.iterrows()],
-        "实施单位": rows["unit"],
-    }, columns=["项目", figure[0], "实施单位"])
-
-
-UNIT_COLUMNS = ["主管部门", "实施单位", "自评表数", "全年预算数", "全年执行数", "执行率", "平均规则得分", "扣分合计",
-                "读取完整", "需核实", "无法计分", "错误"]
-
-
-def unit_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
-    """Store.unit_comparison rows with Chinese headers, amounts in the display unit (sortable numbers)."""
-    scale = fmt.MONEY_UNITS[unit]
-    return pd.DataFrame({
-        "主管部门": table["department"].map(lambda d: d or NO_DEPARTMENT),
-        "实施单位": table["unit"],
-        "自评表数": table["n_forms"].astype("int64"),
-        "全年预算数": table["budget"].astype(float) / scale,
-        "全年执行数": table["executed"].astype(float) / scale,
-        "执行率": table["rate"].astype(float) * 100,  # in %
-        "平均规则得分": table["mean_score"].astype(float),
-        "扣分合计": table["deduction"].astype(float),
-        "读取完整": table["n_scored"].astype("int64"),
-        "需核实": table["n_to_verify"].astype("int64"),
-        "无法计分": table["n_unscorable"].astype("int64"),
-        "错误": table["n_errors"].astype("int64"),
-    }, columns=UNIT_COLUMNS)
 
 
 def glance_line(summary: dict) -> str:
