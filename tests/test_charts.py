@@ -49,8 +49,9 @@ def test_findings_are_named_by_check_title_on_whole_number_ticks():
     spec = _spec(chart)
     rows = next(iter(spec["datasets"].values()))
     assert {r["审核项目"] for r in rows} == {views.check_title("C13E"), "自评得分虚高"}
-    assert spec["encoding"]["y"]["field"] == "审核项目"
-    assert spec["encoding"]["x"]["axis"] == {"format": "d", "tickMinStep": 1}
+    assert spec["layer"][0]["encoding"]["y"]["field"] == "审核项目"
+    assert spec["layer"][0]["encoding"]["x"]["axis"] == {"format": "d", "tickMinStep": 1}
+    assert spec["layer"][1]["mark"]["type"] == "text"  # each count written beside its bar (a picture has no hover)
 
 
 def test_year_trend_is_two_charts_on_padded_scales():

@@ -27,6 +27,12 @@ _HEIGHT_PER_ROW = 34
 _HEIGHT_FRAME = 120  # axis, axis title and chart title; Streamlit fits all of it into the height
 
 
+def _labels(chart: alt.Chart, field: str, number_format: str, **offset: int) -> alt.Chart:
+    """The figure of each mark written beside it: the pages show charts as pictures (no hover)."""
+    return chart.mark_text(align="left", dx=3, fontSize=11, color="#31333f", **offset).encode(
+        text=alt.Text(field, format=number_format))
+
+
 def _height(n: int) -> int:
     """Chart height for n bars (or n y-axis categories)."""
     return max(220, _HEIGHT_FRAME + n * _HEIGHT_PER_ROW)
@@ -58,20 +64,17 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
     """
     data = table.dropna(subset=["rate"]).assign(执行率=lambda d: d["rate"].astype(float))
     missing = len(table) - len(data)
-    bars = (
-        alt.Chart(data)
-        .mark_bar(color=RULE_COLOR)
-        .encode(
-            y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）",
-                    scale=alt.Scale(domain=[0, max(1.0, float(data["执行率"].max()) if len(data) else 1.0)])),
-            tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
-                     alt.Tooltip("执行率:Q", format=fmt.AXIS_RATE)],
-        )
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）",
+                scale=alt.Scale(domain=[0, max(1.1, float(data["执行率"].max()) * 1.1 if len(data) else 1.1)])),
     )
+    bars = base.mark_bar(color=RULE_COLOR).encode(
+        tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
+                 alt.Tooltip("执行率:Q", format=fmt.AXIS_RATE)])
     line = alt.Chart(pd.DataFrame({"x": [0.9]})).mark_rule(color=MARK_COLOR, strokeDash=[4, 3]).encode(x="x:Q")
     title = "各项目预算执行率（虚线 = 90%）" + (f"；{missing} 个项目无法计算执行率，未画出" if missing else "")
-    return (bars + line).properties(height=_height(len(data)), title=title)
+    return (bars + _labels(base, "执行率:Q", fmt.AXIS_RATE) + line).properties(height=_height(len(data)), title=title)
 
 
 def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart:
@@ -122,17 +125,15 @@ def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
     """The indicators that lost the most points (Store.deductions(by="indicator"))."""
     data = frame[frame["deduction"].fillna(0) > 0].nlargest(n, "deduction")
     data = data.assign(扣分=data["deduction"].astype(float))
-    return (
-        alt.Chart(data)
-        .mark_bar(color=LOSS_COLOR)
-        .encode(
-            y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS),
-            tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
-                     alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")],
-        )
-        .properties(height=_height(len(data)), title=f"扣分最多的指标（前 {n} 个）")
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS, scale=alt.Scale(nice=True, padding=40)),
     )
+    bars = base.mark_bar(color=LOSS_COLOR).encode(
+        tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
+                 alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")])
+    return (bars + _labels(base, "扣分:Q", fmt.AXIS_SCORE)).properties(
+        height=_height(len(data)), title=f"扣分最多的指标（前 {n} 个）")
 
 
 def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
@@ -156,12 +157,14 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     """Number of findings per check, named by its Chinese title (column ``title``), coloured by severity."""
     data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]),
                         审核项目=frame["title"] if "title" in frame else frame["code"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("审核项目:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("n:Q", title="条数", axis=COUNT_AXIS, scale=alt.Scale(nice=True, padding=30)),
+    )
     return (
-        alt.Chart(data)
+        base
         .mark_bar()
         .encode(
-            y=alt.Y("审核项目:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-            x=alt.X("n:Q", title="条数", axis=COUNT_AXIS),
             color=alt.Color("严重程度:N", scale=alt.Scale(domain=list(labels.values()),
                                                        range=[LOSS_COLOR, DECLARED_COLOR, "#9aa5b1"]),
                             legend=alt.Legend(title="严重程度", orient="top")),
@@ -169,8 +172,8 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
                      alt.Tooltip("严重程度:N", title="严重程度"), alt.Tooltip("n:Q", title="条数", format="d"),
                      alt.Tooltip("n_forms:Q", title="涉及项目数", format="d"), alt.Tooltip("example:N", title="示例")],
         )
-        .properties(height=_height(len(data)), title="审核发现（按审核项目）")
-    )
+        + _labels(base, "n:Q", ",d")
+    ).properties(height=_height(len(data)), title="审核发现（按审核项目）")
 
 
 def _score_floor(low: float) -> float:
