@@ -27,9 +27,9 @@ _HEIGHT_PER_ROW = 34
 _HEIGHT_FRAME = 120  # axis, axis title and chart title; Streamlit fits all of it into the height
 
 
-def _labels(chart: alt.Chart, field: str, number_format: str, **offset: int) -> alt.Chart:
+def _labels(chart: alt.Chart, field: str, number_format: str) -> alt.Chart:
     """The figure of each mark written beside it: the pages show charts as pictures (no hover)."""
-    return chart.mark_text(align="left", dx=3, fontSize=11, color="#31333f", **offset).encode(
+    return chart.mark_text(align="left", dx=3, fontSize=11, color="#31333f").encode(
         text=alt.Text(field, format=number_format))
 
 
