@@ -33,6 +33,12 @@ def _labels(chart: alt.Chart, field: str, number_format: str) -> alt.Chart:
         text=alt.Text(field, format=number_format))
 
 
+def _room(values: pd.Series) -> alt.Scale:
+    """A scale from 0 with room right of the longest bar for its label."""
+    top = float(values.max()) if len(values) and pd.notna(values.max()) else 0.0
+    return alt.Scale(domain=[0, max(top * 1.15, 1.0)], nice=True)
+
+
 def _height(n: int) -> int:
     """Chart height for n bars (or n y-axis categories)."""
     return max(220, _HEIGHT_FRAME + n * _HEIGHT_PER_ROW)
@@ -65,7 +71,8 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
     data = table.dropna(subset=["rate"]).assign(执行率=lambda d: d["rate"].astype(float))
     missing = len(table) - len(data)
     base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort="x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        y=alt.Y("label:N", sort=list(data.sort_values("执行率")["label"]), title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT)),
         x=alt.X("执行率:Q", axis=RATE_AXIS, title="预算执行率（全年执行数 ÷ 全年预算数）",
                 scale=alt.Scale(domain=[0, max(1.1, float(data["执行率"].max()) * 1.1 if len(data) else 1.1)])),
     )
@@ -126,8 +133,9 @@ def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
     data = frame[frame["deduction"].fillna(0) > 0].nlargest(n, "deduction")
     data = data.assign(扣分=data["deduction"].astype(float))
     base = alt.Chart(data).encode(
-        y=alt.Y("name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS, scale=alt.Scale(nice=True, padding=40)),
+        y=alt.Y("name:N", sort=list(data.sort_values("扣分", ascending=False)["name"]), title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("扣分:Q", title="扣分合计（分）", axis=SCORE_AXIS, scale=_room(data["扣分"])),
     )
     bars = base.mark_bar(color=LOSS_COLOR).encode(
         tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
@@ -158,8 +166,9 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]),
                         审核项目=frame["title"] if "title" in frame else frame["code"])
     base = alt.Chart(data).encode(
-        y=alt.Y("审核项目:N", sort="-x", title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X("n:Q", title="条数", axis=COUNT_AXIS, scale=alt.Scale(nice=True, padding=30)),
+        y=alt.Y("审核项目:N", sort=list(data.sort_values("n", ascending=False)["审核项目"]), title=None,
+                axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        x=alt.X("n:Q", title="条数", axis=COUNT_AXIS, scale=_room(data["n"])),
     )
     return (
         base

@@ -7,6 +7,7 @@ as labels (a printed page has no tooltip).
 """
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -99,15 +100,21 @@ PAGE_FONT = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han S
 PAGE_WIDTH = 500  # px: a chart in one of two columns of the wide layout at 1440 px; it scales down to fit a narrower one
 _AXIS = {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal", "labelColor": "#31333f",
          "titleColor": "#31333f", "gridColor": "#e6eaf1", "domainColor": "#c3c9d3", "tickColor": "#c3c9d3"}
+_LEGEND = {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#31333f", "titleColor": "#31333f"}
+_PAGE_CONFIG = {"background": "white", "axis": _AXIS, "legend": _LEGEND, "view": {"stroke": None},
+                "title": {"fontSize": 14, "color": "#31333f", "anchor": "start"}}
 
 
 def page_spec(chart: alt.TopLevelMixin, width: int = PAGE_WIDTH) -> str:
-    """A page chart's Vega-Lite JSON, fitted to ``width`` px with its axis labels (the cache key of its SVG)."""
-    fitted = chart.properties(width=width, autosize=alt.AutoSizeParams(type="fit", contains="padding"))
-    themed = (fitted.configure(background="white").configure_axis(**_AXIS)
-              .configure_view(stroke=None).configure_title(fontSize=14, color="#31333f", anchor="start")
-              .configure_legend(labelFontSize=12, titleFontSize=12, labelColor="#31333f", titleColor="#31333f"))
-    return themed.to_json(indent=None)
+    """A page chart's Vega-Lite JSON, fitted to ``width`` px with its axis labels (the cache key of its SVG).
+
+    Built as a dict, unvalidated: Altair's copies and schema checks were half a warm page run (the
+    chart builders are validated by tests/test_charts.py).
+    """
+    spec = chart.to_dict(validate=False)
+    spec.update(width=width, autosize={"type": "fit", "contains": "padding"},
+                config={**spec.get("config", {}), **_PAGE_CONFIG})
+    return json.dumps(spec, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
 
 
 _ARIA = re.compile(r' (?:aria-[a-z]+|role)="[^"]*"')
