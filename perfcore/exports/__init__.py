@@ -7,7 +7,7 @@ line (``python -m perfcore export``) call the same functions.
 |---|---|
 | ``templates`` | the A4 print stylesheet and page furniture (tables: ``perfcore.markup``, shared with the pages) |
 | ``pdf`` | HTML → PDF with WeasyPrint |
-| ``charts_svg`` | Altair charts drawn to SVG by vl-convert: the reports' (WeasyPrint runs no JavaScript) and the pages' (a picture costs a browser the least) |
+| ``charts_svg`` | Altair charts drawn to SVG by vl-convert, for the reports (no JavaScript) and the pages (pictures) |
 | ``words`` | how the reports print scores, differences, rules' and checks' names |
 | ``scorecard`` | one form's scorecard report |
 | ``department`` | the department overview of the forms a ``Filters`` selects |
