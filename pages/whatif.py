@@ -7,6 +7,7 @@ switch of 元/万元: the edits so far (held in yuan) become the new draft, show
 """
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from perfcore import fmt, views
@@ -51,19 +52,25 @@ def start_draft(version_id: int, changes: list[Change], simulated: bool) -> None
     st.session_state[SIMULATE_KEY] = simulated or st.session_state.get(SIMULATE_KEY, False)
 
 
-def editors(start: Form, key: str, unit: str, simulate: bool) -> list[Change]:
-    """The two data editors (indicators, funds) showing ``start``; returns the edits made in them, against it."""
+def editor_inputs(start: Form, unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the two editors (indicators, funds) show of ``start``, amounts in the display unit."""
+    return views.whatif_indicator_input(start), views.whatif_funds_input(start, unit)
+
+
+def editors(start: Form, inputs: tuple[pd.DataFrame, pd.DataFrame], key: str, unit: str,
+            simulate: bool) -> list[Change]:
+    """The two data editors showing ``inputs`` (editor_inputs of ``start``); the edits made in them, against it."""
     locked = [] if simulate else ["年度指标值", "分值"]
     st.markdown("**绩效指标**（可修改实际完成值和自评得分" + ("；已开启模拟，可修改指标值和分值" if simulate else "") + "）")
     indicators = st.data_editor(
-        views.whatif_indicator_input(start), key=f"{key}_ind", hide_index=True, num_rows="fixed", placeholder="—",
+        inputs[0], key=f"{key}_ind", hide_index=True, num_rows="fixed", placeholder="—",
         disabled=["一级指标", "二级指标", "三级指标", *locked],
         column_config={"分值": st.column_config.NumberColumn(format="%.2f", min_value=0),
                        "自评得分": st.column_config.NumberColumn(format="%.2f", min_value=0)},
     )
     st.markdown(f"**项目资金**（金额单位：{unit}；执行率 = 年度资金总额的全年执行数 ÷ 全年预算数）")
     funds = st.data_editor(
-        views.whatif_funds_input(start, unit), key=f"{key}_funds", hide_index=True, num_rows="fixed", placeholder="—",
+        inputs[1], key=f"{key}_funds", hide_index=True, num_rows="fixed", placeholder="—",
         disabled=["资金"],
         column_config={c: st.column_config.NumberColumn(format="accounting", min_value=0)
                        for c in ("全年预算数", "全年执行数")},
@@ -180,12 +187,12 @@ def workspace(store, stored: Form, version_id: int, unit: str) -> None:
     key = f"wi_{version_id}_{state['rev']}"
     # The edits as the editors hold them (their session state), read before the grids are drawn:
     # the new total reaches the browser first. The editors' own answer below is the one that counts.
+    inputs = editor_inputs(start, unit)
     early = combine(drafted, views.whatif_changes(
-        start, views.with_grid_edits(views.whatif_indicator_input(start), st.session_state.get(f"{key}_ind")),
-        views.with_grid_edits(views.whatif_funds_input(start, unit), st.session_state.get(f"{key}_funds")),
-        unit, simulate=simulate))
+        start, views.with_grid_edits(inputs[0], st.session_state.get(f"{key}_ind")),
+        views.with_grid_edits(inputs[1], st.session_state.get(f"{key}_funds")), unit, simulate=simulate))
     result = show_result(results, stored, early, version_id)
-    current_changes = combine(drafted, editors(start, key, unit, simulate))
+    current_changes = combine(drafted, editors(start, inputs, key, unit, simulate))
     state["live"] = [c.to_dict() for c in current_changes]
     if current_changes != early:  # (not seen: the state is what the editors return) redraw from theirs
         result = show_result(results, stored, current_changes, version_id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 DASH = "—"
 MONEY_UNITS: dict[str, float] = {"元": 1.0, "万元": 10_000.0}
 # Number formats of the workbooks perfboard writes (blank forms, exports, the bench's forms).
@@ -24,6 +26,16 @@ def _missing(value: object) -> bool:
     except (TypeError, ValueError):
         return True
     return not math.isfinite(number)
+
+
+def blank(value: object) -> bool:
+    """No value at all: None, NaN or pandas NA (of a text cell as of a number)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def text(value: object) -> object:
+    """A table cell's value as stored, a missing one as “—” (never None or nan)."""
+    return DASH if blank(value) else value
 
 
 def scale(yuan: float | None, unit: str = "元") -> float | None:

@@ -37,11 +37,6 @@ def scorecard_href(version_id: object) -> str:
     return f"scorecard?v={int(version_id)}"  # type: ignore[call-overload]
 
 
-def _text(value: object) -> object:
-    """Text as stored, a missing value as “—” (never None or nan)."""
-    return fmt.DASH if value is None or (isinstance(value, float) and value != value) or value is pd.NA else value
-
-
 # A ranking's figure: (header, how it reads) per Store.project_page order.
 _RANKED: dict[str, tuple[str, Callable[[dict], str]]] = {
     "rule_low": ("规则得分", lambda r: fmt.score(r["rule_total"])),
@@ -57,7 +52,7 @@ def ranking(rows: pd.DataFrame, order: str) -> Table:
     records = rows.to_dict("records")
     return Table(
         [Column("项目"), Column(header, NUMBER, help=PROJECT_ORDER_LABELS[order]), Column("实施单位")],
-        [(Link(str(r["project"]), scorecard_href(r["version_id"])), show(r), _text(r["unit"])) for r in records],
+        [(Link(str(r["project"]), scorecard_href(r["version_id"])), show(r), fmt.text(r["unit"])) for r in records],
         [False] * len(records))
 
 
@@ -77,7 +72,7 @@ def units(table: pd.DataFrame, unit: str = "元") -> Table:
                    fmt.percent(r["rate"]), fmt.score(r["mean_score"]), fmt.score(r["deduction"]),
                    fmt.count(r["n_scored"]), fmt.count(r["n_to_verify"]), fmt.count(r["n_unscorable"]),
                    fmt.count(r["n_errors"]))
-        rows.append(((r["department"] or NO_DEPARTMENT,) if several else ()) + (_text(r["unit"]), *figures))
+        rows.append(((r["department"] or NO_DEPARTMENT,) if several else ()) + (fmt.text(r["unit"]), *figures))
     return Table(columns, rows, [False] * len(rows))
 
 
@@ -97,11 +92,11 @@ def projects(rows: pd.DataFrame, unit: str = "元", *, first_rank: int = 1) -> T
     for n, r in enumerate(rows.to_dict("records"), first_rank):
         state = r.get("reading_state")
         grade = r["grade"] if isinstance(r["grade"], str) else (state if state in (TO_VERIFY, UNSCORABLE) else None)
-        shown.append((n, _text(r["project"]), Link(SCORECARD_LINK, scorecard_href(r["version_id"])), _text(grade),
+        shown.append((n, fmt.text(r["project"]), Link(SCORECARD_LINK, scorecard_href(r["version_id"])), fmt.text(grade),
                       fmt.score(r["rule_total"]), fmt.score(r["declared_total"]), fmt.signed(r["difference"]),
                       fmt.percent(r["rate"]), fmt.money(r["initial"], unit), fmt.money(r["budget"], unit),
                       fmt.money(r["executed"], unit), fmt.count(r["n_errors"]), fmt.count(r["n_warnings"]),
-                      _text(r["unit"]), r["department"] or NO_DEPARTMENT, year_label(r["year"])))
+                      fmt.text(r["unit"]), r["department"] or NO_DEPARTMENT, year_label(r["year"])))
         lost.append(grade in ("差", TO_VERIFY, UNSCORABLE))
     return Table(columns, shown, lost)
 
@@ -117,7 +112,7 @@ def history(table: pd.DataFrame) -> Table:
                Column("等级", CENTRE), Column("查看", CENTRE)]
     rows = [(int(r["version_no"]), _yes(r["is_current"]), _yes(r["deleted"]),
              fmt.DASH if pd.isna(r["imported_at"]) else pd.Timestamp(r["imported_at"]).strftime("%Y-%m-%d %H:%M"),
-             _text(r["file_name"]), _text(r["sheet"]), _text(r["user"]), fmt.score(r["declared_total"]),
-             fmt.score(r["rule_total"]), _text(r["grade"]), Link("打开此版本", scorecard_href(r["version_id"])))
+             fmt.text(r["file_name"]), fmt.text(r["sheet"]), fmt.text(r["user"]), fmt.score(r["declared_total"]),
+             fmt.score(r["rule_total"]), fmt.text(r["grade"]), Link("打开此版本", scorecard_href(r["version_id"])))
             for r in table.to_dict("records")]
     return Table(columns, rows, [False] * len(rows))

@@ -24,6 +24,7 @@ class _Tables(HTMLParser):
         self._cell: list[str] | None = None
         self._href = ""
         self._row: list[tuple[str, str]] = []
+        self._lost = False  # the current row is shaded (class "lost")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)

@@ -535,7 +535,7 @@ def show_text(label: str, value: str) -> None:
 
 def _cell(value: object, points: bool) -> object:
     """A table cell as shown: points as scores (92.01), other figures plainly, a missing value as “—”."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if fmt.blank(value):
         return fmt.DASH
     if points:
         return fmt.score(value)  # type: ignore[arg-type]
