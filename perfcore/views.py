@@ -402,7 +402,7 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "规则总分": table["rule_total"].astype(float),
         "自评总分": table["declared_total"].astype(float),
         "差额": table["difference"].astype(float),
-        "执行率": table["rate"].astype(float) * 100,  # in %, shown "86.18%" (fmt.COLUMN_PERCENT)
+        "执行率": table["rate"].astype(float),  # a fraction, as every rate travels (fmt.percent, Excel 0.00%)
         "年初预算数": table["initial"].astype(float) / scale,
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
