@@ -10,12 +10,13 @@ import math
 import altair as alt
 import pandas as pd
 
-from perfcore import fmt
+from perfcore import fmt, views
 
 RULE_COLOR = "#1f5fa8"
 DECLARED_COLOR = "#e08a1e"
 LOSS_COLOR = "#c0392b"  # red means points lost or a problem (扣分, 错误), nothing else
 MARK_COLOR = "#555555"  # reference lines (the 90% line)
+UNSCORED_COLOR = "#c3c9d3"  # weight of items not read or not judgeable: neither scored nor lost
 # Axis formats, one rule (perfcore.fmt): scores and amounts two decimals, rates two decimals with %,
 # counts integers on whole-number ticks.
 SCORE_AXIS = alt.Axis(format=fmt.AXIS_SCORE)
@@ -45,15 +46,16 @@ def _height(n: int) -> int:
 
 
 def level1_scores(summary: pd.DataFrame) -> alt.Chart:
-    """Per level 1: rule score and points lost stacked to the weight (table of views.level1_summary)."""
-    long = summary.melt(id_vars="一级指标", value_vars=["规则得分", "扣分"], var_name="类别", value_name="分")
+    """Per level 1: rule score, points lost (and weight not scored) stacked to the weight (views.level1_summary)."""
+    parts = views.level1_parts(summary)
+    long = summary.melt(id_vars="一级指标", value_vars=parts, var_name="类别", value_name="分")
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
             x=alt.X("分:Q", title="分", stack="zero", axis=SCORE_AXIS),
-            color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[RULE_COLOR, LOSS_COLOR]),
+            color=alt.Color("类别:N", scale=alt.Scale(domain=parts, range=[RULE_COLOR, LOSS_COLOR, UNSCORED_COLOR]),
                             legend=alt.Legend(title=None)),
             order=alt.Order("类别:N", sort="descending"),
             tooltip=["一级指标:N", "类别:N", alt.Tooltip("分:Q", format=".2f")],

@@ -15,8 +15,10 @@ import altair as alt
 import pandas as pd
 
 from perfcore.exports.templates import FONT
+from perfcore.views import level1_parts
 
 BLUE, RED, GREY, GREEN, ORANGE = "#1f5fa8", "#c0392b", "#9aa5b1", "#2e7d32", "#e08a1e"
+UNSCORED = "#c3c9d3"  # weight of items not read or not judgeable: neither scored nor lost
 WIDTH = 560  # px: the content width of an A4 portrait page, less the axis labels
 ROW = 22     # px per bar
 LABEL_LIMIT = 260
@@ -74,15 +76,16 @@ def bars(data: pd.DataFrame, category: str, value: str, title: str, *, axis_titl
 
 
 def level1_chart(summary: pd.DataFrame) -> alt.Chart:
-    """Per level 1 (perfcore.views.level1_summary): rule score and points lost stacked to the weight."""
-    long = summary.melt(id_vars="一级指标", value_vars=["规则得分", "扣分"], var_name="类别", value_name="分")
+    """Per level 1 (perfcore.views.level1_summary): rule score, points lost and weight not scored, stacked."""
+    parts = level1_parts(summary)
+    long = summary.melt(id_vars="一级指标", value_vars=parts, var_name="类别", value_name="分")
     long["分"] = long["分"].astype(float).clip(lower=0)
     return (
         alt.Chart(long).mark_bar()
         .encode(
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
             x=alt.X("分:Q", title="分", stack="zero"),
-            color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[BLUE, RED]),
+            color=alt.Color("类别:N", scale=alt.Scale(domain=parts, range=[BLUE, RED, UNSCORED]),
                             legend=alt.Legend(title=None, orient="bottom")),
             order=alt.Order("类别:N", sort="descending"),
         )

@@ -105,7 +105,8 @@ def detail_sheet(sc: Scorecard) -> Sheet:
     frame = views.indicator_frame(sc).drop(columns=["序号"])
     ex = sc.execution
     execution = {"一级指标": views.EXECUTION_LABEL, "实际完成值": fmt.percent(ex.rate), "分值": ex.weight,
-                 "规则得分": ex.score, "自评得分": ex.declared, "扣分": round(ex.weight - (ex.score or 0.0), 2),
+                 "规则得分": ex.score, "自评得分": ex.declared,
+                 "扣分": round(ex.weight - ex.score, 2) if ex.score is not None else None,  # not read is not lost
                  "得分率": (ex.score / ex.weight) if ex.score is not None and ex.weight else None,
                  "评分说明": ex.explanation}
     frame = pd.concat([frame, pd.DataFrame([execution])], ignore_index=True)

@@ -80,15 +80,17 @@ def _indicators(sc: Scorecard) -> str:
     rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], fmt.score(r["分值"]),
              fmt.score(r["规则得分"]), fmt.score(r["自评得分"]), fmt.score(r["扣分"]), r["状态"], r["评分说明"],
              r["偏差原因分析"], r["单元格"]) for r in frame.to_dict("records")]
-    lost = [float(d) > 0 for d in frame["扣分"]]
+    lost = [not fmt.blank(d) and float(d) > 0 for d in frame["扣分"]]
     ex = sc.execution
-    ex_lost = round(ex.weight - (ex.score or 0.0), 2)
+    ex_lost = round(ex.weight - ex.score, 2) if ex.score is not None else 0.0  # not read is not lost
     rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), fmt.score(ex.weight), fmt.score(ex.score),
-                 fmt.score(ex.declared), fmt.score(ex_lost), "", ex.explanation, "", ""))
+                 fmt.score(ex.declared), fmt.score(ex_lost if ex.score is not None else None), "", ex.explanation,
+                 "", ""))
     lost.append(ex_lost > 0)
     weight = sum(s.weight for s in sc.indicators) + ex.weight
+    lost_total = sum(item.deduction for item in losses(sc)) if sc.total is not None else None  # read values only
     rows.append(("总分", "", "", "", "", fmt.score(weight), fmt.score(sc.total), fmt.score(sc.declared_total),
-                 fmt.score(weight - sc.total if sc.total is not None else None), "", f"等级：{sc.grade_label}", "", ""))
+                 fmt.score(lost_total), "", f"等级：{sc.grade_label}", "", ""))
     lost.append(False)
     return ('<section class="wide"><h2>绩效指标（扣分的行以浅红色标出）</h2>'
             + table(INDICATOR_COLUMNS, rows, lost=lost) + "</section>")
