@@ -11,6 +11,7 @@ import pandas as pd
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
+from perfcore.exports.stamp import Stamp, stamp
 from perfcore.exports.templates import chart, document, pairs, signatures
 from perfcore.exports.words import policy_label
 from perfcore.markup import Column, esc, table
@@ -108,18 +109,20 @@ def _findings(sc: Scorecard) -> str:
     return "<h2>审核发现</h2>" + table(columns, frame.itertuples(index=False), empty="未发现问题。")
 
 
-def scorecard_html(sc: Scorecard, unit: str = "元") -> str:
-    """The scorecard report as one HTML document (every form text escaped)."""
+def scorecard_html(sc: Scorecard, unit: str = "元", *, made: Stamp | None = None) -> str:
+    """The scorecard report as one HTML document (every form text escaped); under the title the
+    form's year, money unit, source, who made the report and when."""
     form = sc.form
     sub = f"{year_label(form.year)} · 金额单位：{unit}"
     if form.source.file:
         sub += f" · 来源：{form.source.file} / {form.source.sheet}"
+    sub += f" · {(made or stamp()).line()}"
     body = (f"<h1>{esc(REPORT_TITLE)}</h1><p class=\"sub\">{esc(sub)}</p>"
             + _header(sc) + _losses(sc) + _funds(sc, unit) + _goals(sc) + _indicators(sc) + _findings(sc)
             + signatures())
     return document(f"{form.project.value or '自评表'} {REPORT_TITLE}", body)
 
 
-def scorecard_pdf(sc: Scorecard, unit: str = "元") -> bytes:
+def scorecard_pdf(sc: Scorecard, unit: str = "元", *, made: Stamp | None = None) -> bytes:
     """The scorecard report as A4 PDF bytes."""
-    return html_to_pdf(scorecard_html(sc, unit))
+    return html_to_pdf(scorecard_html(sc, unit, made=made))
