@@ -18,6 +18,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from apphelp import open_page, seed
+from formfactory import Row, clean_rows, make_form
 from drawn import tables
 from pypdf import PdfReader
 
@@ -203,6 +204,53 @@ def test_scorecard_pdf_reads_the_forms_rate_amounts_and_scores(db, unit):
             f"{unit} = {pct(card.execution.rate)}") in text
     assert f"分值 {pts(card.execution.weight)}，规则得分 {pts(card.execution.score)}" in text
     assert max(percents(text)) <= 100.0
+
+
+def bare(text: str) -> str:
+    """Text without white space: a table cell wraps anywhere in CJK text."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("project", [YUNNAN_AID, "窗口业务管理"])
+def test_scorecard_pdf_indicator_and_funds_tables_read_the_scorecard(db, project):
+    card = _card(db, project)
+    unit = "万元"
+    text = bare(pdf_text(scorecard_pdf(card, unit)))
+    table = text[text.index("绩效指标（"):text.index("审核发现严重程度")]
+    for ind, s in zip(card.form.indicators, card.indicators):
+        row = (f"{ind.name}{ind.target.value}{ind.actual.value}{pts(s.weight)}{pts(s.score)}{pts(s.declared)}"
+               f"{pts(s.weight - s.score)}")
+        assert bare(row) in table, row
+    ex = card.execution
+    assert bare(f"预算执行率{pct(ex.rate)}{pts(ex.weight)}{pts(ex.score)}{pts(ex.declared)}{pts(ex.weight - ex.score)}") in table
+    lost = sum(s.weight - s.score for s in card.indicators) + ex.weight - ex.score
+    assert f"总分{pts(ex.weight + sum(s.weight for s in card.indicators))}{pts(card.total)}" in table
+    assert f"{pts(card.declared_total)}{pts(lost)}等级：{card.grade}" in table
+    total = card.form.fund("total")
+    funds = f"年度资金总额{amount(total.initial.value, unit)}{amount(total.budget.value, unit)}{amount(total.executed.value, unit)}"
+    assert funds in text
+    assert f"执行率={amount(total.executed.value, unit)}万元÷{amount(total.budget.value, unit)}万元={pct(ex.rate)}" in table
+
+
+def test_values_not_read_are_shown_as_not_scored_never_as_points_lost(tmp_path):
+    """Issue 19: a 需核实 form whose targets are blank read “扣 60.00 分：工程质量合格 −10.00…”."""
+    rows = [Row(r.name, "" if i < 6 else r.target, r.actual, r.weight, level1=r.level1, level2=r.level2)
+            for i, r in enumerate(clean_rows())]
+    card = score_form(make_form(rows, project="空白目标"))
+    assert card.reading.state == "需核实" and card.total == 40  # 3 indicators read (30) + execution (10)
+    text = bare(pdf_text(scorecard_pdf(card, "元")))
+    assert "扣60.00分" not in text and "−10.00" not in text
+    assert bare("读取到的各项均得满分；无法计分 6 项（值未读取或无法判断，不算扣分）：服务企业数量") in text
+    table = text[text.index("绩效指标（"):text.index("审核发现")]
+    assert bare(f"服务企业数量{''}120家{pts(10)}—{pts(10)}—无法评分") in table  # no rule score, no deduction
+    assert bare(f"总分{pts(100)}{pts(40)}{pts(100)}{pts(0)}等级：需核实") in table
+    detail = openpyxl.load_workbook(io.BytesIO(scorecard_workbook(card)))["评分明细"]
+    head = {detail.cell(r, 1).value: detail.cell(r, 2).value for r in range(1, 14)}
+    assert head["扣分情况"].startswith("读取到的各项均得满分；无法计分 6 项")
+    header_row = next(r for r in range(1, detail.max_row + 1) if detail.cell(r, 1).value == "一级指标")
+    headers = [c.value for c in detail[header_row]]
+    lost = [detail.cell(r, headers.index("扣分") + 1).value for r in range(header_row + 1, detail.max_row + 1)]
+    assert lost[:6] == [None] * 6 and lost[6:] == [0] * (len(lost) - 6)
 
 
 def test_scorecard_workbook_rate_and_scores_through_their_formats(db):

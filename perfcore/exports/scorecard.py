@@ -40,12 +40,14 @@ def _header(sc: Scorecard) -> str:
     return block
 
 
-def _losses(sc: Scorecard) -> str:
+def _losses(sc: Scorecard, unit: str) -> str:
     items = losses(sc)
     out = f'<h2>扣分情况</h2><p class="lead">{esc(loss_line(sc))}</p>'
     if items:
         columns = [Column("指标"), Column("分值", "n"), Column("规则得分", "n"), Column("扣分", "n"), Column("评分说明")]
-        rows = [(i.name, fmt.score(i.weight), fmt.score(i.score), fmt.score(i.deduction), i.explanation) for i in items]
+        rows = [(i.name, fmt.score(i.weight), fmt.score(i.score), fmt.score(i.deduction),
+                 views.execution_line(sc, unit) if i.explanation == sc.execution.explanation else i.explanation)
+                for i in items]
         out += table(columns, rows, lost=[True] * len(rows))
     if sc.form.indicators:
         out += chart(charts_svg.to_svg(charts_svg.level1_chart(views.level1_summary(sc))))
@@ -76,7 +78,7 @@ INDICATOR_COLUMNS = [Column("一级指标", width="7%"), Column("二级指标", 
                      Column("评分说明", width="17%"), Column("偏差原因分析", width="12%"), Column("单元格", width="7%")]
 
 
-def _indicators(sc: Scorecard) -> str:
+def _indicators(sc: Scorecard, unit: str) -> str:
     frame = views.indicator_frame(sc)
     rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], fmt.score(r["分值"]),
              fmt.score(r["规则得分"]), fmt.score(r["自评得分"]), fmt.score(r["扣分"]), r["状态"], r["评分说明"],
@@ -85,7 +87,7 @@ def _indicators(sc: Scorecard) -> str:
     ex = sc.execution
     ex_lost = round(ex.weight - ex.score, 2) if ex.score is not None else 0.0  # not read is not lost
     rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), fmt.score(ex.weight), fmt.score(ex.score),
-                 fmt.score(ex.declared), fmt.score(ex_lost if ex.score is not None else None), "", ex.explanation,
+                 fmt.score(ex.declared), fmt.score(ex_lost if ex.score is not None else None), "", views.execution_line(sc, unit),
                  "", ""))
     lost.append(ex_lost > 0)
     weight = sum(s.weight for s in sc.indicators) + ex.weight
@@ -118,7 +120,7 @@ def scorecard_html(sc: Scorecard, unit: str = "元", *, made: Stamp | None = Non
         sub += f" · 来源：{form.source.file} / {form.source.sheet}"
     sub += f" · {(made or stamp()).line()}"
     body = (f"<h1>{esc(REPORT_TITLE)}</h1><p class=\"sub\">{esc(sub)}</p>"
-            + _header(sc) + _losses(sc) + _funds(sc, unit) + _goals(sc) + _indicators(sc) + _findings(sc)
+            + _header(sc) + _losses(sc, unit) + _funds(sc, unit) + _goals(sc) + _indicators(sc, unit) + _findings(sc)
             + signatures())
     return document(f"{form.project.value or '自评表'} {REPORT_TITLE}", body)
 
