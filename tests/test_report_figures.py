@@ -18,8 +18,8 @@ import openpyxl
 import pandas as pd
 import pytest
 from apphelp import open_page, seed
-from formfactory import Row, clean_rows, make_form
 from drawn import tables
+from formfactory import Row, clean_rows, make_form
 from pypdf import PdfReader
 
 from perfcore.exports.department import department_data, department_pdf
@@ -271,6 +271,11 @@ def test_department_page_project_list_reads_the_stored_figures(app_db):
         stored = store.forms_table(Filters())
     at = open_page("department")
     at.selectbox(key="dept_year").set_value("全部年度").run()  # the seed is 2021, 普陀 2022
+    tiles = {m.label: m.value for m in at.metric}
+    budget, executed = stored["budget"].sum(), stored["executed"].sum()
+    assert tiles["全年预算数（元）"] == amount(budget, "元") and tiles["全年执行数（元）"] == amount(executed, "元")
+    assert tiles["预算执行率（对全年预算）"] == pct(executed / budget)
+    assert tiles["平均规则得分"] == pts(stored["rule_total"].mean())
     page = next(t for t in tables(at) if "差额" in t)
     by_project = {r["project"]: r for r in stored.to_dict("records")}
     assert len(page) == len(stored)
@@ -279,3 +284,14 @@ def test_department_page_project_list_reads_the_stored_figures(app_db):
         assert row["执行率"] == pct(r["rate"])
         assert row["全年预算数（元）"] == amount(r["budget"], "元")
         assert row["规则总分"] == pts(r["rule_total"])
+
+
+def test_scorecard_page_tiles_read_what_the_scorecard_pdf_prints(app_db):
+    seed(app_db, PUTUO)
+    at = open_page("scorecard", {"year": "2022", "unit": "上海市普陀区体育事业管理中心", "project": YUNNAN_AID})
+    card = _card(app_db, YUNNAN_AID)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["规则得分"] == pts(card.total) and tiles["预算执行率"] == pct(card.execution.rate) == "45.17%"
+    assert tiles["自评得分"] == pts(card.declared_total)
+    printed = pdf_text(scorecard_pdf(card, "元")).replace("\n", " ")
+    assert f"规则得分 {tiles['规则得分']}" in printed and f"预算执行率 {tiles['预算执行率']}" in printed
