@@ -7,6 +7,7 @@ from dataclasses import astuple
 import streamlit as st
 
 from perfcore import fmt, tables, views, vocab
+from perfcore.exports.stamp import department_file_name
 from perfcore.store import Filters
 from perfcore.views import md_escape
 from ui import charts, common, static
@@ -198,7 +199,7 @@ r1, r2, _ = st.columns([1, 1, 2])
 for place, kind, suffix in ((r1, "pdf", "PDF"), (r2, "xlsx", "Excel")):
     common.report_download(place, f"部门总览（{suffix}）", kind,
                            lambda kind=kind: common.department_report(kind, selected, unit),
-                           (selected, unit), f"部门总览.{kind}")
+                           (selected, unit), department_file_name(selected, kind))
 st.subheader("一览：需要关注的项目")
 glance(selected, summary)
 

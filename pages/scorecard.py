@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from perfcore import fmt, tables, views
+from perfcore.exports.stamp import scorecard_file_name
 from perfcore.model import Scorecard
 from perfcore.views import md_escape
 from ui import charts, common, static
@@ -91,10 +92,11 @@ kpi_tiles(card, unit)
 
 d1, d2, d3 = st.columns([1, 1, 2])
 d1.download_button("下载评分表（Excel）", data=common.scorecard_xlsx(version_id),
-                   file_name=f"{form.project.value or '自评表'}-评分.xlsx", icon=":material/download:",
+                   file_name=scorecard_file_name(form.year, form.unit.value, form.project.value, "xlsx", "评分表"),
+                   icon=":material/download:",
                    mime=common.XLSX_MIME, help="自评表原格式加规则得分（扣分的行标红）、评分明细和审核发现")
 common.report_download(d2, "评分卡（PDF）", "pdf", lambda: common.scorecard_pdf(version_id, unit), (version_id, unit),
-                       f"{form.project.value or '自评表'}-评分卡.pdf")
+                       scorecard_file_name(form.year, form.unit.value, form.project.value, "pdf"))
 d3.page_link(common.WHATIF_PAGE, label="用此表做模拟测算", icon=":material/calculate:",
              query_params=common.link_params(form))
 

@@ -96,20 +96,19 @@ def reverse(card: Scorecard, version_id: int, changes: list[Change]) -> None:
     """What does it take: the actual value for full marks, and the fewest changes to reach a grade."""
     st.markdown("**每个扣分指标的满分所需实际值**")
     marks = views.full_marks_frame(card)
-    if marks.empty:
-        st.success("所有指标都已得满分。")
-    else:
+    (st.success if marks.empty and not views.unscored(card) else st.caption)(views.remaining_line(card))
+    if not marks.empty:
         common.safe_table(marks, points=("扣分",))
     grades = [g for g in views.GRADES if g != "差"]
     c1, c2 = st.columns([1, 3])
     goal = c1.selectbox("目标等级", grades, key="wi_goal")
     path = path_to_grade(card.form, goal)
     if path is None:
-        c2.warning(f"即使把所有可推算的指标都做到满分，也达不到“{goal}”。")
+        c2.warning(f"即使把所有可推算的指标和预算执行率都做到满分，也达不到“{goal}”。")
     elif not path:
         c2.success(f"当前方案已达到“{goal}”（{fmt.score(card.total)} 分）。")
     else:
-        c2.info(f"至少需要改变 {len(path)} 个指标的实际完成值，才能达到“{goal}”：")
+        c2.info(f"至少需要改变以下 {len(path)} 项，才能达到“{goal}”：")
         common.safe_table(views.path_frame(card, path), points=("可挽回分数",))
         st.button("把这些实际值填入上方编辑表", key="wi_apply_path", on_click=start_draft,
                   args=(version_id, [*changes, *path], False))

@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", action="append", metavar="NAME", help="实施单位（可重复）")
     p.add_argument("--grade", action="append", choices=("优", "良", "中", "差"), help="等级（可重复）")
     p.add_argument("--money", choices=("元", "万元"), default="元", help="金额单位（默认：元）")
+    p.add_argument("--user", metavar="NAME", help="报表上的生成人（默认：当前系统用户）")
     db(p)
     policy(p)
 
@@ -465,7 +466,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     from perfcore.exports import excel
     from perfcore.exports.department import department_data, department_pdf
     from perfcore.exports.scorecard import scorecard_pdf
+    from perfcore.exports.stamp import stamp
     from perfcore.store import Filters
+
+    made = stamp(args.user)
 
     if args.db and not Path(args.db).exists():
         raise StoreError(f"数据库文件“{args.db}”不存在。")
@@ -476,7 +480,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             from perfcore.scoring import score_form
 
             card = score_form(store.load_form(args.version_id), get_policy(args.policy))
-            data = scorecard_pdf(card, args.money) if args.format == "pdf" else excel.scorecard_workbook(card)
+            data = (scorecard_pdf(card, args.money, made=made) if args.format == "pdf"
+                    else excel.scorecard_workbook(card, made=made))
             what = f"评分卡（{_where(card.form)}）"
         else:
             try:
@@ -489,8 +494,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             if not n:
                 print("没有符合筛选条件的自评表，未生成文件。", file=sys.stderr)
                 return 1
-            data = (department_pdf(store, filters, args.money) if args.format == "pdf"
-                    else excel.department_workbook(department_data(store, filters), args.money))
+            data = (department_pdf(store, filters, args.money, made=made) if args.format == "pdf"
+                    else excel.department_workbook(department_data(store, filters), args.money, made=made))
             what = f"部门总览（{n} 张自评表）"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)

@@ -4,6 +4,10 @@ Why: every page shows amounts, rates and scores; one set of pure functions keeps
 them identical everywhere (and testable without Streamlit). None / NaN → "—".
 The rule: amounts with separators and two decimals in the named unit, scores two
 decimals, rates two decimals with %, counts as integers.
+
+A rate travels as a fraction everywhere (0.4517, never 45.17): stored, in frames, in
+Excel cells (number format 0.00%) and on chart axes (d3 ".2%"); only ``percent`` turns it
+into text. Issue 19: one path multiplied by 100 before a formatter that multiplies again.
 """
 from __future__ import annotations
 
@@ -115,7 +119,6 @@ def count(n: object) -> str:
 # Formats of chart axes and data-table columns (Vega-Lite d3-format / Streamlit printf), one rule.
 AXIS_SCORE, AXIS_RATE, AXIS_MONEY, AXIS_COUNT = ",.2f", ".2%", ",.2f", "d"
 COLUMN_SCORE, COLUMN_SIGNED, COLUMN_MONEY, COLUMN_COUNT = "%.2f", "%+.2f", "accounting", "%d"
-COLUMN_PERCENT = "%.2f%%"  # a table's rate column holds percent (86.18), not the fraction: "86.18%"
 
 
 def money_label(unit: str) -> str:

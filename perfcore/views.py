@@ -28,7 +28,7 @@ from perfcore.vocab import (
     UNSCORABLE,
     year_label,
 )
-from perfcore.whatif import Change, WhatIfResult, full_marks_actual
+from perfcore.whatif import Change, WhatIfResult, execution_change, full_marks_actual
 
 if TYPE_CHECKING:
     from perfcore.ingest import FilePreview, FormPreview
@@ -66,7 +66,7 @@ def indicator_frame(sc: Scorecard) -> pd.DataFrame:
             "分值": score.weight,
             "规则得分": rule,
             "自评得分": score.declared,
-            "扣分": score.deduction,
+            "扣分": score.deduction if rule is not None else None,  # not scored is not lost (losses)
             "得分率": (rule / score.weight) if rule is not None and score.weight else None,
             "自评得分率": (score.declared / score.weight) if score.declared is not None and score.weight else None,
             "状态": STATUS_LABELS.get(score.status, score.status),
@@ -80,21 +80,35 @@ def indicator_frame(sc: Scorecard) -> pd.DataFrame:
 
 
 def level1_summary(sc: Scorecard) -> pd.DataFrame:
-    """Weight, rule score, declared score and deduction per level 1, execution first."""
+    """Weight, rule score, declared score, deduction and weight not scored (未计分) per level 1, execution first.
+
+    Why 未计分 apart: an indicator whose value was not read has no rule score; its weight is
+    not points lost (issue 19), and 规则得分 + 扣分 + 未计分 still add up to 分值.
+    """
     ex = sc.execution
     head = pd.DataFrame([{
         "一级指标": EXECUTION_LABEL, "分值": ex.weight, "规则得分": ex.score or 0.0,
-        "自评得分": ex.declared,
+        "自评得分": ex.declared, "扣分": round(ex.weight - ex.score, 2) if ex.score is not None else 0.0,
+        "未计分": ex.weight if ex.score is None else 0.0,
     }])
     table = indicator_frame(sc)
     if not table.empty:
+        table = table.assign(未计分=table["分值"].where(table["规则得分"].isna(), 0.0))
         grouped = (table.groupby("一级指标", sort=False, dropna=False)
                    .agg(分值=("分值", "sum"), 规则得分=("规则得分", "sum"),
-                        自评得分=("自评得分", lambda s: s.sum(min_count=1)))
+                        自评得分=("自评得分", lambda s: s.sum(min_count=1)), 扣分=("扣分", "sum"),
+                        未计分=("未计分", "sum"))
                    .reset_index())
         head = pd.concat([head, grouped], ignore_index=True)
-    head["扣分"] = (head["分值"] - head["规则得分"]).round(2)
+    head["扣分"] = head["扣分"].astype(float).round(2)
+    head["未计分"] = head["未计分"].astype(float).round(2)
     return head
+
+
+def level1_parts(summary: pd.DataFrame) -> list[str]:
+    """The stacked parts of a level-1 bar: 规则得分, 扣分, and 未计分 only when some weight was not scored."""
+    unscored = "未计分" in summary and float(summary["未计分"].fillna(0).sum()) > 0
+    return ["规则得分", "扣分", *(["未计分"] if unscored else [])]
 
 
 def check_title(code: str) -> str:
@@ -190,29 +204,55 @@ class Loss:
 
 
 def losses(sc: Scorecard) -> list[Loss]:
-    """Items below full marks, largest deduction first (the execution block included)."""
-    items = [Loss(sc.form.indicators[s.index].name or f"第 {s.index + 1} 个指标", s.weight, s.score, s.deduction,
-                  s.explanation) for s in sc.indicators if s.deduction > 0]
+    """Items below full marks, largest deduction first (the execution block included).
+
+    Only items that were scored: an indicator (or the execution block) whose value was not
+    read or cannot be judged has no rule score, and that is not a deduction (issue 19: a
+    需核实 form with blank targets read “扣 60.00 分”); see ``unscored``.
+    """
+    items = [Loss(_indicator_name(sc, s.index), s.weight, s.score, s.deduction, s.explanation)
+             for s in sc.indicators if s.score is not None and s.deduction > 0]
     ex = sc.execution
-    lost = round(ex.weight - (ex.score or 0.0), 2)
-    if lost > 0:
-        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, lost, ex.explanation))
+    if ex.score is not None and round(ex.weight - ex.score, 2) > 0:
+        items.append(Loss(EXECUTION_LABEL, ex.weight, ex.score, round(ex.weight - ex.score, 2), ex.explanation))
     return sorted(items, key=lambda item: -item.deduction)
 
 
+def _indicator_name(sc: Scorecard, index: int) -> str:
+    return sc.form.indicators[index].name or f"第 {index + 1} 个指标"
+
+
+def unscored(sc: Scorecard) -> list[str]:
+    """The items with weight that got no rule score (a value not read, or not judgeable): 无法计分, not lost."""
+    names = [_indicator_name(sc, s.index) for s in sc.indicators if s.score is None and s.weight > 0]
+    return ([EXECUTION_LABEL] if sc.execution.score is None and sc.execution.weight > 0 else []) + names
+
+
+def _unscored_part(sc: Scorecard, n: int | None) -> str:
+    names = unscored(sc)
+    if not names:
+        return ""
+    shown = names if n is None else names[:n]
+    more = f"，等 {len(names)} 项" if len(shown) < len(names) else ""
+    return f"无法计分 {len(names)} 项（值未读取或无法判断，不算扣分）：" + "，".join(shown) + more
+
+
 def loss_line(sc: Scorecard, n: int | None = None) -> str:
-    """Where the points went: “扣 7.99 分：服务新开办企业数量 −6.24，…” (the first ``n`` items, “等 N 项”).
+    """Where the points went: “扣 7.99 分：服务新开办企业数量 −6.24，…” (the first ``n`` items, “等 N 项”),
+    then the items that could not be scored (never as points lost).
 
     The scorecard page, its PDF and its workbook say it in these words."""
     items = losses(sc)
     if sc.total is None:
         return "这张表无法计分：" + "；".join(sc.reading.missing)
+    unread = _unscored_part(sc, n)
     if not items:
-        return "各项均得满分，未扣分。"
+        return f"读取到的各项均得满分；{unread}" if unread else "各项均得满分，未扣分。"
     shown = items if n is None else items[:n]
     more = f"，等 {len(items)} 项" if len(shown) < len(items) else ""
     total = sum(item.deduction for item in items)
-    return f"扣 {fmt.score(total)} 分：" + "，".join(f"{item.name} −{fmt.score(item.deduction)}" for item in shown) + more
+    line = f"扣 {fmt.score(total)} 分：" + "，".join(f"{item.name} −{fmt.score(item.deduction)}" for item in shown) + more
+    return f"{line}；{unread}" if unread else line
 
 
 def loss_sentence(sc: Scorecard, n: int = LOSS_ITEMS) -> str:
@@ -225,7 +265,7 @@ def loss_sentence(sc: Scorecard, n: int = LOSS_ITEMS) -> str:
         return f"{UNSCORABLE}：这张表缺少计分所需的内容，不计规则得分和等级。"
     head = (f"规则得分 {fmt.points(sc.total)}（{TO_VERIFY}，暂计，不定等级）" if sc.reading.state == TO_VERIFY
             else f"规则得分 {fmt.points(sc.total)}（{sc.grade_label}）")
-    if not losses(sc):
+    if not losses(sc) and not unscored(sc):
         return f"{head}，未扣分。"
     return f"{head}，{loss_line(sc, n)}。"
 
@@ -402,7 +442,7 @@ def project_frame(table: pd.DataFrame, unit: str = "元") -> pd.DataFrame:
         "规则总分": table["rule_total"].astype(float),
         "自评总分": table["declared_total"].astype(float),
         "差额": table["difference"].astype(float),
-        "执行率": table["rate"].astype(float) * 100,  # in %, shown "86.18%" (fmt.COLUMN_PERCENT)
+        "执行率": table["rate"].astype(float),  # a fraction, as every rate travels (fmt.percent, Excel 0.00%)
         "年初预算数": table["initial"].astype(float) / scale,
         "全年预算数": table["budget"].astype(float) / scale,
         "全年执行数": table["executed"].astype(float) / scale,
@@ -554,23 +594,53 @@ def whatif_diff_frame(result: WhatIfResult) -> pd.DataFrame:
 
 
 def full_marks_frame(sc: Scorecard, policy: Policy = DEFAULT_POLICY) -> pd.DataFrame:
-    """For every indicator that lost points: the actual value that would earn full marks."""
-    rows = [
+    """For every item that lost points, indicators and 预算执行率 alike: the value that would earn full marks.
+
+    An item not scored (its value not read) lost nothing and is not listed (see ``remaining_line``).
+    """
+    rows: list[dict[str, Any]] = [
         {"三级指标": ind.name, "年度指标值": ind.target.value, "实际完成值": ind.actual.value,
          "扣分": s.deduction, "满分所需实际值": full_marks_actual(sc.form, s.index, policy) or "（无法推算）"}
-        for ind, s in zip(sc.form.indicators, sc.indicators) if s.deduction > 0
+        for ind, s in zip(sc.form.indicators, sc.indicators) if s.score is not None and s.deduction > 0
     ]
+    execution = execution_change(sc.form, sc, policy)
+    if execution is not None:
+        rows.append({"三级指标": EXECUTION_LABEL, "年度指标值": fmt.percent(policy.rate_cap),
+                     "实际完成值": fmt.percent(sc.execution.rate), "扣分": round(execution[0], 2),
+                     "满分所需实际值": _executed_text(float(execution[1].value), policy)})
+    rows.sort(key=lambda r: -r["扣分"])
     return pd.DataFrame(rows, columns=["三级指标", "年度指标值", "实际完成值", "扣分", "满分所需实际值"])
 
 
+def _executed_text(executed: float, policy: Policy = DEFAULT_POLICY) -> str:
+    return f"全年执行数 {fmt.money(executed, suffix=True)}（执行率 {fmt.percent(policy.rate_cap)}）"
+
+
+def remaining_line(sc: Scorecard) -> str:
+    """What still costs points, for the reverse what-if: every deduction (预算执行率 included) and the
+    items not scored; “所有指标和预算执行率都已得满分。” only when nothing is lost or unscored."""
+    if not losses(sc) and not unscored(sc):
+        return "所有指标和预算执行率都已得满分。"
+    return f"还可挽回：{loss_line(sc)}。"
+
+
 def path_frame(sc: Scorecard, changes: list[Change]) -> pd.DataFrame:
-    """The reverse what-if's changes as a table: indicator, actual now, actual needed, points gained."""
+    """The reverse what-if's changes as a table: indicator (or 预算执行率), value now, value needed, points gained."""
     by_index = {s.index: s for s in sc.indicators}
-    return pd.DataFrame(
-        [{"三级指标": sc.form.indicators[c.index].name, "实际完成值": sc.form.indicators[c.index].actual.value,
-          "需达到": c.value, "可挽回分数": by_index[c.index].deduction} for c in changes if c.index is not None],
-        columns=["三级指标", "实际完成值", "需达到", "可挽回分数"],
-    )
+    rows = []
+    for c in changes:
+        if c.kind == "actual" and c.index is not None:
+            rows.append({"三级指标": sc.form.indicators[c.index].name,
+                         "实际完成值": sc.form.indicators[c.index].actual.value, "需达到": c.value,
+                         "可挽回分数": by_index[c.index].deduction})
+        elif c.kind == "executed" and c.index is None and sc.execution.score is not None:
+            total = sc.form.fund("total")
+            now = total.executed.value if total is not None else None
+            rows.append({"三级指标": EXECUTION_LABEL,
+                         "实际完成值": f"全年执行数 {fmt.money(now, suffix=True)}（执行率 {fmt.percent(sc.execution.rate)}）",
+                         "需达到": _executed_text(float(c.value)),
+                         "可挽回分数": round(sc.execution.weight - sc.execution.score, 2)})
+    return pd.DataFrame(rows, columns=["三级指标", "实际完成值", "需达到", "可挽回分数"])
 
 
 # --- data management ---------------------------------------------------------------------

@@ -193,11 +193,33 @@ def full_marks_actual(form: Form, index: int, policy: Policy = DEFAULT_POLICY) -
     return f"{target.op}{text}" if target.op in (">", "<") else text
 
 
+def full_marks_executed(form: Form, policy: Policy = DEFAULT_POLICY) -> float | None:
+    """The 全年执行数 (yuan) that earns the execution block full marks: full-year budget × the rate cap.
+
+    None when the form has no full-year budget (no rate, nothing to raise).
+    """
+    total = form.fund("total")
+    if total is None or not total.budget.value:
+        return None
+    return round(total.budget.value * policy.rate_cap, 2)
+
+
+def execution_change(form: Form, card: Scorecard, policy: Policy = DEFAULT_POLICY) -> tuple[float, Change] | None:
+    """(points recovered, the change) that raises 全年执行数 to full marks; None when execution lost nothing
+    or was not scored (a value not read is not points lost)."""
+    ex = card.execution
+    executed = full_marks_executed(form, policy)
+    if ex.score is None or executed is None or ex.weight - ex.score <= 0:
+        return None
+    return ex.weight - ex.score, Change("executed", None, executed)
+
+
 def path_to_grade(form: Form, grade: str, policy: Policy = DEFAULT_POLICY) -> list[Change] | None:
-    """Fewest indicator actuals to change (largest points recovered first) to reach ``grade``.
+    """Fewest changes (largest points recovered first) to reach ``grade``: indicator actuals, and
+    全年执行数 when the execution block lost points (issue 19: it counts like any indicator).
 
     [] when the form already has it, None when even full marks on every indicator that
-    can be fixed are not enough. Taking the largest gains first minimises the count.
+    can be fixed, and on execution, are not enough. Taking the largest gains first minimises the count.
     """
     threshold = policy.grade_threshold(grade)
     card = score_form(form, policy)
@@ -205,16 +227,19 @@ def path_to_grade(form: Form, grade: str, policy: Policy = DEFAULT_POLICY) -> li
         return None  # a form that cannot be scored has no path to any grade
     if card.total >= threshold - 1e-9:
         return []
-    candidates = []
+    candidates: list[tuple[float, int, Change]] = []
     for s in card.indicators:
         gain = s.weight - (s.score or 0.0)
         actual = full_marks_actual(form, s.index, policy) if gain > 0 else None
         if actual is not None:
-            candidates.append((-gain, s.index, actual))
+            candidates.append((-gain, s.index, Change("actual", s.index, actual)))
+    execution = execution_change(form, card, policy)
+    if execution is not None:
+        candidates.append((-execution[0], -1, execution[1]))
     changes: list[Change] = []
     total = card.total
-    for neg_gain, index, actual in sorted(candidates):
-        changes.append(Change("actual", index, actual))
+    for neg_gain, _, change in sorted(candidates, key=lambda c: (c[0], c[1])):
+        changes.append(change)
         total = policy.round(total - neg_gain)
         if total >= threshold - 1e-9:
             return changes

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from apphelp import open_page, seed, texts, unescape
+from apphelp import ROOT, open_page, seed, texts, unescape
 from drawn import tables
 
 WINDOW = {"year": "2021", "unit": "上海市松江区行政服务中心", "project": "窗口业务管理"}
@@ -92,11 +92,43 @@ def test_reverse_path_to_grade_fills_the_editor(app_db):
     at = open_page("whatif", WINDOW)
     _edit(at, "_funds", {0: {"全年执行数": 401128.59}})  # half the budget spent: 92.01 − 5 = 87.01 (良)
     assert _metrics(at)["模拟后规则得分"] == "87.01" and _metrics(at)["模拟后等级"] == "良"
-    assert "至少需要改变 1 个指标的实际完成值，才能达到“优”" in texts(at)
+    assert "至少需要改变以下 1 项，才能达到“优”" in texts(at)
     at.button(key="wi_apply_path").click().run()
     assert not at.exception
     assert _metrics(at)["模拟后规则得分"] == "93.25" and _metrics(at)["模拟后等级"] == "优"
     assert _editor(at, "_ind").value.iloc[_missed_row(at)]["实际完成值"] == "29000家"
+
+
+PUTUO = ROOT / "tests" / "fixtures" / "provinces" / "02_shanghai_putuo_sports_2022.xlsx"
+AID = {"year": "2022", "unit": "上海市普陀区体育事业管理中心", "project": "援滇对口支援及结对帮扶经费"}
+
+
+def test_reverse_what_if_counts_the_execution_score(app_db):
+    """Issue 19: after raising 经费使用率 to 100% the page said “所有指标都已得满分” while 预算执行率
+    (45.17% spent) still cost 5.48 points."""
+    seed(app_db, PUTUO)
+    at = open_page("whatif", AID)
+    _edit(at, "_ind", {_row(at, "经费使用率"): {"实际完成值": "100%"}})
+    assert _metrics(at)["模拟后规则得分"] == "94.52"
+    shown = texts(at)
+    assert "所有指标和预算执行率都已得满分" not in shown and "所有指标都已得满分" not in shown
+    assert "还可挽回：扣 5.48 分：预算执行率 −5.48。" in shown
+    marks = [t for t in tables(at) if "满分所需实际值" in t.columns][0]
+    row = marks[marks["三级指标"] == "预算执行率"].iloc[0]
+    assert (row["实际完成值"], row["扣分"]) == ("45.17%", "5.48")
+    assert unescape(row["满分所需实际值"]) == "全年执行数 20,000.00 元（执行率 100.00%）"
+    at.selectbox(key="wi_goal").set_value("优").run()
+    assert "当前方案已达到“优”（94.52 分）" in texts(at)
+
+
+def test_reverse_path_raises_spending_when_that_reaches_the_grade(app_db):
+    seed(app_db, PUTUO)
+    at = open_page("whatif", AID)  # 89.04 (良): 经费使用率 and 预算执行率 each cost 5.48
+    at.selectbox(key="wi_goal").set_value("优").run()
+    assert "至少需要改变以下 1 项，才能达到“优”" in texts(at)
+    at.button(key="wi_apply_path").click().run()
+    assert not at.exception
+    assert _metrics(at)["模拟后等级"] == "优"
 
 
 def _unit(at, unit: str) -> None:

@@ -59,7 +59,7 @@ def test_scorecard_pdf_downloads_with_the_project_and_its_total(many_years: str,
     page.get_by_text("年度：2021年").wait_for()
     data, name, seconds = _download(page, "评分卡（PDF）")
     print(f"\nscorecard PDF through the app: {seconds:.2f} s")
-    assert data.startswith(b"%PDF") and name == "窗口业务管理-评分卡.pdf"
+    assert data.startswith(b"%PDF") and name == "评分卡-2021-上海市松江区行政服务中心-窗口业务管理.pdf"
     pages, text = _pdf(data)
     assert pages >= 2 and f"第 1 页 / 共 {pages} 页" in text
     assert "窗口业务管理" in text and "92.01" in text and "填报人" in text
@@ -78,11 +78,13 @@ def test_department_pdf_grows_with_the_projects_selected(many_years: str, tab) -
     page.get_by_role("button", name="生成部门总览（PDF）").wait_for()
     data, name, seconds = _download(page, "部门总览（PDF）")
     print(f"\ndepartment PDF through the app (5 projects): {seconds:.2f} s")
-    assert data.startswith(b"%PDF") and name == "部门总览.pdf"
+    assert data.startswith(b"%PDF") and name == "部门总览-2021-全部单位.pdf"
     few, text = _pdf(data)
     assert "年度：2021年" in text and "窗口业务管理" in text and "92.01" in text and "第 1 页 / 共" in text
+    assert "生成人：" in text and "生成时间：" in text
+    assert "100.00%" in text and "10,000.00%" not in text  # issue 19: rates were printed ×100
     workbook, name, _ = _download(page, "部门总览（Excel）")
-    assert name == "部门总览.xlsx"
+    assert name == "部门总览-2021-全部单位.xlsx"
     assert openpyxl.load_workbook(io.BytesIO(workbook))["项目"].max_row == 1 + 5
     _shot(page, "14-department-reports-ready")
 

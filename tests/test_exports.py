@@ -219,7 +219,7 @@ def test_scorecard_workbook_has_findings_marked_deductions_and_the_apps_words(se
 def test_department_workbook_one_sheet_per_table_amounts_in_the_unit(seeded):
     with Store(seeded) as store:
         wb = openpyxl.load_workbook(io.BytesIO(department_workbook(department_data(store, Filters(year=2021)), "万元")))
-    assert wb.sheetnames == ["总览", "项目", "实施单位", "扣分（按一级指标）", "审核发现"]
+    assert wb.sheetnames == ["报表说明", "总览", "项目", "实施单位", "扣分（按一级指标）", "审核发现"]
     projects = wb["项目"]
     headers = [c.value for c in projects[1]]
     assert headers[:5] == ["排名", "项目", "实施单位", "主管部门", "年度"]
@@ -273,23 +273,30 @@ class _Served(MemoryMediaFileStorage):
     """The app's media storage, remembering every file a download button serves (by its URL)."""
 
     files: dict[str, bytes] = {}
+    names: dict[str, str] = {}  # URL → the file name the browser saves it under
 
     def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # type: ignore[override]
         file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
         _Served.files[self.get_url(file_id)] = self.get_file(file_id).content
+        _Served.names[self.get_url(file_id)] = filename or ""
         return file_id
 
 
 @pytest.fixture
 def served(monkeypatch):
     monkeypatch.setattr("streamlit.testing.v1.app_test.MemoryMediaFileStorage", _Served)
-    _Served.files = {}
+    _Served.files, _Served.names = {}, {}
     return _Served.files
 
 
 def _download(at, served: dict[str, bytes], label: str) -> bytes:
     button = next(b for b in at.get("download_button") if b.proto.label == label)
     return served[button.proto.url]
+
+
+def _file_name(at, label: str) -> str:
+    button = next(b for b in at.get("download_button") if b.proto.label == label)
+    return _Served.names[button.proto.url]
 
 
 def test_scorecard_page_prepares_the_pdf_and_serves_the_richer_workbook(app_db, served):
@@ -299,10 +306,13 @@ def test_scorecard_page_prepares_the_pdf_and_serves_the_richer_workbook(app_db, 
     assert "打印版（HTML）" not in str(at.get("download_button"))
     workbook = openpyxl.load_workbook(io.BytesIO(_download(at, served, "下载评分表（Excel）")))
     assert "审核发现" in workbook.sheetnames
+    assert _file_name(at, "下载评分表（Excel）") == "评分表-2021-上海市松江区行政服务中心-窗口业务管理.xlsx"
     at.button(key="make:评分卡（PDF）").click().run()
     assert not at.exception
     pdf = _download(at, served, "下载评分卡（PDF）")
     assert pdf.startswith(b"%PDF") and "窗口业务管理" in pdf_text(pdf)[1]
+    assert "生成人：未记录 · 生成时间：" in pdf_text(pdf)[1]  # single-user mode, no name typed
+    assert _file_name(at, "下载评分卡（PDF）") == "评分卡-2021-上海市松江区行政服务中心-窗口业务管理.pdf"
     at.run()  # still ready on the next run, for the same form and unit
     assert "下载评分卡（PDF）" in [b.proto.label for b in at.get("download_button")]
 
@@ -319,7 +329,11 @@ def test_department_page_prepares_pdf_and_excel_for_the_filters_and_unit(app_db,
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)[1]
     assert "金额单位：万元" in text and "年度：2021年" in text
+    assert _file_name(at, "下载部门总览（PDF）") == "部门总览-2021-全部单位.pdf"
     workbook = openpyxl.load_workbook(io.BytesIO(_download(at, served, "下载部门总览（Excel）")))
     assert "全年预算数（万元）" in [c.value for c in workbook["项目"][1]]
+    assert _file_name(at, "下载部门总览（Excel）") == "部门总览-2021-全部单位.xlsx"
+    about = dict(workbook["报表说明"].iter_rows(min_row=2, values_only=True))
+    assert about["年度"] == "2021年" and about["金额单位"] == "万元" and about["生成人"] == "未记录"
     at.multiselect(key="dept_grade").set_value(["优"]).run()  # other filters: asked for again
     assert not [b for b in at.get("download_button") if b.proto.label == "下载部门总览（PDF）"]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from perfcore.policy import DEFAULT_POLICY, EXEC20_POLICY
 from perfcore.scoring import score_execution, score_form, score_indicator
 from perfcore.values import parse_value
-from perfcore.whatif import Change, apply_changes, full_marks_actual, path_to_grade, what_if
+from perfcore.whatif import Change, apply_changes, execution_change, full_marks_actual, path_to_grade, what_if
 
 OPS = ["", ">=", "≥", "＞", ">", "<=", "≤", "<", "=", "＝", "﹦", "不低于", "不超过"]
 FORWARD_OPS = [">=", "≥", ">", "＞", "=", "＝", ""]
@@ -100,13 +100,15 @@ def test_path_to_grade_reaches_the_grade(form, grade: str) -> None:
     threshold = DEFAULT_POLICY.grade_threshold(grade)
     fixable = [Change("actual", i, a) for i in range(len(form.indicators))
                if (a := full_marks_actual(form, i)) is not None]
+    spending = execution_change(form, score_form(form))  # 预算执行率 counts like any indicator (issue 19)
+    fixable += [spending[1]] if spending else []
     if changes is None:  # impossible: even every fixable indicator at full marks falls short
         best = score_form(apply_changes(form, fixable)).total
         assert best is None or best < threshold  # None: the form cannot be scored at all
         return
     assert score_form(apply_changes(form, changes)).total >= threshold
-    assert all(c.kind == "actual" for c in changes)
-    assert len({c.index for c in changes}) == len(changes)
+    assert all(c in fixable for c in changes)
+    assert len({(c.kind, c.index) for c in changes}) == len(changes)
     if changes:  # no smaller set of indicator changes does it
         smaller = combinations(fixable, len(changes) - 1)
         assert all(score_form(apply_changes(form, list(c))).total < threshold for c in smaller)

@@ -1,7 +1,7 @@
 """The one-glance texts of perfcore.views: where a scorecard's points went, the department line, paging."""
 from __future__ import annotations
 
-from formfactory import Row, make_form
+from formfactory import Row, clean_rows, make_form
 
 from perfcore import views
 from perfcore.checks import REGISTRY
@@ -31,7 +31,27 @@ def test_loss_sentence_cuts_a_long_list_and_counts_the_rest():
 def test_a_form_not_read_completely_gets_no_grade_in_the_sentence():
     card = score_form(make_form([Row("a", ">=10家", "", 90, declared=None)]))
     assert card.reading.state == "需核实"
-    assert views.loss_sentence(card).startswith("规则得分 10.00 分（需核实，暂计，不定等级），扣 90.00 分：a −90.00")
+    assert views.loss_sentence(card) == ("规则得分 10.00 分（需核实，暂计，不定等级），读取到的各项均得满分；"
+                                         "无法计分 1 项（值未读取或无法判断，不算扣分）：a。")
+
+
+def test_values_not_read_are_not_points_lost():
+    """Issue 19: a 需核实 form with blank targets read “扣 60.00 分：工程质量合格 −10.00…”."""
+    rows = [Row(r.name, "" if i < 6 else r.target, r.actual, r.weight, level1=r.level1, level2=r.level2)
+            for i, r in enumerate(clean_rows())]
+    rows[7] = Row("办事效率提升", "提升", "未提升", 10, level1="效益指标", level2="社会效益指标", note="未达成原因")
+    card = score_form(make_form(rows))
+    assert card.reading.state == "需核实" and card.total == 30
+    assert views.loss_line(card) == ("扣 10.00 分：办事效率提升 −10.00；无法计分 6 项（值未读取或无法判断，不算扣分）："
+                                     "服务企业数量，项目计划完成率，系统故障恢复时长，快递邮寄出错率，项目完工及时性，重大事故发生数")
+    assert views.loss_sentence(card, n=2).endswith("：服务企业数量，项目计划完成率，等 6 项。")
+    assert [loss.name for loss in views.losses(card)] == ["办事效率提升"]
+    frame = views.indicator_frame(card)
+    assert frame["扣分"].isna().sum() == 6 and frame["扣分"].sum() == 10
+    summary = views.level1_summary(card).set_index("一级指标")
+    assert summary.loc["产出指标", ["分值", "规则得分", "扣分", "未计分"]].tolist() == [50, 0, 0, 50]
+    assert summary.loc["效益指标", ["分值", "规则得分", "扣分", "未计分"]].tolist() == [30, 10, 10, 10]
+    assert views.full_marks_frame(card)["三级指标"].tolist() == ["办事效率提升"]
 
 
 def test_execution_line_in_wan_names_the_unit():

@@ -8,7 +8,15 @@ from formfactory import Row, make_form
 
 from perfcore.samples import load_seed_forms
 from perfcore.scoring import score_form
-from perfcore.whatif import Change, apply_changes, combine, full_marks_actual, path_to_grade, what_if
+from perfcore.whatif import (
+    Change,
+    apply_changes,
+    combine,
+    execution_change,
+    full_marks_actual,
+    path_to_grade,
+    what_if,
+)
 
 WINDOW = next(f for f in load_seed_forms() if f.project.value == "窗口业务管理")
 
@@ -101,6 +109,23 @@ def test_path_to_grade() -> None:
     assert path_to_grade(unfixable, "中") is None
     with pytest.raises(ValueError, match="未知等级"):
         path_to_grade(form, "A")
+
+
+def test_path_to_grade_counts_the_execution_score() -> None:
+    """Issue 19: 预算执行率 lost points too; spending the full-year budget is a change like any other."""
+    rows = [Row("a", ">=100家", "50家", 45), Row("b", "及时", "及时", 45)]
+    form = make_form(rows, budget=100_000, executed=40_000)  # 22.5 + 45 + 4 = 71.5 (中)
+    card = score_form(form)
+    assert card.total == 71.5
+    assert execution_change(form, card) == (6.0, Change("executed", None, 100_000))
+    assert path_to_grade(form, "良") == [Change("actual", 0, "100家")]  # +22.5 → 94: one change
+    assert path_to_grade(form, "中") == []
+    both = make_form([Row("a", ">=100家", "95家", 45), Row("b", "及时", "及时", 45)], budget=100_000, executed=10_000)
+    assert score_form(both).total == 88.75  # 42.75 + 45 + 1 (良)
+    assert path_to_grade(both, "优") == [Change("executed", None, 100_000)]  # 9 points beat 2.25
+    assert score_form(apply_changes(both, path_to_grade(both, "优") or [])).grade == "优"
+    unread = make_form(rows, budget=100_000, executed=None)
+    assert execution_change(unread, score_form(unread)) is None  # not read is not lost
 
 
 def test_combine_edits_made_on_a_changed_copy() -> None:

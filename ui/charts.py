@@ -10,17 +10,19 @@ import math
 import altair as alt
 import pandas as pd
 
-from perfcore import fmt
+from perfcore import fmt, views
+from perfcore.exports.charts_svg import count_axis, label_room, no_data
 
 RULE_COLOR = "#1f5fa8"
 DECLARED_COLOR = "#e08a1e"
 LOSS_COLOR = "#c0392b"  # red means points lost or a problem (扣分, 错误), nothing else
 MARK_COLOR = "#555555"  # reference lines (the 90% line)
+UNSCORED_COLOR = "#c3c9d3"  # weight of items not read or not judgeable: neither scored nor lost
 # Axis formats, one rule (perfcore.fmt): scores and amounts two decimals, rates two decimals with %,
-# counts integers on whole-number ticks.
+# counts integers on whole-number ticks (charts_svg.count_axis). A chart of no rows is a Chinese
+# note, not empty axes (charts_svg.no_data); value labels get room on the right (label_room).
 SCORE_AXIS = alt.Axis(format=fmt.AXIS_SCORE)
 RATE_AXIS = alt.Axis(format=fmt.AXIS_RATE)
-COUNT_AXIS = alt.Axis(format=fmt.AXIS_COUNT, tickMinStep=1)
 GRADE_COLORS = {"优": "#2e7d32", "良": "#1f5fa8", "中": "#e08a1e", "差": "#c0392b"}
 LABEL_LIMIT = 220  # px of a category label before it is cut with “…”
 _HEIGHT_PER_ROW = 34
@@ -45,15 +47,16 @@ def _height(n: int) -> int:
 
 
 def level1_scores(summary: pd.DataFrame) -> alt.Chart:
-    """Per level 1: rule score and points lost stacked to the weight (table of views.level1_summary)."""
-    long = summary.melt(id_vars="一级指标", value_vars=["规则得分", "扣分"], var_name="类别", value_name="分")
+    """Per level 1: rule score, points lost (and weight not scored) stacked to the weight (views.level1_summary)."""
+    parts = views.level1_parts(summary)
+    long = summary.melt(id_vars="一级指标", value_vars=parts, var_name="类别", value_name="分")
     return (
         alt.Chart(long)
         .mark_bar()
         .encode(
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
             x=alt.X("分:Q", title="分", stack="zero", axis=SCORE_AXIS),
-            color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[RULE_COLOR, LOSS_COLOR]),
+            color=alt.Color("类别:N", scale=alt.Scale(domain=parts, range=[RULE_COLOR, LOSS_COLOR, UNSCORED_COLOR]),
                             legend=alt.Legend(title=None)),
             order=alt.Order("类别:N", sort="descending"),
             tooltip=["一级指标:N", "类别:N", alt.Tooltip("分:Q", format=".2f")],
@@ -70,6 +73,9 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
     """
     data = table.dropna(subset=["rate"]).assign(执行率=lambda d: d["rate"].astype(float))
     missing = len(table) - len(data)
+    title = "各项目预算执行率（虚线 = 90%）" + (f"；{missing} 个项目无法计算执行率，未画出" if missing else "")
+    if data.empty:
+        return no_data(title)
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=list(data.sort_values("执行率")["label"]), title=None,
                 axis=alt.Axis(labelLimit=LABEL_LIMIT)),
@@ -80,8 +86,8 @@ def rate_by_project(table: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("project:N", title="项目"), alt.Tooltip("unit:N", title="实施单位"),
                  alt.Tooltip("执行率:Q", format=fmt.AXIS_RATE)])
     line = alt.Chart(pd.DataFrame({"x": [0.9]})).mark_rule(color=MARK_COLOR, strokeDash=[4, 3]).encode(x="x:Q")
-    title = "各项目预算执行率（虚线 = 90%）" + (f"；{missing} 个项目无法计算执行率，未画出" if missing else "")
-    return (bars + _labels(base, "执行率:Q", fmt.AXIS_RATE) + line).properties(height=_height(len(data)), title=title)
+    return (bars + _labels(base, "执行率:Q", fmt.AXIS_RATE) + line).properties(
+        height=_height(len(data)), title=title, padding=label_room([fmt.percent(v) for v in data["执行率"]]))
 
 
 def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart:
@@ -91,6 +97,9 @@ def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart
     and the label keeps it readable.
     """
     names = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
+    title = f"年初预算、全年预算与执行（{unit}，条末为金额）"
+    if table.empty:
+        return no_data(title)
     long = table.melt(id_vars=["label"], value_vars=list(names), var_name="k", value_name="yuan")
     long = long.assign(口径=long["k"].map(names), 金额=long["yuan"].astype(float) / scale)
     long = long.assign(文字=long["金额"].map(lambda v: "" if pd.isna(v) else fmt.thousands(v)))
@@ -107,13 +116,14 @@ def budget_by_project(table: pd.DataFrame, unit: str, scale: float) -> alt.Chart
                  alt.Tooltip("金额:Q", title=f"金额（{unit}）", format=fmt.AXIS_MONEY)],
     )
     labels = base.mark_text(align="left", dx=3, fontSize=10, color="#333").encode(text="文字:N")
-    return (bars + labels).properties(height=_height(len(table) * 2),
-                                      title=f"年初预算、全年预算与执行（{unit}，条末为金额）")
+    return (bars + labels).properties(height=_height(len(table) * 2), title=title, padding=label_room(list(long["文字"])))
 
 
 def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
     """Points lost per level 1, stacked by level 2 (Store.deductions(by="level2"))."""
     data = frame[frame["deduction"].fillna(0) > 0].assign(扣分=lambda d: d["deduction"].astype(float))
+    if data.empty:
+        return no_data("扣分构成（按一级 / 二级指标）", "所选项目没有扣分。")
     return (
         alt.Chart(data)
         .mark_bar()
@@ -131,6 +141,8 @@ def deductions_stacked(frame: pd.DataFrame) -> alt.Chart:
 def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
     """The indicators that lost the most points (Store.deductions(by="indicator"))."""
     data = frame[frame["deduction"].fillna(0) > 0].nlargest(n, "deduction")
+    if data.empty:
+        return no_data(f"扣分最多的指标（前 {n} 个）", "所选项目没有扣分。")
     data = data.assign(扣分=data["deduction"].astype(float))
     base = alt.Chart(data).encode(
         y=alt.Y("name:N", sort=list(data.sort_values("扣分", ascending=False)["name"]), title=None,
@@ -141,13 +153,15 @@ def top_deductions(frame: pd.DataFrame, n: int = 10) -> alt.Chart:
         tooltip=[alt.Tooltip("name:N", title="三级指标"), alt.Tooltip("level2:N", title="二级指标"),
                  alt.Tooltip("扣分:Q", format=".2f"), alt.Tooltip("n_forms:Q", title="涉及项目数")])
     return (bars + _labels(base, "扣分:Q", fmt.AXIS_SCORE)).properties(
-        height=_height(len(data)), title=f"扣分最多的指标（前 {n} 个）")
+        height=_height(len(data)), title=f"扣分最多的指标（前 {n} 个）", padding=label_room(list(data["扣分"].map(fmt.score))))
 
 
 def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
     """Declared and rule total per project on one axis: a gap to the right is self-score inflation."""
     data = frame.dropna(subset=["rule_total"]).assign(
         自评=lambda d: d["declared_total"].astype(float), 规则=lambda d: d["rule_total"].astype(float))
+    if data.empty:
+        return no_data("自评总分（橙色◆）与规则总分（蓝色●）")
     order = list(data.sort_values("difference", ascending=False)["label"])
     base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)))
     tooltip = [alt.Tooltip("label:N", title="项目"), alt.Tooltip("自评:Q", format=".2f"),
@@ -163,12 +177,15 @@ def declared_vs_rule(frame: pd.DataFrame) -> alt.Chart:
 
 def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
     """Number of findings per check, named by its Chinese title (column ``title``), coloured by severity."""
+    if frame.empty:
+        return no_data("审核发现（按审核项目）", "所选项目没有审核发现。")
     data = frame.assign(严重程度=frame["severity"].map(labels).fillna(frame["severity"]),
                         审核项目=frame["title"] if "title" in frame else frame["code"])
+    axis, scale = count_axis(float(data["n"].max()))
     base = alt.Chart(data).encode(
         y=alt.Y("审核项目:N", sort=list(data.sort_values("n", ascending=False)["审核项目"]), title=None,
                 axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X("n:Q", title="条数", axis=COUNT_AXIS, scale=_room(data["n"])),
+        x=alt.X("n:Q", title="条数", axis=axis, scale=scale),
     )
     return (
         base
@@ -182,7 +199,8 @@ def findings_by_code(frame: pd.DataFrame, labels: dict[str, str]) -> alt.Chart:
                      alt.Tooltip("n_forms:Q", title="涉及项目数", format="d"), alt.Tooltip("example:N", title="示例")],
         )
         + _labels(base, "n:Q", ",d")
-    ).properties(height=_height(len(data)), title="审核发现（按审核项目）")
+    ).properties(height=_height(len(data)), title="审核发现（按审核项目）",
+                 padding=label_room([fmt.count(n) for n in data["n"]]))
 
 
 def _score_floor(low: float) -> float:
@@ -196,6 +214,8 @@ def _score_floor(low: float) -> float:
 def year_trend(frame: pd.DataFrame) -> tuple[alt.Chart, alt.Chart]:
     """Mean rule score and execution rate per year (Store.summary_by(by="year")), two full-size charts."""
     data = frame.dropna(subset=["year"]).assign(年度=lambda d: d["year"].astype(int).astype(str) + "年")
+    if data.empty:
+        return no_data("历年平均规则得分"), no_data("历年预算执行率（对全年预算）")
     scores = data["mean_score"].astype(float)
     score = (
         alt.Chart(data).mark_line(point=alt.OverlayMarkDef(size=70), color=RULE_COLOR)
@@ -220,6 +240,8 @@ def year_trend(frame: pd.DataFrame) -> tuple[alt.Chart, alt.Chart]:
 
 def whatif_changes(frame: pd.DataFrame) -> alt.Chart:
     """Score change per indicator of a what-if (views.whatif_diff rows with a change)."""
+    if frame.empty:
+        return no_data("得分变化（分）", "没有指标的得分变化。")
     data = frame.assign(变化=frame["变化"].astype(float))
     return (
         alt.Chart(data)

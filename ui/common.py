@@ -407,44 +407,53 @@ def load_form(version_id: int) -> Form:
 REPORTS_KEY = "_reports_ready"  # the (report, selection) pairs this session asked for
 
 
+# A report names who made it (perfcore.exports.stamp): the signed-in name, or the name typed in
+# single-user mode (未记录 when none: the server's OS user is not the reader); the cache is per
+# user too, and its time is when the bytes were built.
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scorecard_pdf(db: str, version_id: int, unit: str) -> bytes:
+def _scorecard_pdf(db: str, version_id: int, unit: str, user: str) -> bytes:
     from perfcore.exports.scorecard import scorecard_pdf
+    from perfcore.exports.stamp import Stamp
 
-    return scorecard_pdf(_scorecard(db, version_id), unit)
+    return scorecard_pdf(_scorecard(db, version_id), unit, made=Stamp(user))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _scorecard_xlsx(db: str, version_id: int) -> bytes:
+def _scorecard_xlsx(db: str, version_id: int, user: str) -> bytes:
     from perfcore.exports.excel import scorecard_workbook
+    from perfcore.exports.stamp import Stamp
 
-    return scorecard_workbook(_scorecard(db, version_id))
+    return scorecard_workbook(_scorecard(db, version_id), made=Stamp(user))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _department_report(db: str, kind: str, filters: tuple, unit: str) -> bytes:
+def _department_report(db: str, kind: str, filters: tuple, unit: str, user: str) -> bytes:
     from perfcore.exports.department import department_data, department_html
     from perfcore.exports.excel import department_workbook
     from perfcore.exports.pdf import html_to_pdf
+    from perfcore.exports.stamp import Stamp
 
     del db  # cache key only
-    data = department_data(get_store(), Filters(*filters))
-    return html_to_pdf(department_html(data, unit)) if kind == "pdf" else department_workbook(data, unit)
+    data, made = department_data(get_store(), Filters(*filters)), Stamp(user)
+    return (html_to_pdf(department_html(data, unit, made=made)) if kind == "pdf"
+            else department_workbook(data, unit, made=made))
 
 
 def scorecard_pdf(version_id: int, unit: str) -> bytes:
-    """The scorecard report of a version as PDF (cached per version and money unit)."""
-    return _scorecard_pdf(data_key(), int(version_id), unit)
+    """The scorecard report of a version as PDF (cached per version, money unit and user)."""
+    return _scorecard_pdf(data_key(), int(version_id), unit, operator())
 
 
 def scorecard_xlsx(version_id: int) -> bytes:
     """The scorecard Excel export of a version (official layout, 评分明细, 审核发现; cached)."""
-    return _scorecard_xlsx(data_key(), int(version_id))
+    return _scorecard_xlsx(data_key(), int(version_id), operator())
 
 
 def department_report(kind: str, filters: Filters, unit: str) -> bytes:
     """The department overview of these filters as "pdf" or "xlsx" bytes (cached)."""
-    return _department_report(data_key(), kind, astuple(filters), unit)
+    return _department_report(data_key(), kind, astuple(filters), unit, operator())
 
 
 def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes], selection: object,

@@ -9,6 +9,7 @@ line (``python -m perfcore export``) call the same functions.
 | ``pdf`` | HTML → PDF with WeasyPrint |
 | ``charts_svg`` | Altair charts drawn to SVG by vl-convert, for the reports (no JavaScript) and the pages (pictures) |
 | ``words`` | how the reports print scores, differences, rules' and checks' names |
+| ``stamp`` | who made a report and when, the selection in words, the download file names |
 | ``scorecard`` | one form's scorecard report |
 | ``department`` | the department overview of the forms a ``Filters`` selects |
 | ``excel`` | the scorecard and department workbooks |

@@ -8,6 +8,7 @@ as labels (a printed page has no tooltip).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 
@@ -15,8 +16,10 @@ import altair as alt
 import pandas as pd
 
 from perfcore.exports.templates import FONT
+from perfcore.views import level1_parts
 
 BLUE, RED, GREY, GREEN, ORANGE = "#1f5fa8", "#c0392b", "#9aa5b1", "#2e7d32", "#e08a1e"
+UNSCORED = "#c3c9d3"  # weight of items not read or not judgeable: neither scored nor lost
 WIDTH = 560  # px: the content width of an A4 portrait page, less the axis labels
 ROW = 22     # px per bar
 LABEL_LIMIT = 260
@@ -48,19 +51,57 @@ def to_svg(chart: alt.TopLevelMixin) -> str:
     return draw(chart.configure(background="white").configure_view(stroke=None).to_json(), FONT)
 
 
+NO_DATA = "无数据：所选范围内没有可画的内容"
+
+
+def no_data(title: str, note: str = NO_DATA) -> alt.Chart:
+    """What a chart of an empty selection shows: its title and a Chinese note, no empty axes (issue 19)."""
+    return (alt.Chart(pd.DataFrame({"说明": [note]})).mark_text(fontSize=13, color="#6b7280")
+            .encode(text="说明:N").properties(title=title, height=80))
+
+
+_STEPS = (1, 2, 5)
+
+
+def count_ticks(top: float, most: int = 10) -> list[int]:
+    """Whole-number ticks from 0 past ``top`` (step 1, 2, 5, 10, 20, 50…, at most ``most`` + 1 ticks).
+
+    Why explicit values: ``format="d"`` with ``tickMinStep=1`` still drew the ticks 0, 0.5, 1, 1.5, 2
+    as “0 1 1 2 2” (vl-convert's Vega-Lite); a count has no half.
+    """
+    end = max(1, math.ceil(float(top) if pd.notna(top) else 0.0))
+    scale = 1
+    while True:
+        for step in (s * scale for s in _STEPS):
+            if math.ceil(end / step) <= most:
+                return list(range(0, math.ceil(end / step) * step + 1, step))
+        scale *= 10
+
+
+def count_axis(top: float) -> tuple[alt.Axis, alt.Scale]:
+    """The axis and scale of a count (findings, forms): integer ticks only, from 0 to the last tick."""
+    ticks = count_ticks(top)
+    return alt.Axis(format="d", values=ticks), alt.Scale(domain=[0, ticks[-1]], nice=False)
+
+
 def bars(data: pd.DataFrame, category: str, value: str, title: str, *, axis_title: str, color: str = BLUE,
          number_format: str = ".2f", colors: Sequence[str] | None = None, color_field: str | None = None,
-         count: bool = False) -> alt.LayerChart:
+         count: bool = False) -> alt.TopLevelMixin:
     """Horizontal bars in the given row order, each with its value written beside it.
 
     ``count``: integer axis ticks (a count never has 0.5); ``color_field`` + ``colors``: one
-    colour per category of that field (else every bar ``color``).
+    colour per category of that field (else every bar ``color``). No rows: the no_data note.
     """
+    if data.empty:
+        return no_data(title).properties(width=WIDTH)
     order = list(data[category])
-    axis = alt.Axis(format="d", tickMinStep=1) if count else alt.Axis(format=number_format.replace("+", ""))
+    if count:
+        axis, scale = count_axis(float(data[value].max()))
+    else:
+        axis, scale = alt.Axis(format=number_format.replace("+", "")), alt.Scale(zero=True)
     base = alt.Chart(data).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None, axis=alt.Axis(labelLimit=LABEL_LIMIT)),
-        x=alt.X(f"{value}:Q", title=axis_title, axis=axis, scale=alt.Scale(zero=True)),
+        x=alt.X(f"{value}:Q", title=axis_title, axis=axis, scale=scale),
     )
     if color_field and colors:
         domain = list(dict.fromkeys(data[color_field]))
@@ -74,15 +115,16 @@ def bars(data: pd.DataFrame, category: str, value: str, title: str, *, axis_titl
 
 
 def level1_chart(summary: pd.DataFrame) -> alt.Chart:
-    """Per level 1 (perfcore.views.level1_summary): rule score and points lost stacked to the weight."""
-    long = summary.melt(id_vars="一级指标", value_vars=["规则得分", "扣分"], var_name="类别", value_name="分")
+    """Per level 1 (perfcore.views.level1_summary): rule score, points lost and weight not scored, stacked."""
+    parts = level1_parts(summary)
+    long = summary.melt(id_vars="一级指标", value_vars=parts, var_name="类别", value_name="分")
     long["分"] = long["分"].astype(float).clip(lower=0)
     return (
         alt.Chart(long).mark_bar()
         .encode(
             y=alt.Y("一级指标:N", sort=list(summary["一级指标"]), title=None),
             x=alt.X("分:Q", title="分", stack="zero"),
-            color=alt.Color("类别:N", scale=alt.Scale(domain=["规则得分", "扣分"], range=[BLUE, RED]),
+            color=alt.Color("类别:N", scale=alt.Scale(domain=parts, range=[BLUE, RED, UNSCORED]),
                             legend=alt.Legend(title=None, orient="bottom")),
             order=alt.Order("类别:N", sort="descending"),
         )
@@ -105,13 +147,28 @@ _PAGE_CONFIG = {"background": "white", "axis": _AXIS, "legend": _LEGEND, "view":
                 "title": {"fontSize": 14, "color": "#31333f", "anchor": "start"}}
 
 
+# Room around a page chart, inside its width: on the left for a category label drawn wider than the
+# server measured it (a screen font other than Noto: “深化“一网通办”专项费用” lost its first character),
+# on the right for the value written past the longest bar (“8,340,000.0” lost its last digit).
+PAGE_PADDING = {"left": 16, "top": 5, "right": 12, "bottom": 5}
+VALUE_CHAR_PX = 7  # px of one digit, comma or % of a value label (font size 10–11)
+
+
+def label_room(texts: Sequence[str]) -> dict[str, int]:
+    """The padding a page chart needs for the value labels written past its longest bars."""
+    longest = max((len(t) for t in texts if t), default=0)
+    return {**PAGE_PADDING, "right": max(PAGE_PADDING["right"], longest * VALUE_CHAR_PX + 8)}
+
+
 def page_spec(chart: alt.TopLevelMixin, width: int = PAGE_WIDTH) -> str:
     """A page chart's Vega-Lite JSON, fitted to ``width`` px with its axis labels (the cache key of its SVG).
 
     Built as a dict, unvalidated: Altair's copies and schema checks were half a warm page run (the
-    chart builders are validated by tests/test_charts.py).
+    chart builders are validated by tests/test_charts.py). ``padding`` set by the chart (label_room)
+    is kept; else PAGE_PADDING.
     """
     spec = chart.to_dict(validate=False)
+    spec.setdefault("padding", PAGE_PADDING)
     spec.update(width=width, autosize={"type": "fit", "contains": "padding"},
                 config={**spec.get("config", {}), **_PAGE_CONFIG})
     return json.dumps(spec, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)

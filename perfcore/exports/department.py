@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -16,11 +15,12 @@ import pandas as pd
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
+from perfcore.exports.stamp import Stamp, selection_text, stamp
 from perfcore.exports.templates import chart, document, pairs, signatures
 from perfcore.exports.words import code_label
 from perfcore.markup import Column, esc, table
 from perfcore.store import Filters, Store
-from perfcore.vocab import COMPLETE, GRADES, NO_DEPARTMENT, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
+from perfcore.vocab import COMPLETE, GRADES, SEVERITY_LABELS, TO_VERIFY, UNSCORABLE, year_label
 
 REPORT_TITLE = "部门绩效自评总览"
 CHART_ROWS = 20  # projects a printed per-project chart shows (the table lists every one)
@@ -49,21 +49,9 @@ def department_data(store: Store, filters: Filters | None = None) -> DepartmentD
                           units=store.summary_by(f, by="unit"), codes=store.findings_by_code(f))
 
 
-def _chosen(value: object, label: object = str) -> str:
-    if value is None or (isinstance(value, (list, tuple)) and not value):
-        return "全部"
-    values = value if isinstance(value, (list, tuple)) else [value]
-    return "、".join(label(v) for v in values)  # type: ignore[operator]
-
-
 def filters_text(filters: Filters) -> str:
-    """The selection in words: “年度：2021年；主管部门：全部；实施单位：全部；等级：全部”."""
-    return "；".join([
-        f"年度：{_chosen(filters.year, year_label)}",
-        f"主管部门：{_chosen(filters.department, lambda d: d or NO_DEPARTMENT)}",
-        f"实施单位：{_chosen(filters.unit)}",
-        f"等级：{_chosen(filters.grade)}",
-    ])
+    """The selection in words: “年度：2021年；主管部门：全部；实施单位：全部；等级：全部” (perfcore.exports.stamp)."""
+    return selection_text(filters)
 
 
 def state_counts(summary: dict) -> dict[str, int]:
@@ -182,9 +170,9 @@ def _codes(data: DepartmentData) -> str:
     return "<h2>审核发现（按类型）</h2>" + table(columns, rows, empty="所选项目没有审核发现。")
 
 
-def department_html(data: DepartmentData, unit: str = "元", *, today: date | None = None) -> str:
-    """The overview report as one HTML document."""
-    sub = f"{filters_text(data.filters)} · 金额单位：{unit} · 生成日期：{(today or date.today()).isoformat()}"
+def department_html(data: DepartmentData, unit: str = "元", *, made: Stamp | None = None) -> str:
+    """The overview report as one HTML document; under the title its selection, money unit, who made it and when."""
+    sub = f"{filters_text(data.filters)} · 金额单位：{unit} · {(made or stamp()).line()}"
     unread = views.unread_line(data.summary)
     body = (f"<h1>{esc(REPORT_TITLE)}</h1><p class=\"sub\">{esc(sub)}</p><h2>总体情况</h2>"
             + pairs(kpi_items(data.summary, unit), big=("项目数", "预算执行率（对全年预算）", "平均规则得分"))
@@ -193,6 +181,6 @@ def department_html(data: DepartmentData, unit: str = "元", *, today: date | No
     return document(REPORT_TITLE, body)
 
 
-def department_pdf(store: Store, filters: Filters | None = None, unit: str = "元") -> bytes:
+def department_pdf(store: Store, filters: Filters | None = None, unit: str = "元", *, made: Stamp | None = None) -> bytes:
     """The department overview for these filters as A4 PDF bytes."""
-    return html_to_pdf(department_html(department_data(store, filters), unit))
+    return html_to_pdf(department_html(department_data(store, filters), unit, made=made))

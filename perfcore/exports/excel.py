@@ -18,8 +18,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfcore import fmt, views
-from perfcore.exports.department import DepartmentData, kpi_values, ranked_projects
+from perfcore.exports.department import REPORT_TITLE, DepartmentData, kpi_values, ranked_projects
 from perfcore.exports.scorecard import findings_table, loss_line
+from perfcore.exports.stamp import Stamp, selection, selection_text, stamp
 from perfcore.exports.words import code_title, policy_label
 from perfcore.model import Scorecard
 from perfcore.vocab import SEVERITY_LABELS, year_label
@@ -105,7 +106,8 @@ def detail_sheet(sc: Scorecard) -> Sheet:
     frame = views.indicator_frame(sc).drop(columns=["序号"])
     ex = sc.execution
     execution = {"一级指标": views.EXECUTION_LABEL, "实际完成值": fmt.percent(ex.rate), "分值": ex.weight,
-                 "规则得分": ex.score, "自评得分": ex.declared, "扣分": round(ex.weight - (ex.score or 0.0), 2),
+                 "规则得分": ex.score, "自评得分": ex.declared,
+                 "扣分": round(ex.weight - ex.score, 2) if ex.score is not None else None,  # not read is not lost
                  "得分率": (ex.score / ex.weight) if ex.score is not None and ex.weight else None,
                  "评分说明": ex.explanation}
     frame = pd.concat([frame, pd.DataFrame([execution])], ignore_index=True)
@@ -114,9 +116,10 @@ def detail_sheet(sc: Scorecard) -> Sheet:
     return Sheet(DETAIL_SHEET, frame, kinds, [float(d or 0) > 0 for d in frame["扣分"]])
 
 
-def scorecard_workbook(sc: Scorecard) -> bytes:
+def scorecard_workbook(sc: Scorecard, *, made: Stamp | None = None) -> bytes:
     """The scorecard export: the form in the official layout with 规则得分 (deducted rows filled),
-    then 评分明细 (the totals and every indicator in the app's words), then 审核发现."""
+    then 评分明细 (the totals and every indicator in the app's words, who made it and when), then 审核发现."""
+    made = made or stamp()
     wb = forms_workbook([sc.form], layout="sheets", scorecards=[sc])
     form, k = sc.form, views.form_kpis(sc)
     ws = wb.create_sheet(DETAIL_SHEET)
@@ -124,7 +127,8 @@ def scorecard_workbook(sc: Scorecard) -> bytes:
             ("实施单位", form.unit.value, "text"), ("年度", year_label(form.year), "text"),
             ("评分规则", policy_label(sc.policy), "text"), ("规则得分", k.total, "score"), ("等级", k.grade, "text"),
             ("自评总分", k.declared, "score"), ("差额（自评 − 规则）", k.difference, "score"),
-            ("预算执行率", k.rate, "rate"), ("扣分情况", loss_line(sc), "text")]
+            ("预算执行率", k.rate, "rate"), ("扣分情况", loss_line(sc), "text"),
+            ("生成人", made.who, "text"), ("生成时间", made.when, "text")]
     for row, (label, value, kind) in enumerate(head, 1):
         put(ws, row, 1, label, "header").fill = HEADER_FILL
         put(ws, row, 2, value, kind)
@@ -180,13 +184,34 @@ def department_sheets(data: DepartmentData, unit: str = "元") -> list[Sheet]:
     ]
 
 
-def department_workbook(data: DepartmentData, unit: str = "元") -> bytes:
-    """The department overview export: 总览, 项目, 实施单位, 扣分, 审核发现 (one sheet each)."""
+ABOUT_SHEET = "报表说明"
+
+
+def about_sheet(data: DepartmentData, unit: str, made: Stamp) -> Sheet:
+    """报表说明: what the workbook covers (its filters, money unit, forms) and who made it when."""
+    rows = [("报表", REPORT_TITLE), *selection(data.filters), ("金额单位", unit),
+            ("自评表数", str(int(data.summary["n_forms"]))), ("生成人", made.who), ("生成时间", made.when)]
+    return Sheet(ABOUT_SHEET, pd.DataFrame(rows, columns=["项目", "内容"]), {})
+
+
+def _print_furniture(ws: Worksheet, data: DepartmentData, unit: str, made: Stamp) -> None:
+    """Every printed page names the selection and who made it when (a sheet printed alone still says so)."""
+    ws.oddHeader.center.text = f"{REPORT_TITLE}　{selection_text(data.filters)}　金额单位：{unit}".replace("&", "&&")
+    ws.oddFooter.left.text = made.line().replace("&", "&&")
+    ws.oddFooter.right.text = "第 &P 页 / 共 &N 页"
+
+
+def department_workbook(data: DepartmentData, unit: str = "元", *, made: Stamp | None = None) -> bytes:
+    """The department overview export: 报表说明 (its filters, who, when), then 总览, 项目, 实施单位, 扣分,
+    审核发现 (one sheet each)."""
+    made = made or stamp()
     wb = Workbook()
-    wb.properties.creator = "perfboard"
+    wb.properties.creator = made.who
+    wb.properties.title = f"{REPORT_TITLE}（{selection_text(data.filters)}）"
     wb.remove(wb.active)
-    for sheet in department_sheets(data, unit):
+    for sheet in [about_sheet(data, unit, made), *department_sheets(data, unit)]:
         ws = _table_sheet(wb, sheet)
+        _print_furniture(ws, data, unit, made)
         if sheet.name == "总览":
             for row, (_, _, kind) in enumerate(kpi_values(data.summary, unit), 2):
                 ws.cell(row=row, column=2).number_format = {"money": fmt.EXCEL_FORMATS["money"],

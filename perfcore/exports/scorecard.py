@@ -11,6 +11,7 @@ import pandas as pd
 from perfcore import fmt, views
 from perfcore.exports import charts_svg
 from perfcore.exports.pdf import html_to_pdf
+from perfcore.exports.stamp import Stamp, stamp
 from perfcore.exports.templates import chart, document, pairs, signatures
 from perfcore.exports.words import policy_label
 from perfcore.markup import Column, esc, table
@@ -39,12 +40,14 @@ def _header(sc: Scorecard) -> str:
     return block
 
 
-def _losses(sc: Scorecard) -> str:
+def _losses(sc: Scorecard, unit: str) -> str:
     items = losses(sc)
     out = f'<h2>扣分情况</h2><p class="lead">{esc(loss_line(sc))}</p>'
     if items:
         columns = [Column("指标"), Column("分值", "n"), Column("规则得分", "n"), Column("扣分", "n"), Column("评分说明")]
-        rows = [(i.name, fmt.score(i.weight), fmt.score(i.score), fmt.score(i.deduction), i.explanation) for i in items]
+        rows = [(i.name, fmt.score(i.weight), fmt.score(i.score), fmt.score(i.deduction),
+                 views.execution_line(sc, unit) if i.explanation == sc.execution.explanation else i.explanation)
+                for i in items]
         out += table(columns, rows, lost=[True] * len(rows))
     if sc.form.indicators:
         out += chart(charts_svg.to_svg(charts_svg.level1_chart(views.level1_summary(sc))))
@@ -75,20 +78,22 @@ INDICATOR_COLUMNS = [Column("一级指标", width="7%"), Column("二级指标", 
                      Column("评分说明", width="17%"), Column("偏差原因分析", width="12%"), Column("单元格", width="7%")]
 
 
-def _indicators(sc: Scorecard) -> str:
+def _indicators(sc: Scorecard, unit: str) -> str:
     frame = views.indicator_frame(sc)
     rows = [(r["一级指标"], r["二级指标"], r["三级指标"], r["年度指标值"], r["实际完成值"], fmt.score(r["分值"]),
              fmt.score(r["规则得分"]), fmt.score(r["自评得分"]), fmt.score(r["扣分"]), r["状态"], r["评分说明"],
              r["偏差原因分析"], r["单元格"]) for r in frame.to_dict("records")]
-    lost = [float(d) > 0 for d in frame["扣分"]]
+    lost = [not fmt.blank(d) and float(d) > 0 for d in frame["扣分"]]
     ex = sc.execution
-    ex_lost = round(ex.weight - (ex.score or 0.0), 2)
+    ex_lost = round(ex.weight - ex.score, 2) if ex.score is not None else 0.0  # not read is not lost
     rows.append((EXECUTION_LABEL, "", "", "", fmt.percent(ex.rate), fmt.score(ex.weight), fmt.score(ex.score),
-                 fmt.score(ex.declared), fmt.score(ex_lost), "", ex.explanation, "", ""))
+                 fmt.score(ex.declared), fmt.score(ex_lost if ex.score is not None else None), "", views.execution_line(sc, unit),
+                 "", ""))
     lost.append(ex_lost > 0)
     weight = sum(s.weight for s in sc.indicators) + ex.weight
+    lost_total = sum(item.deduction for item in losses(sc)) if sc.total is not None else None  # read values only
     rows.append(("总分", "", "", "", "", fmt.score(weight), fmt.score(sc.total), fmt.score(sc.declared_total),
-                 fmt.score(weight - sc.total if sc.total is not None else None), "", f"等级：{sc.grade_label}", "", ""))
+                 fmt.score(lost_total), "", f"等级：{sc.grade_label}", "", ""))
     lost.append(False)
     return ('<section class="wide"><h2>绩效指标（扣分的行以浅红色标出）</h2>'
             + table(INDICATOR_COLUMNS, rows, lost=lost) + "</section>")
@@ -106,18 +111,20 @@ def _findings(sc: Scorecard) -> str:
     return "<h2>审核发现</h2>" + table(columns, frame.itertuples(index=False), empty="未发现问题。")
 
 
-def scorecard_html(sc: Scorecard, unit: str = "元") -> str:
-    """The scorecard report as one HTML document (every form text escaped)."""
+def scorecard_html(sc: Scorecard, unit: str = "元", *, made: Stamp | None = None) -> str:
+    """The scorecard report as one HTML document (every form text escaped); under the title the
+    form's year, money unit, source, who made the report and when."""
     form = sc.form
     sub = f"{year_label(form.year)} · 金额单位：{unit}"
     if form.source.file:
         sub += f" · 来源：{form.source.file} / {form.source.sheet}"
+    sub += f" · {(made or stamp()).line()}"
     body = (f"<h1>{esc(REPORT_TITLE)}</h1><p class=\"sub\">{esc(sub)}</p>"
-            + _header(sc) + _losses(sc) + _funds(sc, unit) + _goals(sc) + _indicators(sc) + _findings(sc)
+            + _header(sc) + _losses(sc, unit) + _funds(sc, unit) + _goals(sc) + _indicators(sc, unit) + _findings(sc)
             + signatures())
     return document(f"{form.project.value or '自评表'} {REPORT_TITLE}", body)
 
 
-def scorecard_pdf(sc: Scorecard, unit: str = "元") -> bytes:
+def scorecard_pdf(sc: Scorecard, unit: str = "元", *, made: Stamp | None = None) -> bytes:
     """The scorecard report as A4 PDF bytes."""
-    return html_to_pdf(scorecard_html(sc, unit))
+    return html_to_pdf(scorecard_html(sc, unit, made=made))
