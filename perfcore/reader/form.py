@@ -147,13 +147,16 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
         if kind is None:
             break
         blanks, last = 0, row
+        amounts_read = {}
+        for name in ("initial", "budget", "executed"):
+            amounts_read[name], note = grid.amount(row, cols.get(name), scale)
+            if note:
+                form.notes.append(note)
         form.funds.append(
             FundLine(
                 kind=kind,
                 label=grid.text(row, label_col).removeprefix("其中").lstrip(":："),
-                initial=grid.num(row, cols.get("initial"), scale),
-                budget=grid.num(row, cols.get("budget"), scale),
-                executed=grid.num(row, cols.get("executed"), scale),
+                **amounts_read,
             )
         )
         if kind == "total" or len(form.funds) == 1:
