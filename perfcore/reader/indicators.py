@@ -205,7 +205,7 @@ def _is_empty_row(grid: Grid, row: int, cols: dict[str, int]) -> bool:
     )
 
 
-def _table_end(grid: Grid, table: Table, end: int) -> int:
+def table_end(grid: Grid, table: Table, end: int) -> int:
     """The 总分 row of the table, or ``end`` when it prints none."""
     return next((row for row in range(table.data, end) if _is_total(grid, row, table.cols["name"])), end)
 
@@ -326,7 +326,7 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
     if table is None:
         form.notes.append(f"{where}：未找到绩效指标表（“三级指标”表头）")
         return
-    data = range(table.data, _table_end(grid, table, end))
+    data = range(table.data, table_end(grid, table, end))
     table = _infer_columns(grid, _settle_claims(grid, table, data, form), data, form)
     _explain_header(grid, table)
     cols = table.cols

@@ -95,7 +95,8 @@ def is_title(key: str) -> bool:
 
 
 def is_project_label(key: str) -> bool:
-    return key.split(":", 1)[0] in PROJECT_LABELS
+    label = key.split(":", 1)[0]
+    return label in PROJECT_LABELS or role_of(label, "header") == "project"
 
 
 def is_funds_anchor(key: str) -> bool:
@@ -202,9 +203,15 @@ def is_placeholder(key: str) -> bool:
     return not key or _PLACEHOLDER.match(key) is not None
 
 
+_NAME_NUMBERING = re.compile(r"^\s*(?:\d{1,2}\s*[、．]|\d{1,2}\.(?!\d)|[(（]\d{1,2}[)）]|[①-⑳])\s*(?=\S)")
+
+
 def indicator_name(text: str) -> str:
-    """An indicator name without the template's ``指标1:`` numbering (``指标1:工程质量合格`` → ``工程质量合格``)."""
-    return _PLACEHOLDER_PREFIX.sub("", text) if text.startswith("指标") else text
+    """An indicator name without the template's ``指标1:`` numbering (``指标1:工程质量合格`` → ``工程质量合格``)
+    or an outline's ``1、`` / ``(1)`` / ``①``."""
+    if text.startswith("指标"):
+        return _PLACEHOLDER_PREFIX.sub("", text)
+    return _NAME_NUMBERING.sub("", text)
 
 
 _INSTRUCTION = re.compile("|".join(re.escape(word) for word in INSTRUCTIONS))

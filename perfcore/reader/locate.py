@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .grid import Cell, Grid
-from .labels import EXTRA_LABELS, HEADER_FIELDS, INDICATOR_COLUMNS, is_funds_anchor, is_project_label, is_title
+from .labels import EXTRA_LABELS, HEADER_FIELDS, is_funds_anchor, is_project_label, is_title, role_of
 
 _TITLE_LOOKBACK = 3  # rows between a title and its 项目名称 (year line, blank line)
 
@@ -51,7 +51,7 @@ def find_cell(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> 
 
 
 def _is_indicator_header(key: str) -> bool:
-    return key in INDICATOR_COLUMNS["name"]
+    return role_of(key, "indicators") == "name"
 
 
 def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
@@ -102,4 +102,4 @@ def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
 def is_header_label(key: str) -> bool:
     """项目名称, 主管部门, 实施单位 or an optional one (项目负责人 ...), bare or with an inline value."""
     label = key.split(":", 1)[0]
-    return label in HEADER_FIELDS or label in EXTRA_LABELS
+    return label in HEADER_FIELDS or label in EXTRA_LABELS or role_of(label, "header") is not None
