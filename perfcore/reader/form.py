@@ -49,6 +49,7 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     """Read one form; what cannot be found stays empty and gets a Chinese note."""
     rows = range(block.start, block.end)
     form = Form(source=Source(file=file, sheet=grid.sheet, first_row=block.start + 1))
+    explain.begin_form(file, grid.sheet, block.start + 1)
     where = f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表"
     if block.title is not None:
         form.layout["标题"] = grid.ref(block.title, _title_col(grid, block.title))
@@ -149,9 +150,14 @@ def _year(grid: Grid, block: Block, file: str, form: Form) -> int | None:
 
 def _read_header(grid: Grid, rows: range, form: Form, where: str) -> None:
     """项目名称 / 主管部门 / 实施单位 into the form; 项目负责人, 评价结论, 填报日期 ... into ``extra``."""
+    values: set[tuple[int, int]] = set()  # cells read as a label's value are no labels themselves
     for row, col in find_cells(grid, is_header_label, rows):
+        if (row, col) in values:
+            continue
         label = grid.key(row, col).split(":", 1)[0]
         value, value_col = header_value(grid, row, col)
+        if value_col is not None:
+            values.add((row, value_col))
         if is_instruction(value):
             value = ""
         if label in EXTRA_LABELS:

@@ -93,13 +93,18 @@ def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
         return re.split("[:：]", grid.text(row, col), maxsplit=1)[-1].strip(), col
     for right in range(grid.span_end(row, col) + 1, grid.width(row)):
         if grid.text(row, right):
-            if is_header_label(grid.key(row, right)):
+            if is_printed_header_label(grid.key(row, right)):  # a value may end in 主管部门 (测试主管部门)
                 return "", None
             return grid.text(row, right), right
     return "", None
 
 
-def is_header_label(key: str) -> bool:
-    """项目名称, 主管部门, 实施单位 or an optional one (项目负责人 ...), bare or with an inline value."""
+def is_printed_header_label(key: str) -> bool:
+    """项目名称, 主管部门, 实施单位 or an optional one (项目负责人 ...) as spelled in synonyms.toml."""
     label = key.split(":", 1)[0]
-    return label in HEADER_FIELDS or label in EXTRA_LABELS or role_of(label, "header") is not None
+    return label in HEADER_FIELDS or label in EXTRA_LABELS
+
+
+def is_header_label(key: str) -> bool:
+    """A header label by spelling or by meaning (县级主管部门, 专项资金名称), bare or with an inline value."""
+    return is_printed_header_label(key) or role_of(key.split(":", 1)[0], "header") is not None
