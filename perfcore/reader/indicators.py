@@ -100,11 +100,17 @@ def find_table(grid: Grid, rows: range) -> Table | None:
         start = name_row - 1
     data = name_row + 1
     below = header_columns(grid, data)
-    if "name" not in below and ("op" in below or "unit" in below):  # 年度指标值 over 指标性质 / 指标值 / 度量单位
-        cols.update(below)
+    if "name" not in below and ("op" in below or "unit" in below or _lower_header(grid, data, cols, below)):
+        cols.update(below)  # 年度指标值 over 指标性质 / 指标值 / 度量单位, or one label over 指标值 / 完成值 / 分值
         claims.update(_claims(grid, data))
         data += 1
     return Table(start, name_row, cols, data, claims)
+
+
+def _lower_header(grid: Grid, row: int, cols: dict[str, int], below: dict[str, int]) -> bool:
+    """The second row of a two-row header: it names at least two value columns and leaves the
+    三级指标 column empty (merged down from the row above); every data row names an indicator there."""
+    return len(below.keys() & {"target", "actual", "weight", "score"}) >= _UPPER_HEADER and not grid.text(row, cols["name"])
 
 
 def _explain_header(grid: Grid, table: Table) -> None:
