@@ -140,6 +140,10 @@ def role_name(table: str, role: str) -> str:
     return ROLE_NAMES[table].get(role, role)
 
 
+# Section names that hold a column word (绩效指标完成情况 holds 完成): never a column.
+_NOT_COLUMNS = INDICATOR_SECTIONS | GOAL_LABELS | PLANNED_LABELS | frozenset(FUNDS_ANCHORS)
+
+
 def normalise(key: str) -> str:
     """A label key without its numbering (一、 1、 1. ①) and a trailing 等 / 情况:
     ``服务对象满意度指标等`` → ``服务对象满意度指标``, ``一、项目决策`` → ``项目决策``."""
@@ -164,6 +168,8 @@ def classify(key: str, table: str) -> tuple[str | None, str]:
         return role, f"“{key}”去掉编号和“等/情况”后是“{role_name(table, role)}”的同义词"
     if not plain or len(plain) > _MAX_LABEL or plain[0].isdigit():
         return None, "不是列标签（空、数字或太长）"
+    if not _NOT_COLUMNS.isdisjoint((key, plain, f"{plain}情况")):
+        return None, f"“{key}”是栏目名称，不是列标签"
     for role, words in _RULES[table]:
         for parts in words:
             if all(part in plain for part in parts) and (table != "header" or plain.endswith(parts[-1])):
