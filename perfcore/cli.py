@@ -220,9 +220,8 @@ def _print_errors(errors: Sequence[ReadError]) -> None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from perfcore import fmt
-    from perfcore.serialize import form_to_dict
-
     from perfcore.reader import explain
+    from perfcore.serialize import form_to_dict
 
     with explain.collect() as decisions:
         results = _read(args.paths, args.include_hidden)

@@ -235,8 +235,8 @@ def _write_funds(ws: Worksheet, form: FuzzForm, v: Variant, row: int) -> int:
     _put(ws, row, 1, "项目资金（万元）" if v.wan else "项目资金（元）", (row + 3, 1))
     for offset, head in enumerate(heads):
         _put(ws, row, 3 + offset, head)
-    lines = [("年度资金总额", form.initial, form.budget, form.executed), ("其中：当年财政拨款", form.initial, form.budget, form.executed),
-             ("上年结转资金", 0.0, 0.0, 0.0)]
+    amounts = (form.initial, form.budget, form.executed)
+    lines = [("年度资金总额", *amounts), ("其中：当年财政拨款", *amounts), ("上年结转资金", 0.0, 0.0, 0.0)]
     for offset, (label, initial, budget, executed) in enumerate(lines, start=1):
         _put(ws, row + offset, 2, label)
         for col, value in enumerate((initial, budget, executed), start=3):

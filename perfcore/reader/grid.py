@@ -185,7 +185,7 @@ class Grid:
     def amount(self, row: int, col: int | None, scale: float = 1.0) -> tuple[Num, str]:
         """An amount in yuan as a person wrote it (``150万``, ``1,500元``, ``１５０``), with a Chinese
         note when it was text; a number cell is scaled by the table's unit as ``num`` does."""
-        if col is None or not isinstance(self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None, str):
+        if col is None or not (row < self.nrows and col < len(self.values[row])) or not isinstance(self.values[row][col], str):
             return self.num(row, col, scale), ""
         raw = self.raw(row, col)
         written = amount_as_written(raw) if raw else None

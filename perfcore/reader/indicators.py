@@ -228,7 +228,8 @@ def _settle_claims(grid: Grid, table: Table, rows: range, form: Form) -> Table:
         if len(claimed) < 2:
             continue
         filled = [col for col in claimed if _filled(grid, col, rows)]
-        refs = [grid.ref(r, c) for c in claimed for r in range(table.start, table.data) if role_of(grid.key(r, c), "indicators") == role][:2]
+        refs = [grid.ref(r, c) for c in claimed for r in range(table.start, table.data)
+                if role_of(grid.key(r, c), "indicators") == role][:2]
         name = role_name("indicators", role)
         if len(filled) >= 2:
             form.doubts.append(f"单元格 {'、'.join(refs)} 都标为“{name}”列且都有内容，无法确定读哪一列，请核实")
@@ -273,7 +274,7 @@ def _infer_columns(grid: Grid, table: Table, rows: range, form: Form) -> Table:
             texts = [grid.text(row, col) for row in rows if not is_blank(grid.text(row, col))]
             if len(texts) >= 2 and sum(1 for t in texts if _OPERATOR_TEXT.search(t)) * 2 > len(texts):
                 cols["target"] = col
-                inferred["target"] = f"表头为空，按内容推断为年度指标值：多数单元格写有 ≥ / ≤ / 以上 等"
+                inferred["target"] = "表头为空，按内容推断为年度指标值：多数单元格写有 ≥ / ≤ / 以上 等"
                 break
     for role, why in inferred.items():
         if role not in table.inferred:
@@ -312,7 +313,8 @@ def _check_points(levels: _Levels, form: Form) -> None:
         weights = [ind.weight.value or 0.0 for ind in form.indicators if ind.level1 == level1]
         if weights and abs(sum(weights) - points) > _POINTS_SLACK:
             form.doubts.append(
-                f"一级指标“{level1}”（{ref}）印有 {fmt.figure(points, 2)} 分，其下指标分值合计 {fmt.figure(sum(weights), 2)}，请核实"
+                f"一级指标“{level1}”（{ref}）印有 {fmt.figure(points, 2)} 分，"
+                f"其下指标分值合计 {fmt.figure(sum(weights), 2)}，请核实"
             )
 
 
@@ -324,7 +326,8 @@ def _execution_rows(form: Form) -> None:
     ind = rows[0]
     form.execution.weight = Num(0.0, "", ind.cell)
     form.layout["预算执行率"] = ind.cell
-    form.notes.append(f"预算执行率作为绩效指标（{ind.cell}，分值 {fmt.figure(ind.weight.value or 0, 2)}）计分，项目资金表不再重复计分")
+    weight = fmt.figure(ind.weight.value or 0, 2)
+    form.notes.append(f"预算执行率作为绩效指标（{ind.cell}，分值 {weight}）计分，项目资金表不再重复计分")
 
 
 def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where: str) -> None:
