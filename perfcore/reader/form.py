@@ -36,6 +36,7 @@ from .labels import (
     says_wan,
 )
 from .locate import Block, find_cell, find_cells, header_value, is_header_label
+from .taught import Taught, apply_cells, apply_table
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年度?")
 _YEAR_LINE = re.compile(r"^[(（]?(?:(?:评价|自评|预算|所属)?年度[:：]?)?((?:19|20)\d{2})年?度?[)）]?$")
@@ -45,8 +46,9 @@ _BLANK_RUN = 2          # blank rows tolerated inside the funds block (spacers)
 _FUND_ROWS_CHECKED = 6  # rows below a funds header whose content confirms an amount column
 
 
-def read_form(grid: Grid, block: Block, file: str) -> Form:
-    """Read one form; what cannot be found stays empty and gets a Chinese note."""
+def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None) -> Form:
+    """Read one form; what cannot be found stays empty and gets a Chinese note. A layout staff
+    taught for this sheet (``taught``) overrides the header row, columns and cells it names."""
     rows = range(block.start, block.end)
     form = Form(source=Source(file=file, sheet=grid.sheet, first_row=block.start + 1))
     explain.begin_form(file, grid.sheet, block.start + 1)
@@ -58,6 +60,8 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     if form.year is None:
         form.notes.append(f"{where}：未找到年度（标题、标题上下一行、工作表名称和文件名中都没有“2021年度”这样的年份）")
     table = find_table(grid, rows)
+    if taught is not None:
+        table = apply_table(grid, table, taught)
     funds = _read_funds(grid, range(block.start, table.start if table else block.end), form, where)
     _funds_on_appropriation(form)
     taken = set(funds) | (set(range(table.start, block.end)) if table else set())
@@ -66,6 +70,8 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     if form.total_declared.value is None:
         stop = table_end(grid, table, block.end) + 1 if table else 0
         _header_total(grid, [row for row in rows if not table or not table.start <= row < stop], form)
+    if taught is not None:
+        apply_cells(grid, form, taught)
     if table is not None and "总分" not in form.layout:
         form.notes.append(f"工作表“{grid.sheet}”：绩效指标表后未找到“总分”行")
     return form
@@ -165,8 +171,9 @@ def _read_header(grid: Grid, rows: range, form: Form, where: str) -> None:
                 form.extra[label] = value
             continue
         field_name = HEADER_FIELDS.get(label) or role_of(label, "header") or ""
-        explain.decide("表头", grid.ref(row, col), grid.text(row, col), role_name("header", field_name),
-                       classify(label, "header")[1])
+        if explain.active():
+            explain.decide("表头", grid.ref(row, col), grid.text(row, col), role_name("header", field_name),
+                           classify(label, "header")[1])
         if not getattr(form, field_name).value:
             ref = grid.ref(row, value_col if value_col is not None else col)
             setattr(form, field_name, Text(value, ref))

@@ -272,6 +272,7 @@ def fits(level1: str, level2: str) -> bool:
     return level1 == "成本指标" and "成本" in level2
 
 
+@lru_cache(maxsize=4096)
 def is_execution_name(key: str) -> bool:
     """An indicator that is the budget execution rate itself (预算执行率, 资金执行率 ...)."""
     return normalise(key) in EXECUTION_NAMES
