@@ -157,7 +157,7 @@ def _year(grid: Grid, block: Block, file: str, form: Form) -> int | None:
 def _read_header(grid: Grid, rows: range, form: Form, where: str) -> None:
     """项目名称 / 主管部门 / 实施单位 into the form; 项目负责人, 评价结论, 填报日期 ... into ``extra``."""
     values: set[tuple[int, int]] = set()  # cells read as a label's value are no labels themselves
-    for row, col in find_cells(grid, is_header_label, rows):
+    for row, col in find_cells(grid, is_header_label, rows, labels=True):
         if (row, col) in values:
             continue
         label = grid.key(row, col).split(":", 1)[0]

@@ -20,7 +20,7 @@ from perfcore.text import clean, parse_number, strip_invisible
 
 from .amounts import amount_as_written, points_as_written, to_yuan
 from .cellfacts import SheetFacts
-from .labels import label_key
+from .labels import LABEL_WORDS, label_key
 from .numfmt import display, general
 
 Cell = tuple[int, int]  # zero-based (row, column)
@@ -109,14 +109,25 @@ class Grid:
                 self.texts[row][col], self.keys[row][col] = text, label_key(text)
         self.distinct_keys = {key for row in self.keys for key in row if key}
         self._matches: dict[Callable[[str], bool], set[str]] = {}
+        self._label_keys: set[str] | None = None
 
-    def matching(self, match: Callable[[str], bool]) -> set[str]:
+    def matching(self, match: Callable[[str], bool], *, labels: bool = False) -> set[str]:
         """The distinct label keys of the sheet that satisfy ``match`` (memoised per predicate:
-        a sheet of 500 stacked forms asks the same question once per form)."""
+        a sheet of 500 stacked forms asks the same question once per form). ``labels``: only
+        keys holding a label word (``LABEL_WORDS``) are asked, for predicates that need one."""
         found = self._matches.get(match)
         if found is None:
-            found = self._matches[match] = {key for key in self.distinct_keys if match(key)}
+            keys = self.label_keys if labels else self.distinct_keys
+            found = self._matches[match] = {key for key in keys if match(key)}
         return found
+
+    @property
+    def label_keys(self) -> set[str]:
+        """The distinct keys that hold some label word: the few a label predicate must look at."""
+        if self._label_keys is None:
+            search = LABEL_WORDS.search
+            self._label_keys = {key for key in self.distinct_keys if search(key)}
+        return self._label_keys
 
     def _is_number(self, row: int, col: int) -> bool:
         value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None

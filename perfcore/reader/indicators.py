@@ -45,6 +45,7 @@ _CHECKED_ROLES = ("name", "target", "actual", "weight", "score")  # two columns 
 _POINTS_SLACK = 0.5  # weights may miss the printed points by rounding only
 _OUTLINE_LEVEL1 = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
 _OUTLINE_LEVEL2 = re.compile(r"^\s*[(（]\s*[一二三四五六七八九十]+\s*[)）]")
+_OUTLINE_START = frozenset("一二三四五六七八九十(（ ")
 _OPERATOR_TEXT = re.compile(r"[≥≤><=＞＜＝≧≦]|以上|以下|以内|不低于|不少于|不高于|不超过")
 
 
@@ -86,7 +87,7 @@ class Table:
 
 def find_table(grid: Grid, rows: range) -> Table | None:
     """The indicator table in ``rows``: the 三级指标 row with the header rows above / below it."""
-    wanted = grid.matching(is_name_header)
+    wanted = grid.matching(is_name_header, labels=True)
     name_row = next((row for row in rows if 0 <= row < grid.nrows and not wanted.isdisjoint(grid.keys[row])), None)
     if name_row is None:
         return None
@@ -285,25 +286,25 @@ def _infer_columns(grid: Grid, table: Table, rows: range, form: Form) -> Table:
 def _outline(grid: Grid, row: int, cols: dict[str, int], levels: _Levels) -> bool:
     """An outline row (``一、项目决策(10分)`` / ``（一）产出数量`` with its subtotal, no target or actual):
     it sets the level and is never an indicator, so its printed points are not counted twice."""
+    texts = grid.texts[row]
+    col = next((c for c in range(min(cols["name"] + 1, len(texts))) if texts[c]), None)
+    if col is None or texts[col][0] not in _OUTLINE_START:  # nearly every row: one character test
+        return False
     if not all(is_blank(grid.text(row, cols.get(name))) for name in ("target", "actual")):
         return False
-    for col in range(cols["name"] + 1):
-        text = grid.text(row, col)
-        if not text:
-            continue
-        if _OUTLINE_LEVEL1.match(text):
-            key = grid.key(row, col)
-            level1 = level1_of(key) or normalise(re.sub(r"\d+(\.\d+)?分$", "", key))
-            levels.level1, levels.level2 = level1, ""
-            points = points_of(text)
-            weight = grid.peek(row, cols["weight"]) if "weight" in cols else None
-            if points is not None or weight is not None:
-                levels.points.setdefault(level1, (points if points is not None else weight or 0.0, grid.ref(row, col)))
-            return True
-        if _OUTLINE_LEVEL2.match(text):
-            levels.level2 = level2_name(text)
-            return True
-        return False
+    text = texts[col]
+    if _OUTLINE_LEVEL1.match(text):
+        key = grid.key(row, col)
+        level1 = level1_of(key) or normalise(re.sub(r"\d+(\.\d+)?分$", "", key))
+        levels.level1, levels.level2 = level1, ""
+        points = points_of(text)
+        weight = grid.peek(row, cols["weight"]) if "weight" in cols else None
+        if points is not None or weight is not None:
+            levels.points.setdefault(level1, (points if points is not None else weight or 0.0, grid.ref(row, col)))
+        return True
+    if _OUTLINE_LEVEL2.match(text):
+        levels.level2 = level2_name(text)
+        return True
     return False
 
 
@@ -342,6 +343,7 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
     form.layout["绩效指标"] = grid.ref(table.name_row, cols["name"])
     levels = _Levels()
     name_col = cols["name"]
+    name_headers = grid.matching(is_name_header, labels=True)
     for row in range(table.data, end):
         if _is_total(grid, row, name_col):
             form.total_weight = grid.num(row, cols.get("weight"), derived=True)
@@ -354,7 +356,7 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
             continue
         levels.update(grid, row, cols)
         key = grid.key(row, name_col)
-        if is_placeholder(key) or key in LABEL_FRAGMENTS or is_name_header(key):
+        if is_placeholder(key) or key in LABEL_FRAGMENTS or key in name_headers:
             continue
         name = indicator_name(grid.text(row, name_col))
         if is_blank(name) or _is_empty_row(grid, row, cols):

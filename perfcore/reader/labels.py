@@ -179,9 +179,27 @@ def classify(key: str, table: str) -> tuple[str | None, str]:
     return None, f"“{key}”不含任何表示列含义的词"
 
 
+# A key holding none of a table's words (nor its exact spellings) has no role there: one C-speed
+# search dismisses the names, targets and amounts every sheet is mostly made of.
+_ANY_WORD: dict[str, re.Pattern[str]] = {
+    table: re.compile("|".join(sorted(
+        {re.escape(part) for _, words in _RULES[table] for parts in words for part in parts}
+        | {re.escape(label) for labels in _EXACT[table].values() for label in labels}, key=len, reverse=True)))
+    for table in _RULES
+}
+
+
+# Any word that can make a cell a header label (of the form, its funds or its indicator table):
+# a sheet's keys without one are names, targets and amounts, and skip every label predicate.
+LABEL_WORDS = re.compile("|".join(sorted(
+    {pattern.pattern for pattern in _ANY_WORD.values()} | {re.escape(label) for label in EXTRA_LABELS}, key=len, reverse=True)))
+
+
 def role_of(key: str, table: str) -> str | None:
     """The role of a label in a table (see ``classify``), or None."""
-    return classify(key, table)[0] if key else None
+    if not key or len(key) > _MAX_LABEL + 4 or _ANY_WORD[table].search(key) is None:
+        return None
+    return classify(key, table)[0]
 
 
 def fund_kind(key: str) -> str | None:
@@ -237,6 +255,7 @@ def mark(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def level1_of(key: str) -> str | None:
     """The normalised level-1 name for ``产出指标(50分)``, ``效益``, ``一、项目决策`` ..., else None."""
     plain = normalise(_POINTS.sub("", key))
@@ -247,6 +266,7 @@ def level1_of(key: str) -> str | None:
     return name if name in LEVEL1_NAMES else None
 
 
+@lru_cache(maxsize=4096)
 def level2_name(text: str) -> str:
     """A level-2 label as printed, cleaned: points dropped, ``数量`` → ``数量指标``."""
     key = normalise(_POINTS.sub("", label_key(text)))

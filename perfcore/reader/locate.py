@@ -25,10 +25,10 @@ class Block:
     title: int | None = None
 
 
-def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> list[Cell]:
+def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int], *, labels: bool = False) -> list[Cell]:
     """Cells whose label key satisfies ``match``, in reading order; ``match`` runs once per
-    distinct label of the sheet, not once per cell."""
-    wanted = grid.matching(match)
+    distinct label of the sheet, not once per cell (``labels``: see ``Grid.matching``)."""
+    wanted = grid.matching(match, labels=labels)
     if not wanted:
         return []
     return [
@@ -54,21 +54,22 @@ def _is_indicator_header(key: str) -> bool:
     return role_of(key, "indicators") == "name"
 
 
-def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
+def _rows_with(grid: Grid, match: Callable[[str], bool], *, labels: bool = False) -> list[int]:
     """Rows holding a matching label anywhere: ``match`` runs once per distinct label of the sheet."""
-    wanted = grid.matching(match)
+    wanted = grid.matching(match, labels=labels)
     return [row for row, keys in enumerate(grid.keys) if not wanted.isdisjoint(keys)]
 
 
 def title_rows(grid: Grid) -> list[int]:
     """Rows holding a title of the 自评表 family and no header label (a project may be named …自评表)."""
-    return [row for row in _rows_with(grid, is_title) if not any(is_header_label(key) for key in grid.keys[row] if key)]
+    headers = grid.matching(is_header_label, labels=True)
+    return [row for row in _rows_with(grid, is_title) if headers.isdisjoint(grid.keys[row])]
 
 
 def find_forms(grid: Grid) -> list[Block]:
     """Split a sheet into form blocks; a block with neither funds nor indicators is no form."""
     titles = title_rows(grid)
-    projects = _rows_with(grid, is_project_label)
+    projects = _rows_with(grid, is_project_label, labels=True)
     starts: list[tuple[int, int | None]] = []
     previous = -1
     for row in projects:
@@ -84,7 +85,10 @@ def find_forms(grid: Grid) -> list[Block]:
 
 def _has_body(grid: Grid, block: Block) -> bool:
     rows = range(block.start, block.end)
-    return find_cell(grid, _is_indicator_header, rows) is not None or find_cell(grid, is_funds_anchor, rows) is not None
+    headers = grid.matching(_is_indicator_header, labels=True)
+    if headers and any(not headers.isdisjoint(grid.keys[row]) for row in rows if row < grid.nrows):
+        return True
+    return find_cell(grid, is_funds_anchor, rows) is not None
 
 
 def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
