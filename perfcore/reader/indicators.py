@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from perfcore import fmt
 from perfcore.model import Form, Indicator, Num, Text
@@ -65,6 +66,7 @@ def header_columns(grid: Grid, row: int) -> dict[str, int]:
     return {name: cols[0] for name, cols in _claims(grid, row).items()}
 
 
+@lru_cache(maxsize=1 << 14)
 def is_name_header(key: str) -> bool:
     """A label naming the 三级指标 column (三级指标, 指标名称, 三级指标名称 ...)."""
     return key in INDICATOR_COLUMNS["name"] or role_of(key, "indicators") == "name"
@@ -288,7 +290,7 @@ def _outline(grid: Grid, row: int, cols: dict[str, int], levels: _Levels) -> boo
     it sets the level and is never an indicator, so its printed points are not counted twice."""
     texts = grid.texts[row]
     col = next((c for c in range(min(cols["name"] + 1, len(texts))) if texts[c]), None)
-    if col is None or texts[col][0] not in _OUTLINE_START:  # nearly every row: one character test
+    if col is None or texts[col][0] not in _OUTLINE_START:
         return False
     if not all(is_blank(grid.text(row, cols.get(name))) for name in ("target", "actual")):
         return False
@@ -336,14 +338,16 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
     if table is None:
         form.notes.append(f"{where}：未找到绩效指标表（“三级指标”表头）")
         return
-    data = range(table.data, table_end(grid, table, end))
-    table = _infer_columns(grid, _settle_claims(grid, table, data, form), data, form)
+    if any(len(table.claims.get(role, ())) > 1 for role in _CHECKED_ROLES) or not {"weight", "target"} <= table.cols.keys():
+        data = range(table.data, table_end(grid, table, end))  # only a doubtful table needs its content
+        table = _infer_columns(grid, _settle_claims(grid, table, data, form), data, form)
     _explain_header(grid, table)
     cols = table.cols
     form.layout["绩效指标"] = grid.ref(table.name_row, cols["name"])
     levels = _Levels()
     name_col = cols["name"]
     name_headers = grid.matching(is_name_header, labels=True)
+    lead = ""
     for row in range(table.data, end):
         if _is_total(grid, row, name_col):
             form.total_weight = grid.num(row, cols.get("weight"), derived=True)
@@ -352,7 +356,10 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
             break
         if _is_header_repeat(grid, row):
             continue
-        if _outline(grid, row, cols, levels):
+        for lead in grid.texts[row][: name_col + 1]:
+            if lead:
+                break
+        if lead[:1] in _OUTLINE_START and _outline(grid, row, cols, levels):
             continue
         levels.update(grid, row, cols)
         key = grid.key(row, name_col)

@@ -94,6 +94,7 @@ def is_title(key: str) -> bool:
     return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS))
 
 
+@lru_cache(maxsize=1 << 14)
 def is_project_label(key: str) -> bool:
     label = key.split(":", 1)[0]
     return label in PROJECT_LABELS or role_of(label, "header") == "project"
@@ -195,6 +196,7 @@ LABEL_WORDS = re.compile("|".join(sorted(
     {pattern.pattern for pattern in _ANY_WORD.values()} | {re.escape(label) for label in EXTRA_LABELS}, key=len, reverse=True)))
 
 
+@lru_cache(maxsize=1 << 14)
 def role_of(key: str, table: str) -> str | None:
     """The role of a label in a table (see ``classify``), or None."""
     if not key or len(key) > _MAX_LABEL + 4 or _ANY_WORD[table].search(key) is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .grid import Cell, Grid
 from .labels import EXTRA_LABELS, HEADER_FIELDS, is_funds_anchor, is_project_label, is_title, role_of
@@ -50,6 +51,7 @@ def find_cell(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> 
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_indicator_header(key: str) -> bool:
     return role_of(key, "indicators") == "name"
 
@@ -109,6 +111,7 @@ def is_printed_header_label(key: str) -> bool:
     return label in HEADER_FIELDS or label in EXTRA_LABELS
 
 
+@lru_cache(maxsize=1 << 14)
 def is_header_label(key: str) -> bool:
     """A header label by spelling or by meaning (县级主管部门, 专项资金名称), bare or with an inline value."""
     return is_printed_header_label(key) or role_of(key.split(":", 1)[0], "header") is not None
