@@ -268,3 +268,14 @@ def test_parse_explain_shows_each_header_candidate_its_role_and_why_and_what_was
     assert "表头识别" in text
     rejected = next(line for line in text.splitlines() if "B7" in line and "年度预算数" in line)
     assert rejected.lstrip().startswith("✗") and "未采用" in rejected
+
+
+def test_a_lone_amount_label_over_the_row_labels_is_not_read_as_amounts():
+    """年度预算数(万元) over the row names and no other 全年预算数 column: the role is dropped and
+    said so, rather than refusing the file because 总额 is not a number."""
+    def edit(ws):
+        ws["B5"], ws["D5"] = "全年预算数", "调整数"  # the label over the row names; the real column renamed
+    form = _read(_edited(FormSpec(), edit))
+    assert form.fund("total").budget.value is None
+    assert any("B5" in note and "资金行名称" in note for note in form.notes)
+    assert score_form(form).reading.state != "完整"

@@ -281,6 +281,11 @@ def _holds_amounts(grid: Grid, col: int, rows: range) -> bool:
     return numbers > 0 and numbers >= texts
 
 
+def _holds_row_labels(grid: Grid, col: int, rows: range) -> bool:
+    """Whether a column's cells below its label are funds row names (总额, 其中：财政资金 ...)."""
+    return any(fund_kind(grid.key(row, col)) for row in rows if grid.text(row, col))
+
+
 def _settle_fund_columns(grid: Grid, header_row: int, stop: int, form: Form) -> dict[str, int]:
     """A label's role checked against its column: an amount column must hold amounts (a
     ``年度预算数(万元)`` printed over the row labels is not one); two amount columns both
@@ -288,11 +293,16 @@ def _settle_fund_columns(grid: Grid, header_row: int, stop: int, form: Form) -> 
     cols: dict[str, int] = {}
     below = range(header_row + 1, min(header_row + 1 + _FUND_ROWS_CHECKED, stop))
     for role, claimed in _fund_claims(grid, header_row).items():
-        if role not in ("initial", "budget", "executed") or len(claimed) == 1:
+        if role not in ("initial", "budget", "executed"):
             cols[role] = claimed[0]
             continue
         holding = [col for col in claimed if _holds_amounts(grid, col, below)]
-        cols[role] = (holding or claimed)[0]
+        candidates = holding or [col for col in claimed if not _holds_row_labels(grid, col, below)]
+        if not candidates:
+            form.notes.append(f"单元格 {grid.ref(header_row, claimed[0])} 标为“{role_name('funds', role)}”，"
+                              "但其下是资金行名称而不是金额，未按金额列读取")
+            continue
+        cols[role] = candidates[0]
         if len(holding) >= 2:
             refs = "、".join(grid.ref(header_row, col) for col in holding[:2])
             form.doubts.append(f"单元格 {refs} 都是“{role_name('funds', role)}”列且都填有金额，无法确定读哪一列，请核实")
@@ -308,7 +318,10 @@ def _explain_funds(grid: Grid, row: int, cols: dict[str, int]) -> None:
             role, why = classify(key, "funds")
             shown = role_name("funds", role) if role else ""
             if role is not None and cols.get(role) != col:
-                why, shown = f"{why}；未采用：“{shown}”取第 {cols[role] + 1} 列", ""
+                below = range(row + 1, row + 1 + _FUND_ROWS_CHECKED)
+                labels = "其下是资金行名称而不是金额，" if _holds_row_labels(grid, col, below) else ""
+                taken = f"“{shown}”取第 {cols[role] + 1} 列" if role in cols else "不按金额列读取"
+                why, shown = f"{why}；未采用：{labels}{taken}", ""
             explain.decide("项目资金", grid.ref(row, col), grid.text(row, col), shown, why)
 
 
