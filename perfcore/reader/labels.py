@@ -162,7 +162,8 @@ def classify(key: str, table: str) -> tuple[str | None, str]:
     exact = _EXACT[table]
     role = column_of(key, exact)
     if role is not None:
-        return role, f"“{key}”是“{role_name(table, role)}”的同义词"
+        name = role_name(table, role)
+        return role, f"“{key}”即“{name}”列" if key == name else f"“{key}”是“{name}”的同义词（synonyms.toml）"
     plain = normalise(key)
     role = column_of(plain, exact) if plain != key else None
     if role is not None:
