@@ -6,6 +6,8 @@ Each case is one seed; a failure names it and replays with
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from perfcore.fuzz import base_form, expected_reading, reading, variant, write_variant
@@ -68,3 +70,17 @@ def test_outline_subtotals_are_not_counted_as_indicators():
     assert [ind.name for ind in read.indicators if ind.name != "预算执行率"] == [i.name for i in form.indicators]
     printed = sum(i.weight for i in form.indicators) + (form.execution_weight if v.execution_row else 0)
     assert sum(ind.weight.value or 0 for ind in read.indicators) == pytest.approx(printed)
+
+
+@pytest.mark.parametrize("seed", range(0, 120, 7), ids=lambda s: f"seed={s}")
+def test_a_variant_whose_weights_add_to_150_is_never_graded(seed):
+    """The 150-point form of issue 20 in every template: 需核实, the sum named, no grade."""
+    form = base_form(seed)
+    first = form.indicators[0]
+    heavy = replace(form, indicators=(replace(first, weight=first.weight + 50, score=first.score + 50),
+                                      *form.indicators[1:]))
+    result = read_workbook(write_variant(heavy, variant(seed)), f"fuzz-{seed}.xlsx")
+    assert result.error is None, result.error
+    card = score_form(result.forms[0])
+    assert card.reading.state == "需核实" and card.grade is None, variant(seed).describe()
+    assert any("分值合计 150" in m and "满分 100" in m for m in card.reading.missing), card.reading.missing
