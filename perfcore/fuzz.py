@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -120,6 +121,7 @@ class Variant:
     execution_row: bool = False
     outline: bool = False
     level_points: bool = False  # 产出指标(50分): the weights under it must add to its points
+    split_target: bool = False  # 指标性质 / 指标值 / 度量单位 in three columns
 
     def describe(self) -> str:
         knobs = {k: v for k, v in self.__dict__.items() if k not in ("seed", "labels")}
@@ -160,7 +162,7 @@ def variant(seed: int) -> Variant:
         levels=rng.choice(["merged", "first", "repeated"]), wan=rng.random() < 0.4,
         amounts=rng.choice(["number", "number", "text_unit", "text_plain", "fullwidth"]),
         total_in_header=rng.random() < 0.3, execution_row=rng.random() < 0.3, outline=outline,
-        level_points=rng.random() < 0.4,
+        level_points=rng.random() < 0.4, split_target=rng.random() < 0.25,
     )
 
 
@@ -260,8 +262,15 @@ def _write_indicators(ws: Worksheet, form: FuzzForm, v: Variant, row: int) -> No
     L = v.labels  # noqa: N806
     rows = _indicator_rows(form, v)
     levels = [] if v.outline else ["一级指标", "二级指标"]
-    value_cols = {role: len(levels) + 2 + i for i, role in enumerate(v.order)}
-    note_col = len(levels) + 2 + len(v.order)
+    value_cols: dict[str, int] = {}
+    col = len(levels) + 2
+    for role in v.order:
+        value_cols[role] = col
+        if role == "target" and v.split_target:
+            value_cols["op"], value_cols["target"], value_cols["unit"] = col, col + 1, col + 2
+            col += 2
+        col += 1
+    note_col = col
     name_col = len(levels) + 1
     header = row
     if v.two_row_header:  # levels and name merged down, the value columns under one spanning label
@@ -273,7 +282,7 @@ def _write_indicators(ws: Worksheet, form: FuzzForm, v: Variant, row: int) -> No
         for col, label in enumerate([*levels, L["name"]], start=1):
             _put(ws, row, col, label)
     for role, col in value_cols.items():
-        _put(ws, row, col, L[role])
+        _put(ws, row, col, {"op": "指标性质", "unit": "度量单位"}.get(role) or L[role])
     _put(ws, row, note_col, L["note"])
     row += 1
     _ = header
@@ -300,10 +309,24 @@ def _write_indicators(ws: Worksheet, form: FuzzForm, v: Variant, row: int) -> No
 def _write_row(ws: Worksheet, row: int, ind: FuzzIndicator, v: Variant, name_col: int, value_cols: dict[str, int],
                numbered: str) -> None:
     _put(ws, row, name_col, f"{numbered}{ind.name}")
-    _put(ws, row, value_cols["target"], ind.target)
+    if "op" in value_cols:  # ≥1200人次 as ≥ | 1200 | 人次; a word target in the value column alone
+        op, value, unit = _split_target(ind.target)
+        _put(ws, row, value_cols["op"], op)
+        _put(ws, row, value_cols["unit"], unit)
+        _put(ws, row, value_cols["target"], value)
+    else:
+        _put(ws, row, value_cols["target"], ind.target)
     _put(ws, row, value_cols["actual"], ind.actual)
     _put(ws, row, value_cols["weight"], ind.weight)
     _put(ws, row, value_cols["score"], ind.score)
+
+
+_SPLIT = re.compile(r"^([≥≤=<>]?)(\d+(?:\.\d+)?)(.*)$")
+
+
+def _split_target(target: str) -> tuple[str, str, str]:
+    found = _SPLIT.match(target)
+    return (found[1], found[2], found[3]) if found else ("", target, "")
 
 
 def _write_levels(ws: Worksheet, rows: list[FuzzIndicator], v: Variant, first: int) -> None:

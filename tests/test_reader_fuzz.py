@@ -40,7 +40,8 @@ def test_every_variant_reads_to_the_same_form(seed):
 def test_the_variants_cover_every_knob():
     """The seeds above exercise each template feature, in both settings, so none goes untested."""
     variants = [variant(seed) for seed in SEEDS]
-    for knob in ("two_row_header", "wan", "total_in_header", "execution_row", "outline", "level_points"):
+    for knob in ("two_row_header", "wan", "total_in_header", "execution_row", "outline", "level_points",
+                 "split_target"):
         assert {getattr(v, knob) for v in variants} == {True, False}, knob
     assert {v.levels for v in variants} == {"merged", "first", "repeated"}
     assert {v.amounts for v in variants} == {"number", "text_unit", "text_plain", "fullwidth"}
