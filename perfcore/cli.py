@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     paths(p)
     p.add_argument("--json", action="store_true", help='输出 JSON：{"forms": [...], "errors": [...]}')
     p.add_argument("--explain", action="store_true",
-                   help="逐表说明读取情况：找到了哪些部分、在哪个单元格、缺少什么（JSON 中为 reading）")
+                   help="逐表说明读取情况：找到了哪些部分、在哪个单元格、缺少什么，每个表头候选标签所给角色及原因"
+                        "（JSON 中为 reading 与 explain）")
     p.add_argument("--include-hidden", action="store_true", help="也读取隐藏的工作表")
 
     p = sub.add_parser("score", help="按规则重新评分", description="按评分规则重新计算每项得分并给出审核意见。")
@@ -220,15 +221,22 @@ def _print_errors(errors: Sequence[ReadError]) -> None:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     from perfcore import fmt
+    from perfcore.reader import explain
     from perfcore.serialize import form_to_dict
 
-    results = _read(args.paths, args.include_hidden)
+    with explain.collect() as decisions:
+        results = _read(args.paths, args.include_hidden)
     errors = _errors(results)
     cards = _score(results, None) if args.explain else []
+
+    def header_decisions(form: Any) -> list[Any]:
+        return explain.for_form(decisions, form.source.file, form.source.sheet, form.source.first_row)
+
     if args.json:
         forms = [form_to_dict(f) for r in results for f in r.forms]
         for form, card in zip(forms, cards):
             form["reading"] = card.reading.to_dict()
+            form["explain"] = [d.to_dict() for d in header_decisions(card.form)]
         _print_json(
             {
                 "forms": forms,
@@ -239,7 +247,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     elif args.explain:
         from perfcore.report import reading_text
 
-        print("\n\n".join(reading_text(card) for card in cards))
+        print("\n\n".join(f"{reading_text(card)}\n{explain.explain_text(header_decisions(card.form))}" for card in cards))
         for r in results:
             for note in r.notes:
                 print(f"{r.file}：{note}")

@@ -107,6 +107,9 @@ class Form:
     extra: dict[str, str] = field(default_factory=dict)  # 项目负责人, 填报日期, ... as printed
     notes: list[str] = field(default_factory=list)       # reader remarks in Chinese (cells guessed, formulas, ...)
     layout: dict[str, str] = field(default_factory=dict)  # block → where it was found (标题, 年度, 项目资金 ...)
+    # What the reader could not settle (two columns claiming one role, weights that disagree with the
+    # points printed): each makes the form 需核实, naming the cells.
+    doubts: list[str] = field(default_factory=list)
 
     def fund(self, kind: str) -> FundLine | None:
         """The first fund line of this kind, or None."""

@@ -24,7 +24,7 @@ _STATUS_WORD = {"met": "达成", "partly": "部分达成", "missed": "未达成"
 # an explanation, a total, a grade or a reading state for some form. With CHECKS_VERSION and
 # the policy's settings it makes rules_version(), which every stored form version records:
 # versions stored under another rules version are shown as stale until rescored.
-RULES_VERSION = "2026.12-1"
+RULES_VERSION = "2026.12-2"
 
 
 def _setting(value: object) -> object:

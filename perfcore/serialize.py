@@ -202,6 +202,7 @@ def form_to_dict(form: Form) -> dict[str, Any]:
         "extra": dict(form.extra),
         "notes": list(form.notes),
         "layout": dict(form.layout),
+        "doubts": list(form.doubts),
         "cells": p.cells,
         "raw": p.raw,
     }
@@ -273,6 +274,7 @@ def _form_from_contract(d: dict[str, Any]) -> Form:
         extra=dict(d.get("extra") or {}),
         notes=list(d.get("notes") or []),
         layout=dict(d.get("layout") or {}),
+        doubts=list(d.get("doubts") or []),
     )
 
 
@@ -286,7 +288,7 @@ def form_from_dict(d: dict[str, Any]) -> Form:
 # --- identity of a form's content ---------------------------------------------------------
 
 
-_PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout"})
+_PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout", "doubts"})
 
 
 def content_hash(form: Form | dict[str, Any]) -> str:

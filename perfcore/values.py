@@ -43,7 +43,9 @@ _SUFFIX_WORDS: tuple[tuple[str, str], ...] = (
     ("及以上", ">="), ("以上", ">="), ("及以下", "<="), ("以下", "<="), ("以内", "<="), ("之内", "<="),
 )
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
-_UNIT = re.compile(r"^[A-Za-z\u3400-\u9fff]{1,6}$")  # a unit is a short word
+# A unit is a short word, or words joined by / * · × (元/人*月, 人次/年, 元/㎡ = 元/m2 after NFKC).
+_UNIT_WORD = r"[A-Za-z\u3400-\u9fff]{1,6}[23]?"
+_UNIT = re.compile(rf"^(?=.{{1,14}}$){_UNIT_WORD}(?:[/*·×]{_UNIT_WORD})*$")
 _TRAILING_PUNCT = "。.;；,，!！"
 # Text after a number that makes it a sentence or a deadline, not a unit (2021年完成, 12月底前).
 _NOT_UNIT = ("完成", "达", "未", "提升", "增长", "下降", "左右", "前", "底", "后", "约")

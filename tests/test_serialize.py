@@ -159,7 +159,7 @@ def test_any_form_round_trips_through_json(f: Form) -> None:
 # added without teaching serialize.py about it would be lost on reload: this test says so first.
 CARRIED_FIELDS = {
     Form: {"source", "year", "project", "department", "unit", "money_unit", "funds", "execution", "goals",
-           "indicators", "total_weight", "total_declared", "extra", "notes", "layout"},
+           "indicators", "total_weight", "total_declared", "extra", "notes", "layout", "doubts"},
     Source: {"file", "sheet", "first_row"},
     FundLine: {"kind", "label", "initial", "budget", "executed"},
     Execution: {"weight", "rate", "declared_score"},

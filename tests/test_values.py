@@ -34,6 +34,12 @@ from perfcore.values import comparable, normalise_word, parse_value
         ("12场", None, 12, "场", False),
         ("1200户", None, 1200, "户", False),
         ("15天。", None, 15, "天", False),
+        # compound units (issue 20): / and * join unit words
+        ("≥4754元/人*月", ">=", 4754, "元/人*月", False),
+        ("≤5300元/户", "<=", 5300, "元/户", False),
+        ("800人次/年", None, 800, "人次/年", False),
+        ("≥4754元/人·月", ">=", 4754, "元/人·月", False),
+        ("≤12元/㎡", "<=", 12, "元/m2", False),
     ],
 )
 def test_quantitative_spellings(text: str, op: str | None, number: float, unit: str, percent: bool) -> None:
@@ -103,3 +109,14 @@ def test_policies() -> None:
     assert get_policy(None) is p and get_policy(v.name) is v
     with pytest.raises(KeyError, match="未知评分规则"):
         get_policy("nope")
+
+
+def test_compound_units_compare_on_the_same_unit_only() -> None:
+    assert comparable(parse_value("≥4754元/人*月"), parse_value("4800元/人*月")) == (4754, 4800)
+    assert comparable(parse_value("≤5300元/户"), parse_value("0.5万元/户")) == (5300, 5000)
+    assert comparable(parse_value("≤5300元/户"), parse_value("5000元/人")) is None
+
+
+@pytest.mark.parametrize("text", ["2021年/完成", "5/10", "≥100元//户", "≥3元/人均每月发放的生活补助金额"])
+def test_what_is_not_a_compound_unit_stays_unparseable(text: str) -> None:
+    assert parse_value(text).kind == "unparseable"

@@ -25,10 +25,11 @@ from .cellfacts import SheetFacts, ods_facts, xls_facts, xlsx_facts
 from .form import read_form
 from .formulas import calculate, uncached_formulas
 from .grid import Cell, Grid, column_letter
-from .locate import find_forms
+from .locate import Block, find_forms
+from .taught import Taught, TaughtFor
 from .workbook import load_source, open_book, read_error
 
-__all__ = ["WorkbookResult", "read_workbook", "read_paths"]
+__all__ = ["Taught", "WorkbookResult", "read_workbook", "read_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,13 @@ class WorkbookResult:
 
 
 def read_workbook(
-    source: bytes | str | os.PathLike, filename: str | None = None, *, include_hidden: bool = False
+    source: bytes | str | os.PathLike, filename: str | None = None, *, include_hidden: bool = False,
+    taught: TaughtFor | None = None,
 ) -> WorkbookResult:
-    """Read every form of a workbook (.xlsx/.xlsm/.xls/.ods); hidden sheets only on request."""
+    """Read every form of a workbook (.xlsx/.xlsm/.xls/.ods); hidden sheets only on request.
+
+    ``taught`` gives the layout staff taught for a sheet (or None): it overrides what the
+    reader locates there (perfcore.reader.taught)."""
     name = filename or (os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "上传文件")
     try:
         name, data = load_source(source, filename)
@@ -58,7 +63,7 @@ def read_workbook(
         formulas = _Formulas.settle(data, found)
         book = open_book(formulas.data, name)
         facts = _facts(formulas.data, found)
-        return _refuse_bad_amounts(_read_book(book, name, include_hidden, facts, formulas))
+        return _refuse_bad_amounts(_read_book(book, name, include_hidden, facts, formulas, taught))
     except ReadError as error:
         return WorkbookResult(name, error=error)
     except Exception as exc:  # the API promise: bad input never raises
@@ -135,7 +140,8 @@ def read_paths(paths: Iterable[str | os.PathLike]) -> list[WorkbookResult]:
 
 
 def _read_book(
-    book: CalamineWorkbook, name: str, include_hidden: bool, facts: dict[str, SheetFacts], formulas: _Formulas
+    book: CalamineWorkbook, name: str, include_hidden: bool, facts: dict[str, SheetFacts], formulas: _Formulas,
+    taught: TaughtFor | None = None,
 ) -> WorkbookResult:
     result = WorkbookResult(name)
     any_cells = False
@@ -157,10 +163,13 @@ def _read_book(
             continue
         any_cells = True
         blocks = find_forms(grid)
+        layout = taught(grid) if taught is not None else None
+        if not blocks and layout is not None:
+            blocks = [Block(0, grid.nrows)]  # a sheet the reader cannot place, read as staff taught it
         if not blocks:
             result.notes.append(f"工作表“{meta.name}”不是绩效自评表，已跳过")
             continue
-        forms = [read_form(grid, block, name) for block in blocks]
+        forms = [read_form(grid, block, name, layout) for block in blocks]
         needed = formulas.missing.get(grid.sheet, set()) & grid.blank_reads
         if needed:
             cells = _cells(needed)

@@ -13,37 +13,45 @@ import re
 from perfcore.model import Form, FundLine, Num, Source, Text
 from perfcore.text import is_blank, squash
 
+from . import explain
+from .amounts import amount_as_written, points_as_written
 from .grid import Grid
-from .indicators import find_table, read_indicators
+from .indicators import find_table, read_indicators, table_end
 from .labels import (
     ACTUAL_LABELS,
     EXTRA_LABELS,
-    FUND_COLUMNS,
     GOAL_LABELS,
     HEADER_FIELDS,
+    HEADER_TOTALS,
     PLANNED_LABELS,
     SECTION_LABELS,
-    column_of,
+    classify,
     fund_kind,
     is_funds_anchor,
     is_instruction,
     is_title,
     points_of,
+    role_name,
+    role_of,
     says_wan,
 )
 from .locate import Block, find_cell, find_cells, header_value, is_header_label
+from .taught import Taught, apply_cells, apply_table
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年度?")
 _YEAR_LINE = re.compile(r"^[(（]?(?:(?:评价|自评|预算|所属)?年度[:：]?)?((?:19|20)\d{2})年?度?[)）]?$")
 _YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _FUNDS_HEADER_ROWS = 3  # the column labels sit on the funds anchor's row or just below it
 _BLANK_RUN = 2          # blank rows tolerated inside the funds block (spacers)
+_FUND_ROWS_CHECKED = 6  # rows below a funds header whose content confirms an amount column
 
 
-def read_form(grid: Grid, block: Block, file: str) -> Form:
-    """Read one form; what cannot be found stays empty and gets a Chinese note."""
+def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None) -> Form:
+    """Read one form; what cannot be found stays empty and gets a Chinese note. A layout staff
+    taught for this sheet (``taught``) overrides the header row, columns and cells it names."""
     rows = range(block.start, block.end)
     form = Form(source=Source(file=file, sheet=grid.sheet, first_row=block.start + 1))
+    explain.begin_form(file, grid.sheet, block.start + 1)
     where = f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表"
     if block.title is not None:
         form.layout["标题"] = grid.ref(block.title, _title_col(grid, block.title))
@@ -52,11 +60,64 @@ def read_form(grid: Grid, block: Block, file: str) -> Form:
     if form.year is None:
         form.notes.append(f"{where}：未找到年度（标题、标题上下一行、工作表名称和文件名中都没有“2021年度”这样的年份）")
     table = find_table(grid, rows)
+    if taught is not None:
+        table = apply_table(grid, table, taught)
     funds = _read_funds(grid, range(block.start, table.start if table else block.end), form, where)
+    _funds_on_appropriation(form)
     taken = set(funds) | (set(range(table.start, block.end)) if table else set())
     _read_goals(grid, [row for row in rows if row not in taken], form)
     read_indicators(grid, table, block.end, form, where)
+    if form.total_declared.value is None:
+        stop = table_end(grid, table, block.end) + 1 if table else 0
+        _header_total(grid, [row for row in rows if not table or not table.start <= row < stop], form)
+    if taught is not None:
+        apply_cells(grid, form, taught)
+    if table is not None and "总分" not in form.layout:
+        form.notes.append(f"工作表“{grid.sheet}”：绩效指标表后未找到“总分”行")
     return form
+
+
+def _is_total_label(key: str) -> bool:
+    return key.split(":", 1)[0] in HEADER_TOTALS
+
+
+def _header_total(grid: Grid, rows: list[int], form: Form) -> None:
+    """A declared total printed as a header field (``自评得分 98`` beside an empty ``财政审核评分``)."""
+    for row, col in find_cells(grid, _is_total_label, rows):
+        if ":" in grid.key(row, col):
+            value = grid.text(row, col).replace("：", ":").split(":", 1)[1]
+            num = Num(points_as_written(value), value.strip(), grid.ref(row, col))
+        else:
+            right = next((c for c in range(grid.span_end(row, col) + 1, grid.width(row)) if grid.text(row, c)), None)
+            num = grid.num(row, right, derived=True) if right is not None else Num()
+        if num.value is None:
+            explain.decide("总分", grid.ref(row, col), grid.text(row, col), "", "右侧没有分数")
+            continue
+        form.total_declared = num
+        form.layout["总分"] = grid.ref(row, col)
+        form.notes.append(f"自评总分取自“{grid.text(row, col)}”（{num.cell}）：表内没有总分行")
+        explain.decide("总分", grid.ref(row, col), grid.text(row, col), "自评总分", f"表头字段，分数在 {num.cell}")
+        return
+
+
+def _funds_on_appropriation(form: Form) -> None:
+    """A funds block whose only amounts are on the 本年财政拨款 row: that row is the year's total (noted)."""
+    appropriation = form.fund("appropriation")
+    if appropriation is None or not _has_amounts(appropriation):
+        return
+    if any(_has_amounts(line) for line in form.funds if line is not appropriation):
+        return
+    total = form.fund("total")
+    if total is None:
+        total = FundLine(kind="total", label="年度资金总额")
+        form.funds.insert(0, total)
+    total.initial, total.budget, total.executed = appropriation.initial, appropriation.budget, appropriation.executed
+    cells = "、".join(num.cell for num in (appropriation.budget, appropriation.executed) if num.cell)
+    form.notes.append(f"资金总额行未填金额，按“{appropriation.label}”行（{cells}）计")
+
+
+def _has_amounts(line: FundLine) -> bool:
+    return any(num.value is not None for num in (line.initial, line.budget, line.executed))
 
 
 def _title_col(grid: Grid, row: int) -> int:
@@ -95,16 +156,24 @@ def _year(grid: Grid, block: Block, file: str, form: Form) -> int | None:
 
 def _read_header(grid: Grid, rows: range, form: Form, where: str) -> None:
     """项目名称 / 主管部门 / 实施单位 into the form; 项目负责人, 评价结论, 填报日期 ... into ``extra``."""
-    for row, col in find_cells(grid, is_header_label, rows):
+    values: set[tuple[int, int]] = set()  # cells read as a label's value are no labels themselves
+    for row, col in find_cells(grid, is_header_label, rows, labels=True):
+        if (row, col) in values:
+            continue
         label = grid.key(row, col).split(":", 1)[0]
         value, value_col = header_value(grid, row, col)
+        if value_col is not None:
+            values.add((row, value_col))
         if is_instruction(value):
             value = ""
         if label in EXTRA_LABELS:
             if value or label not in form.extra:
                 form.extra[label] = value
             continue
-        field_name = HEADER_FIELDS[label]
+        field_name = HEADER_FIELDS.get(label) or role_of(label, "header") or ""
+        if explain.active():
+            explain.decide("表头", grid.ref(row, col), grid.text(row, col), role_name("header", field_name),
+                           classify(label, "header")[1])
         if not getattr(form, field_name).value:
             ref = grid.ref(row, value_col if value_col is not None else col)
             setattr(form, field_name, Text(value, ref))
@@ -126,6 +195,9 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
         cols = _fund_columns(grid, header_row)
         if cols.keys() & {"initial", "budget", "executed"}:
             break
+    if cols:
+        cols = _settle_fund_columns(grid, header_row, rows.stop, form)
+    _explain_funds(grid, header_row, cols)
     amounts = [cols[k] for k in ("initial", "budget", "executed") if k in cols]
     if not amounts:
         form.notes.append(f"单元格 {grid.ref(*anchor)}：项目资金表没有“年初预算数/全年预算数/全年执行数”列")
@@ -147,13 +219,16 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
         if kind is None:
             break
         blanks, last = 0, row
+        amounts_read = {}
+        for name in ("initial", "budget", "executed"):
+            amounts_read[name], note = grid.amount(row, cols.get(name), scale)
+            if note:
+                form.notes.append(note)
         form.funds.append(
             FundLine(
                 kind=kind,
                 label=grid.text(row, label_col).removeprefix("其中").lstrip(":："),
-                initial=grid.num(row, cols.get("initial"), scale),
-                budget=grid.num(row, cols.get("budget"), scale),
-                executed=grid.num(row, cols.get("executed"), scale),
+                **amounts_read,
             )
         )
         if kind == "total" or len(form.funds) == 1:
@@ -176,13 +251,78 @@ def _read_execution(grid: Grid, row: int, cols: dict[str, int], anchor: tuple[in
         form.extra["预算执行原因"] = note
 
 
-def _fund_columns(grid: Grid, row: int) -> dict[str, int]:
-    cols: dict[str, int] = {}
+def _fund_claims(grid: Grid, row: int) -> dict[str, list[int]]:
+    """Columns claiming each funds field on a header row, by label meaning."""
+    claims: dict[str, list[int]] = {}
     for col in range(grid.width(row)):
-        name = column_of(grid.key(row, col), FUND_COLUMNS)
+        key = grid.key(row, col)
+        name = role_of(key, "funds") if not is_funds_anchor(key) else None
         if name is not None:
-            cols.setdefault(name, col)
+            claims.setdefault(name, []).append(col)
+    return claims
+
+
+def _fund_columns(grid: Grid, row: int) -> dict[str, int]:
+    """Column of each funds field named on a header row (first occurrence wins)."""
+    return {name: cols[0] for name, cols in _fund_claims(grid, row).items()}
+
+
+def _holds_amounts(grid: Grid, col: int, rows: range) -> bool:
+    """Whether a column's cells below its label are amounts (numbers or ``150万``), not row labels."""
+    numbers = texts = 0
+    for row in rows:
+        text = grid.text(row, col)
+        if is_blank(text):
+            continue
+        if grid.peek(row, col) is not None or amount_as_written(text) is not None:
+            numbers += 1
+        else:
+            texts += 1
+    return numbers > 0 and numbers >= texts
+
+
+def _holds_row_labels(grid: Grid, col: int, rows: range) -> bool:
+    """Whether a column's cells below its label are funds row names (总额, 其中：财政资金 ...)."""
+    return any(fund_kind(grid.key(row, col)) for row in rows if grid.text(row, col))
+
+
+def _settle_fund_columns(grid: Grid, header_row: int, stop: int, form: Form) -> dict[str, int]:
+    """A label's role checked against its column: an amount column must hold amounts (a
+    ``年度预算数(万元)`` printed over the row labels is not one); two amount columns both
+    claiming one role → 需核实, naming both cells."""
+    cols: dict[str, int] = {}
+    below = range(header_row + 1, min(header_row + 1 + _FUND_ROWS_CHECKED, stop))
+    for role, claimed in _fund_claims(grid, header_row).items():
+        if role not in ("initial", "budget", "executed"):
+            cols[role] = claimed[0]
+            continue
+        holding = [col for col in claimed if _holds_amounts(grid, col, below)]
+        candidates = holding or [col for col in claimed if not _holds_row_labels(grid, col, below)]
+        if not candidates:
+            form.notes.append(f"单元格 {grid.ref(header_row, claimed[0])} 标为“{role_name('funds', role)}”，"
+                              "但其下是资金行名称而不是金额，未按金额列读取")
+            continue
+        cols[role] = candidates[0]
+        if len(holding) >= 2:
+            refs = "、".join(grid.ref(header_row, col) for col in holding[:2])
+            form.doubts.append(f"单元格 {refs} 都是“{role_name('funds', role)}”列且都填有金额，无法确定读哪一列，请核实")
     return cols
+
+
+def _explain_funds(grid: Grid, row: int, cols: dict[str, int]) -> None:
+    if not explain.active():
+        return
+    for col in range(grid.width(row)):
+        key = grid.key(row, col)
+        if key and not is_funds_anchor(key):
+            role, why = classify(key, "funds")
+            shown = role_name("funds", role) if role else ""
+            if role is not None and cols.get(role) != col:
+                below = range(row + 1, row + 1 + _FUND_ROWS_CHECKED)
+                labels = "其下是资金行名称而不是金额，" if _holds_row_labels(grid, col, below) else ""
+                taken = f"“{shown}”取第 {cols[role] + 1} 列" if role in cols else "不按金额列读取"
+                why, shown = f"{why}；未采用：{labels}{taken}", ""
+            explain.decide("项目资金", grid.ref(row, col), grid.text(row, col), shown, why)
 
 
 def _rate(num: Num) -> Num:

@@ -18,8 +18,9 @@ from typing import Any
 from perfcore.model import Num, Text
 from perfcore.text import clean, parse_number, strip_invisible
 
+from .amounts import amount_as_written, points_as_written, to_yuan
 from .cellfacts import SheetFacts
-from .labels import label_key
+from .labels import LABEL_WORDS, label_key
 from .numfmt import display, general
 
 Cell = tuple[int, int]  # zero-based (row, column)
@@ -108,14 +109,25 @@ class Grid:
                 self.texts[row][col], self.keys[row][col] = text, label_key(text)
         self.distinct_keys = {key for row in self.keys for key in row if key}
         self._matches: dict[Callable[[str], bool], set[str]] = {}
+        self._label_keys: set[str] | None = None
 
-    def matching(self, match: Callable[[str], bool]) -> set[str]:
+    def matching(self, match: Callable[[str], bool], *, labels: bool = False) -> set[str]:
         """The distinct label keys of the sheet that satisfy ``match`` (memoised per predicate:
-        a sheet of 500 stacked forms asks the same question once per form)."""
+        a sheet of 500 stacked forms asks the same question once per form). ``labels``: only
+        keys holding a label word (``LABEL_WORDS``) are asked, for predicates that need one."""
         found = self._matches.get(match)
         if found is None:
-            found = self._matches[match] = {key for key in self.distinct_keys if match(key)}
+            keys = self.label_keys if labels else self.distinct_keys
+            found = self._matches[match] = {key for key in keys if match(key)}
         return found
+
+    @property
+    def label_keys(self) -> set[str]:
+        """The distinct keys that hold some label word: the few a label predicate must look at."""
+        if self._label_keys is None:
+            search = LABEL_WORDS.search
+            self._label_keys = {key for key in self.distinct_keys if search(key)}
+        return self._label_keys
 
     def _is_number(self, row: int, col: int) -> bool:
         value = self.values[row][col] if row < self.nrows and col < len(self.values[row]) else None
@@ -175,9 +187,34 @@ class Grid:
             (self.derived_blanks if derived else self.blank_reads).add((row, col))
         value = self.values[row][col] if raw else ""
         number = parse_number(value)
+        if number is None and raw and isinstance(value, str):
+            number = points_as_written(value)  # 10分, １０ (weights and scores typed as text)
         if number is not None and scale != 1.0:
             number = round(number * scale, 2)
         return Num(number, raw, self.ref(row, col))
+
+    def amount(self, row: int, col: int | None, scale: float = 1.0) -> tuple[Num, str]:
+        """An amount in yuan as a person wrote it (``150万``, ``1,500元``, ``１５０``), with a Chinese
+        note when it was text; a number cell is scaled by the table's unit as ``num`` does."""
+        if col is None or not (row < self.nrows and col < len(self.values[row])) or not isinstance(self.values[row][col], str):
+            return self.num(row, col, scale), ""
+        raw = self.raw(row, col)
+        written = amount_as_written(raw) if raw else None
+        if written is None or (not written.unit and parse_number(raw) is not None):
+            return self.num(row, col, scale), ""  # nothing to say about a plain number typed as text
+        value = to_yuan(written, scale)
+        table_unit = "万元" if scale != 1.0 else "元"
+        how = f"按所写单位“{written.unit}”" if written.unit else f"按本表单位{table_unit}"
+        note = f"单元格 {self.ref(row, col)} 写作文字“{raw}”，{how}读作 {value:,.2f} 元"
+        return Num(value, raw, self.ref(row, col)), note
+
+    def peek(self, row: int, col: int | None) -> float | None:
+        """The number in a cell, read without recording it as a value the form needs."""
+        if col is None or not 0 <= row < self.nrows or not 0 <= col < len(self.values[row]):
+            return None
+        value = self.values[row][col]
+        number = parse_number(value)
+        return points_as_written(value) if number is None and isinstance(value, str) else number
 
     def text_cell(self, row: int, col: int | None) -> Text:
         """The cleaned text of a cell with its ref; a constant typed as a formula reads as typed."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .grid import Cell, Grid
-from .labels import EXTRA_LABELS, HEADER_FIELDS, INDICATOR_COLUMNS, is_funds_anchor, is_project_label, is_title
+from .labels import EXTRA_LABELS, HEADER_FIELDS, is_funds_anchor, is_project_label, is_title, role_of
 
 _TITLE_LOOKBACK = 3  # rows between a title and its 项目名称 (year line, blank line)
 
@@ -25,10 +26,10 @@ class Block:
     title: int | None = None
 
 
-def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> list[Cell]:
+def find_cells(grid: Grid, match: Callable[[str], bool], rows: Iterable[int], *, labels: bool = False) -> list[Cell]:
     """Cells whose label key satisfies ``match``, in reading order; ``match`` runs once per
-    distinct label of the sheet, not once per cell."""
-    wanted = grid.matching(match)
+    distinct label of the sheet, not once per cell (``labels``: see ``Grid.matching``)."""
+    wanted = grid.matching(match, labels=labels)
     if not wanted:
         return []
     return [
@@ -50,25 +51,27 @@ def find_cell(grid: Grid, match: Callable[[str], bool], rows: Iterable[int]) -> 
     return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _is_indicator_header(key: str) -> bool:
-    return key in INDICATOR_COLUMNS["name"]
+    return role_of(key, "indicators") == "name"
 
 
-def _rows_with(grid: Grid, match: Callable[[str], bool]) -> list[int]:
+def _rows_with(grid: Grid, match: Callable[[str], bool], *, labels: bool = False) -> list[int]:
     """Rows holding a matching label anywhere: ``match`` runs once per distinct label of the sheet."""
-    wanted = grid.matching(match)
+    wanted = grid.matching(match, labels=labels)
     return [row for row, keys in enumerate(grid.keys) if not wanted.isdisjoint(keys)]
 
 
 def title_rows(grid: Grid) -> list[int]:
     """Rows holding a title of the 自评表 family and no header label (a project may be named …自评表)."""
-    return [row for row in _rows_with(grid, is_title) if not any(is_header_label(key) for key in grid.keys[row] if key)]
+    headers = grid.matching(is_header_label, labels=True)
+    return [row for row in _rows_with(grid, is_title) if headers.isdisjoint(grid.keys[row])]
 
 
 def find_forms(grid: Grid) -> list[Block]:
     """Split a sheet into form blocks; a block with neither funds nor indicators is no form."""
     titles = title_rows(grid)
-    projects = _rows_with(grid, is_project_label)
+    projects = _rows_with(grid, is_project_label, labels=True)
     starts: list[tuple[int, int | None]] = []
     previous = -1
     for row in projects:
@@ -84,7 +87,10 @@ def find_forms(grid: Grid) -> list[Block]:
 
 def _has_body(grid: Grid, block: Block) -> bool:
     rows = range(block.start, block.end)
-    return find_cell(grid, _is_indicator_header, rows) is not None or find_cell(grid, is_funds_anchor, rows) is not None
+    headers = grid.matching(_is_indicator_header, labels=True)
+    if headers and any(not headers.isdisjoint(grid.keys[row]) for row in rows if row < grid.nrows):
+        return True
+    return find_cell(grid, is_funds_anchor, rows) is not None
 
 
 def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
@@ -93,13 +99,19 @@ def header_value(grid: Grid, row: int, col: int) -> tuple[str, int | None]:
         return re.split("[:：]", grid.text(row, col), maxsplit=1)[-1].strip(), col
     for right in range(grid.span_end(row, col) + 1, grid.width(row)):
         if grid.text(row, right):
-            if is_header_label(grid.key(row, right)):
+            if is_printed_header_label(grid.key(row, right)):  # a value may end in 主管部门 (测试主管部门)
                 return "", None
             return grid.text(row, right), right
     return "", None
 
 
-def is_header_label(key: str) -> bool:
-    """项目名称, 主管部门, 实施单位 or an optional one (项目负责人 ...), bare or with an inline value."""
+def is_printed_header_label(key: str) -> bool:
+    """项目名称, 主管部门, 实施单位 or an optional one (项目负责人 ...) as spelled in synonyms.toml."""
     label = key.split(":", 1)[0]
     return label in HEADER_FIELDS or label in EXTRA_LABELS
+
+
+@lru_cache(maxsize=1 << 14)
+def is_header_label(key: str) -> bool:
+    """A header label by spelling or by meaning (县级主管部门, 专项资金名称), bare or with an inline value."""
+    return is_printed_header_label(key) or role_of(key.split(":", 1)[0], "header") is not None
