@@ -42,6 +42,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from perfcore.errors import ReadError
+from perfcore.layouts import Layout, taught_for
 from perfcore.policy import Policy, get_policy
 from perfcore.reader import read_workbook
 from perfcore.reader.workbook import load_source
@@ -138,6 +139,7 @@ class FilePreview:
     notes: list[str] = field(default_factory=list)
     error: ReadError | None = None
     forms: list[FormPreview] = field(default_factory=list)
+    taught: dict[str, int] = field(default_factory=dict)  # sheet → id of the stored mapping (对照) it was read with
 
 
 @dataclass
@@ -207,17 +209,19 @@ def _form_preview(index: int, card: Scorecard, record: FormRecord) -> FormPrevie
 
 
 
-def _prepare(item: Item, policy: Policy) -> FilePreview:
+def _prepare(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> FilePreview:
     """Read, check and score one file (never raises for bad input); its bytes are loaded once
-    (size-checked) and hashed here, so only plain rows leave the process."""
+    (size-checked) and hashed here, so only plain rows leave the process. A sheet of a template
+    staff taught (``layouts``, the store's active mappings) is read with that mapping."""
     source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
     try:
         name, data = load_source(source, filename)
     except ReadError as error:
         return FilePreview(name=error.file, error=error)
-    result = read_workbook(data, name)
+    used: dict[str, int] = {}
+    result = read_workbook(data, name, taught=taught_for(layouts, used))
     done = FilePreview(name=result.file or name, sha256=hashlib.sha256(data).hexdigest(),
-                       n_read=len(result.forms), notes=list(result.notes))
+                       n_read=len(result.forms), notes=list(result.notes), taught=used)
     if result.error is not None:
         done.error = result.error
         return done
@@ -233,10 +237,10 @@ def _prepare(item: Item, policy: Policy) -> FilePreview:
     return done
 
 
-def _prepare_in_worker(item: Item, policy: Policy) -> FilePreview:
+def _prepare_in_worker(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> FilePreview:
     """``_prepare`` as a worker process runs it: its own name, so that a worker can be made to
     fail while the in-process retry keeps the real ``_prepare`` (tests/test_ingest.py)."""
-    return _prepare(item, policy)
+    return _prepare(item, policy, layouts)
 
 
 def _perfcore_origin() -> str:
@@ -278,18 +282,19 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _in_process(items: Sequence[Item], policy: Policy) -> Iterator[FilePreview]:
-    return (_prepare(item, policy) for item in items)
+def _in_process(items: Sequence[Item], policy: Policy, layouts: Sequence[Layout] = ()) -> Iterator[FilePreview]:
+    return (_prepare(item, policy, layouts) for item in items)
 
 
-def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None) -> Iterator[FilePreview]:
+def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None,
+              layouts: Sequence[Layout] = ()) -> Iterator[FilePreview]:
     """Each file previewed, in input order: in worker processes when asked and there are
     enough files (the app's ``pool``, else a pool forked for this call), else here. A worker
     that dies (it should not), or workers that cannot start, cost only a retry of the
     unfinished files in this process."""
     workers = min(pool.workers if pool is not None else workers, len(items) // CHUNK_FILES)
     if workers < 2 or (pool is None and "fork" not in multiprocessing.get_all_start_methods()):
-        yield from _in_process(items, policy)
+        yield from _in_process(items, policy, layouts)
         return
     done = 0
     executor: ProcessPoolExecutor | None = None
@@ -300,9 +305,10 @@ def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool 
             executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                            initializer=_worker_start)
         if executor is None:
-            yield from _in_process(items, policy)
+            yield from _in_process(items, policy, layouts)
             return
-        for preview in executor.map(_prepare_in_worker, items, repeat(policy), chunksize=CHUNK_FILES):
+        for preview in executor.map(_prepare_in_worker, items, repeat(policy), repeat(tuple(layouts)),
+                                    chunksize=CHUNK_FILES):
             yield preview
             done += 1
     # OSError: no /dev/shm, no fork; RuntimeError: another session's preview found the shared pool
@@ -312,7 +318,7 @@ def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool 
                     type(exc).__name__, len(items) - done)
         if pool is not None and executor is not None:
             pool.discard(executor)
-        yield from _in_process(items[done:], policy)
+        yield from _in_process(items[done:], policy, layouts)
     finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
         if pool is None and executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -325,16 +331,18 @@ def preview_files(
     workers: int = 1,
     pool: WorkerPool | None = None,
     progress: Progress | None = None,
+    layouts: Sequence[Layout] = (),
 ) -> list[FilePreview]:
     """Read, check and score files (paths or ``(name, bytes)``) without storing anything.
 
     In ``pool``'s workers (the app) or ``workers`` forked processes (a short-lived process)
     when there are enough files; progress(done, total, name) after each file, in input order.
+    ``layouts``: the mappings staff taught (``Store.reading_layouts()``), plain data for the workers.
     """
     items = list(items)
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = []
-    for n, preview in enumerate(_previews(items, rules, workers, pool), 1):
+    for n, preview in enumerate(_previews(items, rules, workers, pool, layouts), 1):
         out.append(preview)
         if progress:
             progress(n, len(items), preview.name)
@@ -404,13 +412,15 @@ def ingest_files(
     """Import files (paths or ``(name, bytes)``) into ``store``: preview and store every form.
 
     ``workers`` > 1 reads and scores in that many forked processes while this one stores
-    (the command line uses every core); progress(done, total, name) per file.
+    (the command line uses every core); progress(done, total, name) per file. Sheets of a
+    template staff taught are read with the store's mapping (``Store.reading_layouts``).
     """
     items = list(items)
+    layouts = store.reading_layouts()
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = IngestResult()
     writer = _Writer(store, user)
-    for n, preview in enumerate(_previews(items, rules, workers, None), 1):
+    for n, preview in enumerate(_previews(items, rules, workers, None, layouts), 1):
         out.files.append(writer.add(preview))
         if progress:
             progress(n, len(items), preview.name)
