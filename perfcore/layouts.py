@@ -13,14 +13,19 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from perfcore.model import Form
 from perfcore.reader import Taught, WorkbookResult, read_workbook
 from perfcore.reader.grid import Grid, column_letter
-from perfcore.reader.labels import role_name
+from perfcore.reader.indicators import header_columns
+from perfcore.reader.labels import INDICATOR_SECTIONS, LABEL_FRAGMENTS, role_name
 from perfcore.reader.taught import TaughtFor, sheet_labels
 
 # Indicator-table roles a person can name, in the order the 对照 form asks for them.
@@ -263,6 +268,25 @@ def located(grid: Grid, form: Form | None) -> Teaching:
     return out
 
 
+def column_guess(grid: Grid, header_row: int) -> dict[str, str]:
+    """Columns for a header row the reader could not read: those its labels name (by the
+    reader's own vocabulary), then the remaining roles in the standard form's column order
+    (一级指标, 二级指标, 三级指标, 年度指标值, 实际完成值, 分值, 得分, 说明) over the remaining
+    labelled columns, left to right. Only a default: the person checks each one."""
+    row = header_row - 1
+    named = {role: column_letter(col) for role, col in header_columns(grid, row).items() if role in COLUMN_ROLES}
+    free = [column_letter(col) for col, key in enumerate(grid.keys[row] if 0 <= row < grid.nrows else [])
+            if _is_label(key) and key not in INDICATOR_SECTIONS | LABEL_FRAGMENTS
+            and column_letter(col) not in named.values()]
+    out = {}
+    for role in COLUMN_ROLES:
+        if role in named:
+            out[role] = named[role]
+        elif free:
+            out[role] = free.pop(0)
+    return out
+
+
 def header_guess(grid: Grid, after: int = 0) -> int | None:
     """A 1-based row that looks like a table header when the reader found none: the row after
     ``after`` (0-based) with the most labels, so the form opens near the right place."""
@@ -330,3 +354,23 @@ def synonyms_fragment(mappings: Iterable[dict[str, Any]],
             if label not in labels:
                 labels.append(label)
     return out
+
+
+def release_synonyms() -> dict[str, dict[str, Any]]:
+    """The synonyms.toml this release reads (what an export leaves out)."""
+    import perfcore.reader.labels as labels
+
+    return tomllib.loads(Path(labels.__file__).with_name("synonyms.toml").read_text(encoding="utf-8"))
+
+
+def synonyms_toml(mappings: Sequence[dict[str, Any]]) -> str:
+    """The stored mappings' labels as a synonyms.toml fragment a maintainer can merge into the
+    release, with a comment naming where each mapping came from; "" when they add nothing."""
+    fragment = synonyms_fragment(mappings, release_synonyms())
+    if not fragment:
+        return ""
+    lines = ["# 由 perfboard 的对照导出（工作人员在“上传与校验”中教过的表格布局）。",
+             "# 把下列标签并入 perfcore/reader/synonyms.toml 的同名节与键后，发布版即可直接识别这些模板。"]
+    lines += [f"# 对照 #{m['id']}：{m['department'] or '全部主管部门'}，文件“{m['file_name']}”工作表“{m['sheet']}”，"
+              f"{m['user']} 保存" for m in mappings]
+    return "\n".join(lines) + "\n\n" + tomli_w.dumps(fragment)
