@@ -26,13 +26,14 @@ def _states(at) -> dict[str, str]:
 
 
 def _teach_expander(at):
-    return [e for e in at.expander if e.label.startswith("对照")]
+    return [t for t in at.toggle if t.label.startswith("对照")]
 
 
 def test_a_form_read_unscorable_is_taught_on_the_page_and_read_again_at_once(app_db):
     at = _upload(open_page(), "uploader_0", ("自创.xlsx", UNKNOWN))
     assert _states(at) == {"自创模板项目": "无法计分"}
     assert _teach_expander(at), "the 对照 form is offered for a form read 无法计分"
+    at.toggle(key="teach_open").set_value(True).run()
     # pre-filled from what the reader located and the header row's labels in the standard order
     assert at.selectbox(key="teach_row").value == 12
     assert [at.selectbox(key=f"teach_col_{r}").value for r in ("level1", "level2", "name", "target", "actual",
@@ -85,6 +86,7 @@ def common_user() -> str:
 
 def test_admins_list_delete_and_export_mappings(app_db):
     at = _upload(open_page(), "uploader_0", ("自创.xlsx", UNKNOWN))
+    at.toggle(key="teach_open").set_value(True).run()
     at.button(key="teach_save").click().run()
     assert _states(at) == {"自创模板项目": "完整"}
     at.switch_page("pages/manage.py").run()

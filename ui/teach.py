@@ -25,6 +25,7 @@ from ui import common
 NOTICE_KEY = "teach_notice"    # what the last save or undo did, shown once after the rerun
 GRIDS_KEY = "teach_grids"      # upload file_id → (WorkbookResult, {sheet: Grid}): each file read for 对照 once
 TARGET_KEY = "teach_target"    # the (file, sheet) the 对照 form's widgets belong to
+OPEN_KEY = "teach_open"        # the 对照 form is shown
 DELETE_KEY = "teach_deleting"  # the mapping id waiting for its delete confirmation (数据管理)
 MAX_ROWS, MAX_COLS = 150, 30   # of a sheet shown (forms are ~40 × 10)
 NONE = ""                      # "no column" in the column pickers
@@ -65,9 +66,11 @@ def offer(store: Any, upload: Any, preview: FilePreview, form: FormPreview | Non
         return
     if form is None and (preview.error is None or preview.error.code != "no_form"):
         return
-    with st.expander("对照：告诉系统这张表的表头、各列和金额在哪里（约一分钟，同一模板以后自动识别）",
-                     icon=":material/table_edit:"):
-        _teach_form(store, upload, preview, form, previews_key)
+    # A keyed toggle, not an expander: the page's first run after an upload draws a progress bar, so
+    # the elements below it move by one on the next run and an expander would fold up again.
+    if st.toggle("对照：告诉系统这张表的表头、各列和金额在哪里（约一分钟，同一模板以后自动识别）", key=OPEN_KEY):
+        with st.container(border=True):
+            _teach_form(store, upload, preview, form, previews_key)
 
 
 def _undo_offer(store: Any, layout_id: int, previews_key: str) -> None:
