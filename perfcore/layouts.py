@@ -26,7 +26,7 @@ from perfcore.reader import Taught, WorkbookResult, read_workbook
 from perfcore.reader.grid import Grid, column_letter
 from perfcore.reader.indicators import header_columns
 from perfcore.reader.labels import INDICATOR_SECTIONS, LABEL_FRAGMENTS, role_name
-from perfcore.reader.taught import TaughtFor, sheet_labels
+from perfcore.reader.taught import TaughtFor, cell_index, column_index, sheet_labels
 
 # Indicator-table roles a person can name, in the order the 对照 form asks for them.
 COLUMN_ROLES: tuple[str, ...] = ("level1", "level2", "name", "target", "actual", "weight", "score", "note")
@@ -34,7 +34,6 @@ COLUMN_ROLES: tuple[str, ...] = ("level1", "level2", "name", "target", "actual",
 CELL_ROLES: dict[str, str] = {"budget": "全年预算数", "executed": "全年执行数", "total": "自评总分"}
 REQUIRED_COLUMNS = ("name", "weight")  # without them nothing can be scored
 
-_A1 = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 _LABEL = re.compile(r"[\u4e00-\u9fff]")  # a label holds at least one Chinese character
 _NUMBERISH = re.compile(r"^[\d.,%+\-=<>≥≤]")
 
@@ -67,17 +66,10 @@ class Teaching:
 # --- cells --------------------------------------------------------------------------------------
 
 
-def column_index(letters: str) -> int:
-    col = 0
-    for char in letters.upper():
-        col = col * 26 + ord(char) - 64
-    return col - 1
-
-
 def parse_cell(a1: str) -> tuple[int, int] | None:
-    """``D6`` → (5, 3); None when it is not a cell address."""
-    found = _A1.match(a1.strip().upper().replace("$", ""))
-    return (int(found[2]) - 1, column_index(found[1])) if found else None
+    """``D6`` or ``$D$6`` → (5, 3), 0-based; None when it is not a cell address."""
+    found = cell_index(a1.replace("$", ""))
+    return found if found is not None and found[0] >= 0 else None
 
 
 def _is_label(key: str) -> bool:

@@ -110,3 +110,22 @@ def test_admins_list_delete_and_export_mappings(app_db):
         log = store.audit_table()
         deleted = log[log["action"] == "layout_delete"]
         assert list(deleted["user"]) == ["管理员甲"] and "删除对照 #1" in deleted["detail"].iloc[0]
+
+
+def test_a_file_in_which_no_form_was_found_is_taught_too(app_db):
+    odd = FormSpec(project="无标题模板项目", title="某某情况表", money_label="资金（元）", ind_headers=HEADERS)
+    at = _upload(open_page(), "uploader_0", ("无表.xlsx", odd))
+    assert "1 个文件无法读取" in texts(at)
+    at.toggle(key="teach_open").set_value(True).run()
+    assert at.selectbox(key="teach_sheet").value == "表1"
+    assert at.selectbox(key="teach_row").value == 12  # the row with the most labels below the top
+    assert at.selectbox(key="teach_col_name").value == "D"
+    for role, cell in (("budget", "D6"), ("executed", "E6"), ("total", "H21")):
+        at.text_input(key=f"teach_cell_{role}").set_value(cell).run()
+    at.text_input(key="teach_dept").set_value("某某主管部门").run()
+    at.button(key="teach_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "已保存对照 #1" in texts(at) and "无法读取" not in texts(at)
+    assert _states(at) == {"无标题模板项目": "完整"}
+    with Store(app_db) as store:
+        assert store.layouts()[0]["department"] == "某某主管部门"
