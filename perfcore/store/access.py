@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from perfcore.accounts import Permission, Scope, denied
-from perfcore.errors import PermissionDenied, StoreError
+from perfcore.errors import PermissionDenied
 from perfcore.store.connection import Database
 from perfcore.vocab import year_label
 
@@ -71,14 +71,14 @@ def unknown_or_outside(db: Database, what: str, ident: int) -> PermissionDenied:
 
 def check_version(db: Database, version_id: int) -> None:
     """For a scoped account, one PermissionDenied whether the version does not exist or lies
-    outside the scope (telling them apart would let ids be probed); the full scope gets
-    StoreError for an id that does not exist."""
+    outside the scope (telling them apart would let ids be probed); the full scope passes (each
+    reader then says when the id does not exist)."""
     covered = scope(db)
+    if covered is None:
+        return
     rows = db.rows("SELECT department, unit FROM form_versions WHERE id = ?", [int(version_id)])
-    if covered is not None and (not rows or not covered.covers(*rows[0])):
+    if not rows or not covered.covers(*rows[0]):
         raise unknown_or_outside(db, "表单版本", version_id)
-    if not rows:
-        raise StoreError(f"没有编号为 {version_id} 的表单版本。")
 
 
 class Reader(Protocol):
