@@ -320,7 +320,8 @@ def upload_frame(files: Sequence[FilePreview], statuses: Sequence[Sequence[str]]
             ranked.append((0 if refused else _rank(form), {
                 "导入": tick and not refused, "文件": f.name, "工作表": form.sheet, "项目": form.project,
                 "实施单位": form.unit, "年度": form.year, "读取状态": form.state, "自评总分": form.declared_total,
-                "规则总分": form.rule_total, "等级": form.grade_label, "错误": form.n_errors, "警告": form.n_warnings, "状态": REFUSED_LABEL if refused else label,
+                "规则总分": form.rule_total, "等级": form.grade_label, "错误": form.n_errors, "警告": form.n_warnings,
+                "状态": REFUSED_LABEL if refused else label,
                 "主要问题": refused or form.problem, "_file": i, "_form": form.index, "_refused": bool(refused),
             }))
     rows = [row for _, row in sorted(ranked, key=lambda pair: pair[0])]  # stable: upload order within a rank
@@ -344,7 +345,8 @@ def upload_row_labels(frame: pd.DataFrame) -> list[str]:
 def upload_counts(frame: pd.DataFrame) -> str:
     """What needs a look in an upload table, e.g. “有错误 2 张，需核实 1 张，已导入且内容相同 3 张”."""
     forms = frame[frame["_form"] >= 0]
-    parts = [(int(forms["_refused"].sum()), "不能导入"), (int((forms["错误"] > 0).sum()), "有错误"), (int((forms["读取状态"] == UNSCORABLE).sum()), "无法计分"),
+    parts = [(int(forms["_refused"].sum()), "不能导入"), (int((forms["错误"] > 0).sum()), "有错误"),
+             (int((forms["读取状态"] == UNSCORABLE).sum()), "无法计分"),
              (int((forms["读取状态"] == TO_VERIFY).sum()), "需核实"),
              (int((forms["状态"] == FORM_STATUS_LABELS["same"]).sum()), "已导入且内容相同"),
              (int((forms["状态"] == DUPLICATE_LABEL).sum()), "本次上传中重复")]
