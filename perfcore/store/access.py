@@ -86,9 +86,6 @@ class Reader(Protocol):
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
-    @staticmethod
-    def any_of(column: str) -> str: ...
-
 
 Incoming = tuple[int | None, str, str, str]  # year, 主管部门, 实施单位, 项目名称 of a form to import
 
