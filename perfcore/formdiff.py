@@ -26,6 +26,8 @@ from perfcore.vocab import year_label
 # A cell's text that is only a number: sign, digits with or without thousands separators, decimals, %.
 _NUMBER_TEXT = re.compile(r"([+-]?)((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(%?)")
 _SPACES = re.compile(r"[ \t\u3000]+")
+_UNTIDY = re.compile(r"\r|^\s|\s$|\s\n|\n\s|[ \t\u3000]{2}|[\t\u3000]")  # anything the tidying would change
+_NUMBER_START = frozenset("+-.0123456789")
 SIGNIFICANT = 12  # digits of a figure that count (a double has 15–17; office programs differ in the last)
 BLANK = "（空）"
 
@@ -33,9 +35,11 @@ BLANK = "（空）"
 def canonical_text(value: str) -> str:
     """The text as compared: NFKC, one kind of line break, runs of spaces as one, no spaces at the
     ends of lines; a text that is only a number written as that number's plain value."""
-    text = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
-    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
-    match = _NUMBER_TEXT.fullmatch(text)
+    text = value if unicodedata.is_normalized("NFKC", value) else unicodedata.normalize("NFKC", value)
+    if _UNTIDY.search(text):
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
+    match = _NUMBER_TEXT.fullmatch(text) if text[:1] in _NUMBER_START else None
     if match is None:
         return text
     sign, digits, percent = match.groups()
