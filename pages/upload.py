@@ -103,6 +103,8 @@ def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> t
         results = ingest.store_previews(store, [(files[i], forms) for i, forms in sorted(picked.items())], user=user)
     except (StoreError, StoreLockedError) as exc:
         return [(False, f"导入失败：{exc}")], False
+    if not results:  # every ticked form was refused meanwhile (the table above says why)
+        return [(False, "选中的表都不能导入，未导入任何表。")], False
     lines = [(False, str(r.error)) if r.error or r.report is None else
              (True, views.import_summary(r.name, len(r.report.stored), len(r.report.replaced), len(r.report.skipped)))
              for r in results]

@@ -12,6 +12,7 @@ their columns named by the records (perfcore.records) and by ``Placed`` below.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,8 @@ from perfcore.records import FindingRow, FormRecord, FundLineRow, IndicatorRow, 
 from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import column_names, row
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -163,9 +166,12 @@ def _write(db: Database, files: list[ImportFile], user: str) -> list[ImportRepor
     except PermissionDenied as exc:
         refused = [(f, reasons) for f in files
                    if any(reasons := access.refusals(db, incoming(f.prepared())))]
-        for f, reasons in refused or [(files[0], [])]:
-            record_refusal(db, f.file_name, f.digest(), incoming(f.prepared()), reasons, user=user,
-                           detail="" if reasons else str(exc))
+        try:
+            for f, reasons in refused or [(files[0], [])]:
+                record_refusal(db, f.file_name, f.digest(), incoming(f.prepared()), reasons, user=user,
+                               detail="" if reasons else str(exc))
+        except StoreError as err:  # the refusal stands even when its audit entry cannot be written
+            log.warning("the audit entry of a refused import could not be written: %s", err)
         raise
 
 
