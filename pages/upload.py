@@ -19,7 +19,7 @@ ROUND_KEY = "upload_round"         # bumping it gives a fresh (empty) uploader a
 PICK_ROUND_KEY = "pick_round"      # bumping it alone gives fresh ticks, the files kept (after a refusal)
 SUMMARY_KEY = "import_summary"     # what the last import did, shown once after the rerun
 PREVIEWS_KEY = "upload_previews"   # upload file_id → FilePreview: each upload is read once per session
-AUDITED_KEY = "upload_refusals_audited"  # (file_id, reasons) whose refusal is in the audit trail already
+AUDITED_KEY = "upload_refusals_audited"  # (file SHA-256, reasons) whose refusal is in the audit trail already
 
 
 @st.cache_data(show_spinner=False)
@@ -36,14 +36,15 @@ def form_statuses(db: str, keys: tuple[tuple[tuple, str], ...]) -> list[str]:
     return ingest.form_statuses(common.get_store(), keys)
 
 
-def refusals(files: list[FilePreview], uploads: list) -> list[list[str]]:
+def refusals(files: list[FilePreview]) -> list[list[str]]:
     """Why this account may not import each form ("" = it may), by the store's own rules; each
-    file's refusal put in the audit trail once (the first time this session sees it)."""
+    file's refusal put in the audit trail once a session (the same bytes chosen again are not
+    a new attempt)."""
     store = common.get_store()
     found = ingest.scope_refusals(store, files)
     audited: set = st.session_state.setdefault(AUDITED_KEY, set())
-    new = [(f, reasons, (u.file_id, tuple(reasons))) for f, reasons, u in zip(files, found, uploads, strict=True)
-           if any(reasons) and (u.file_id, tuple(reasons)) not in audited]
+    new = [(f, reasons, (f.sha256, tuple(reasons))) for f, reasons in zip(files, found, strict=True)
+           if any(reasons) and (f.sha256, tuple(reasons)) not in audited]
     if new:
         try:
             ingest.record_refusals(store, [f for f, _, _ in new], [r for _, r, _ in new], user=common.operator())
@@ -140,7 +141,7 @@ if not uploads:
 files = read_uploads(uploads)
 flat = iter(form_statuses(common.data_key(), tuple((form.key, form.digest) for f in files for form in f.forms)))
 statuses = [[next(flat) for _ in f.forms] for f in files]
-refused = refusals(files, uploads)
+refused = refusals(files)
 
 n_forms = sum(len(f.forms) for f in files)
 bad = [f for f in files if f.error is not None]

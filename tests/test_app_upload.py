@@ -346,14 +346,24 @@ def test_a_unit_filed_under_another_department_is_refused_and_nothing_imported_k
     seed(app_db)
     with Store(app_db) as store:
         store.add_account("甲填报", "uploader", Scope.of(units=[UNIT_A]), password=PASSWORD, by="测试")
-    moved = dataclasses.replace(read_workbook(SHEETS_WORKBOOK).forms[1], project=Text("另一个项目"),
-                                department=Text("乙部门"))
-    at = _signed_in_upload(app_db, "甲填报", ("改部门.xlsx", _workbook(moved), XLSX))
+    stored = read_workbook(SHEETS_WORKBOOK).forms[1]
+    moved = dataclasses.replace(stored, project=Text("另一个项目"), department=Text("乙部门"))
+    moved_file = ("改部门.xlsx", _workbook(moved), XLSX)
+    at = _signed_in_upload(app_db, "甲填报", moved_file)
     preview = at.dataframe[0].value
     assert preview["主要问题"].iloc[0] == (
         f"实施单位“{UNIT_A}”已导入的自评表归在主管部门“{UNIT_A}”下，本表填的是“乙部门”："
         "一个单位的自评表只能归在它自己的主管部门下，请核对表上的主管部门")
     assert not preview["导入"].any() and at.button[0].disabled
+    # beside it a form stored already with the same content, ticked (全部): importing it stores nothing,
+    # says so, and shows no link to imported projects; the files stay
+    at.file_uploader(key="uploader_0").set_value([moved_file, ("原表.xlsx", _workbook(stored), XLSX)]).run()
+    at.get("button_group")[0].set_value("全部").run()
+    assert list(at.dataframe[0].value["导入"]) == [False, True] and at.button[0].label == "导入选中的 1 张表"
+    at.button[0].click().run()
+    assert not at.exception
+    assert "文件“原表.xlsx”：新增 0 张，替换 0 张，1 张内容未变，未新建版本" in texts(at)
     assert not [e for e in at.get("page_link") if "部门总览" in e.proto.label]
-    with Store(app_db) as store:
+    assert len(at.file_uploader(key="uploader_0").value) == 2
+    with Store(app_db) as store:  # the same file chosen again is no new attempt: recorded once
         assert store.count_forms() == 5 and len(store.audit_table(action="refuse")) == 1
