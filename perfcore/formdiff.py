@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -71,14 +71,13 @@ def canonical(value: Any) -> Any:
     return value
 
 
-# Where a form was read, not what it says: left out of the content (and its hash).
-PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout"})
-INDICATOR_PLACE_KEYS = frozenset({"cell", "row"})
+INDICATOR_PLACE_KEYS = frozenset({"cell", "row"})  # where an indicator was read, not what it says
 
 
-def content(d: dict[str, Any]) -> dict[str, Any]:
-    """What a ``form_to_dict`` says, canonical, without where it was read (file, sheet, rows, cells)."""
-    kept = {k: v for k, v in d.items() if k not in PLACE_KEYS}
+def content(d: dict[str, Any], place_keys: Collection[str]) -> dict[str, Any]:
+    """What a ``form_to_dict`` says, canonical, without where it was read: ``place_keys`` (file,
+    sheet, cells, the reader's remarks: serialize's list) and each indicator's cell and row."""
+    kept = {k: v for k, v in d.items() if k not in place_keys}
     kept["indicators"] = [{k: v for k, v in item.items() if k not in INDICATOR_PLACE_KEYS}
                           for item in d["indicators"]]
     return canonical(kept)

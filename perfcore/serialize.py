@@ -287,6 +287,9 @@ def form_from_dict(d: dict[str, Any]) -> Form:
 # --- identity of a form's content ---------------------------------------------------------
 
 
+_PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout"})
+
+
 def content_hash(form: Form | dict[str, Any]) -> str:
     """SHA-256 of what the form says, canonical (perfcore.formdiff.content), ignoring where it was
     read (file, sheet, rows, cells) and how a program printed the same value.
@@ -296,7 +299,7 @@ def content_hash(form: Form | dict[str, Any]) -> str:
     same, so importing both stores it once; any changed figure or text gives a new hash.
     """
     d = form_to_dict(form) if isinstance(form, Form) else form
-    text = json.dumps(content(d), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(content(d, _PLACE_KEYS), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
