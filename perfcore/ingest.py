@@ -116,6 +116,11 @@ class FormPreview:
         return self.record.digest
 
     @property
+    def incoming(self) -> tuple[int | None, str, str, str]:
+        """Year, 主管部门, 实施单位, 项目名称: what an account's import rules judge."""
+        return (self.year, self.record.version.department, self.unit, self.project)
+
+    @property
     def grade_label(self) -> str:
         """What stands in the grade's place: 优 / 良 / 中 / 差, or 需核实 / 无法计分."""
         return self.grade if self.grade is not None else self.state
@@ -445,6 +450,25 @@ def form_statuses(store: Store, keys: Sequence[tuple[Key, str]]) -> list[str]:
             hashes[key] = store.version_info(vid)["content_hash"]
         out.append("same" if hashes[key] == digest else "changed")
     return out
+
+
+def scope_refusals(store: Store, files: Sequence[FilePreview]) -> list[list[str]]:
+    """Per file, per form: why the store would refuse it for this account ("" = it may be
+    imported); the very rules the import applies (``Store.import_refusals``), so the upload
+    page leaves refused forms out and imports the rest."""
+    flat = iter(store.import_refusals([form.incoming for f in files for form in f.forms]))
+    return [[next(flat) for _ in f.forms] for f in files]
+
+
+def record_refusals(store: Store, files: Sequence[FilePreview], refusals: Sequence[Sequence[str]], *,
+                    user: str = "") -> int:
+    """Put the refused forms of each file in the audit trail (one entry a file); how many entries."""
+    entries = 0
+    for f, reasons in zip(files, refusals, strict=True):
+        if any(reasons):
+            store.record_refusal(f.name, f.sha256, [form.incoming for form in f.forms], reasons, user=user)
+            entries += 1
+    return entries
 
 
 # --- the app's worker pool ----------------------------------------------------------------------

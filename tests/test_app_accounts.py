@@ -137,12 +137,14 @@ def test_an_uploader_sees_only_its_unit_and_cannot_import_another(accounts_db):
     at.file_uploader(key="uploader_0").set_value([("丙单位.xlsx", out.getvalue(), XLSX)]).run()
     at.get("button_group")[0].set_value("全部").run()
     assert "导入人：甲填报（已登录账号" in texts(at) and "import_user" not in keys(at)
-    at.button[0].click().run()
-    assert not at.exception
+    # the preview marks every form refused, with the reason; none can be ticked for import
     shown = texts(at)
-    assert "导入失败" in shown and "不在账号“甲填报”的单位范围" in shown and "本次未导入任何表" in shown
+    assert "5 张表不能由账号“甲填报”导入" in shown and "不在账号“甲填报”的单位范围" in shown
+    assert not at.dataframe[0].value["导入"].any() and at.button[0].label == "导入选中的 0 张表"
+    assert at.button[0].disabled
     with Store(accounts_db) as store:
         assert (len(store.forms_table()), len(store.imports_table())) == before
+        assert list(store.audit_table(action="refuse")["user"]) == ["甲填报"]
 
 
 def test_an_admin_deletes_and_restores_and_the_audit_names_them(accounts_db):

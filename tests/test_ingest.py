@@ -283,3 +283,43 @@ def test_forkserver_workers_use_the_parents_perfcore_even_when_the_server_found_
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (decoy / "imported").exists()  # the forkserver did find the decoy
     assert found["parent"] == str(root) and set(found["workers"]) == {str(root)}
+
+
+def test_the_preview_refuses_what_the_store_would_and_the_rest_imports(store: Store, tmp_path: Path) -> None:
+    """Issue 19: a scoped uploader's preview marks the forms the store would refuse (with the
+    store's reason), the rest import through the same service, the refusal is audited per file."""
+    import dataclasses
+
+    from perfcore.accounts import Account, Scope, role
+    from perfcore.model import Text
+    from perfcore.reader import read_workbook
+
+    ingest_files([SHEETS_WORKBOOK], store)  # unit and department: 上海市松江区行政服务中心
+    seed = read_workbook(SHEETS_WORKBOOK).forms
+    other = [dataclasses.replace(f, unit=Text("乙单位"), department=Text("乙部门")) for f in seed[:2]]
+    ingest_files([("乙.xlsx", _written(other))], store)
+    uploader = store.as_user(Account("乙部门填报", role("uploader"), Scope.of(departments=["乙部门"])))
+    # the seed unit's 业务培训 filed under 乙部门 (would replace it, and moves the unit), and a form of 乙单位's own
+    theirs = dataclasses.replace(seed[1], department=Text("乙部门"))
+    mine = dataclasses.replace(seed[1], unit=Text("乙单位"), department=Text("乙部门"), project=Text("新项目"))
+    files = ingest.preview_files([("混合.xlsx", _written([theirs, mine])), ("好.xlsx", _written([mine]))])
+    refusals = ingest.scope_refusals(uploader, files)
+    assert [[bool(r) for r in reasons] for reasons in refusals] == [[True, False], [False]]
+    assert refusals[0][0] == ("它会替换一张不在账号“乙部门填报”的单位范围（主管部门：乙部门）内的已导入自评表"
+                              "（年度、实施单位、项目名称相同）")
+    assert ingest.record_refusals(uploader, files, refusals) == 1
+    results = ingest.store_previews(uploader, [(files[0], {1}), (files[1], None)])
+    assert [len(r.report.stored) for r in results] == [1, 0] and len(results[1].report.skipped) == 1
+    entry = store.audit_table(action="refuse").iloc[0]
+    assert (entry["user"], entry["file_name"]) == ("乙部门填报", "混合.xlsx")
+    assert entry["forms"] == "2021年 上海市松江区行政服务中心·业务培训" and refusals[0][0] in entry["detail"]
+    # the system (command line) is refused nothing
+    assert ingest.scope_refusals(store, files) == [["", ""], [""]]
+
+
+def _written(forms) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    write_forms(forms, out)
+    return out.getvalue()

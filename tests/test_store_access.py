@@ -60,12 +60,17 @@ def test_a_scoped_account_sees_only_its_units_in_every_query(two_units: Store) -
     assert list(scoped.history(2021, "单位A", "项目甲")["version_no"]) == [2, 1]
     assert scoped.score_status("x", "y")["n_versions"] == 3 and full_store.score_status("x", "y")["n_versions"] == 4
     assert set(scoped.imports_table()["file_name"]) == {"a.xlsx", "a2.xlsx"}
-    # one version of another unit, by id: refused in Chinese, without naming it
+    # one version of another unit, by id: refused in Chinese, without naming it, exactly as an id
+    # that does not exist (an id cannot be probed)
+    missing = 10_000
     for read in (scoped.load_form, scoped.version_info, scoped.indicator_scores, scoped.fund_lines,
                  lambda v: scoped.findings(version_id=v), scoped.scenarios):
         with pytest.raises(PermissionDenied, match="不在账号“甲单位填报员”的单位范围（实施单位：单位A）内") as err:
             read(b_id)
         assert "项目丙" not in str(err.value)
+        with pytest.raises(PermissionDenied) as unknown:
+            read(missing)
+        assert str(unknown.value) == str(err.value).replace(str(b_id), str(missing))
     assert scoped.form_status(form("项目丙", "单位B", department="部门二")) == "new"
     assert full_store.form_status(form("项目丙", "单位B", department="部门二")) == "same"
 
@@ -81,9 +86,13 @@ def test_an_uploader_cannot_import_another_units_form_and_nothing_is_stored(two_
     scoped = two_units.as_user(uploader_a())
     before = (len(two_units.forms_table()), len(two_units.imports_table()), len(two_units.audit_table()))
     mine, theirs = form("项目丁", "单位A"), form("项目戊", "单位B", department="部门二")
-    with pytest.raises(PermissionDenied, match="不在账号“甲单位填报员”的单位范围.*本次未导入任何表：2021年 单位B·项目戊"):
+    with pytest.raises(PermissionDenied, match="本次未导入任何表：2021年 单位B·项目戊：.*不在账号“甲单位填报员”的单位范围"):
         scoped.import_forms("mixed.xlsx", b"mixed", [mine, theirs], [full(mine), full(theirs)], user="伪造的名字")
-    assert (len(two_units.forms_table()), len(two_units.imports_table()), len(two_units.audit_table())) == before
+    assert (len(two_units.forms_table()), len(two_units.imports_table())) == before[:2]
+    refused = two_units.audit_table().iloc[0]  # nothing stored, the refusal recorded
+    assert len(two_units.audit_table()) == before[2] + 1
+    assert (refused["action"], refused["user"], refused["file_name"]) == ("refuse", "甲单位填报员", "mixed.xlsx")
+    assert refused["forms"] == "2021年 单位B·项目戊" and "不在账号“甲单位填报员”的单位范围" in refused["detail"]
     report = scoped.import_forms("mine.xlsx", b"mine", [mine], [full(mine)], user="伪造的名字")
     assert report.stored and two_units.audit_table()["user"].iloc[0] == "甲单位填报员"  # the account, not the typed name
     assert two_units.version_info(report.stored[0]["version_id"])["user"] == "甲单位填报员"
@@ -118,6 +127,86 @@ def test_roles_limit_the_writes(two_units: Store, tmp_path: Path) -> None:
     assert set(admin.audit_table(unit="单位B")["action"]) == {"import", "delete", "restore"}
     assert set(admin.audit_table(unit="单位A")["action"]) == {"import", "replace"}
     assert set(admin.audit_table(user="管理员")["action"]) == {"delete", "restore"}
+
+
+def current(store: Store, unit: str, project: str) -> dict:
+    table = store.forms_table()
+    row = table[(table["unit"] == unit) & (table["project"] == project)]
+    assert len(row) == 1
+    return store.version_info(int(row["version_id"].iloc[0]))
+
+
+def test_an_import_that_would_replace_another_units_version_is_refused(two_units: Store) -> None:
+    """A department's uploader brings a form inside its scope (its own department) whose key
+    (year + unit + project) is another department's unit's form: refused at the preview and in
+    the import, nothing stored, the version it would replace still current, the refusal audited."""
+    dept_one = two_units.as_user(Account("部门一填报员", role("uploader"), Scope.of(departments=["部门一"])))
+    before = current(two_units, "单位B", "项目丙")
+    intruder = form("项目丙", "单位B", department="部门一", executed=10.0)
+    reasons = dept_one.import_refusals([(2021, "部门一", "单位B", "项目丙")])
+    assert reasons == ["它会替换一张不在账号“部门一填报员”的单位范围（主管部门：部门一）内的已导入自评表（年度、实施单位、项目名称相同）"]
+    with pytest.raises(PermissionDenied, match="本次未导入任何表：2021年 单位B·项目丙：它会替换一张不在账号"):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+    after = current(two_units, "单位B", "项目丙")
+    assert (after["version_id"], after["version_no"], after["department"]) == (before["version_id"], 1, "部门二")
+    assert len(two_units.history(2021, "单位B", "项目丙")) == 1
+    entry = two_units.audit_table().iloc[0]
+    assert (entry["action"], entry["user"], entry["forms"]) == ("refuse", "部门一填报员", "2021年 单位B·项目丙")
+    # also when the unit's other forms were moved to 部门一 (so the department rule lets it pass):
+    # the version it would replace is still 部门二's
+    moved = form("项目庚", "单位B", department="部门一")
+    two_units.import_forms("moved.xlsx", b"moved", [moved], [full(moved)])  # the system moves a unit
+    assert dept_one.import_refusals([(2021, "部门一", "单位B", "项目丙"), (2021, "部门一", "单位B", "项目新")]) == [
+        reasons[0], ""]
+    with pytest.raises(PermissionDenied):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+    assert current(two_units, "单位B", "项目丙")["version_id"] == before["version_id"]
+    # a deleted version of another department counts too: its key is not free to take
+    two_units.delete_version(before["version_id"])
+    with pytest.raises(PermissionDenied, match="它会替换一张"):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+
+
+def test_a_units_forms_go_only_under_its_own_department(two_units: Store) -> None:
+    scoped = two_units.as_user(uploader_a())
+    elsewhere = form("项目新", "单位A", department="部门二")
+    reason = ("实施单位“单位A”已导入的自评表归在主管部门“部门一”下，本表填的是“部门二”：一个单位的自评表只能归在它自己的"
+              "主管部门下，请核对表上的主管部门")
+    assert scoped.import_refusals([(2021, "部门二", "单位A", "项目新"), (2021, "部门一", "单位A", "项目新")]) == [reason, ""]
+    with pytest.raises(PermissionDenied, match=f"2021年 单位A·项目新：{reason}"):
+        scoped.import_forms("elsewhere.xlsx", b"e", [elsewhere], [full(elsewhere)])
+    assert scoped.count_forms() == 2 and two_units.count_forms() == 3
+    # a unit outside the scope: its department is not named
+    dept_two = two_units.as_user(Account("部门二填报员", role("uploader"), Scope.of(departments=["部门二"])))
+    assert dept_two.import_refusals([(2022, "部门二", "单位A", "项目新")]) == [
+        "实施单位“单位A”已导入的自评表归在另一个主管部门下，本表填的是“部门二”：一个单位的自评表只能归在它自己的主管部门下，"
+        "请核对表上的主管部门"]
+    # a new unit: its first form decides, in the same batch too; a blank department is another department
+    new_unit = two_units.as_user(Account("丙", role("uploader"), Scope.of(units=["单位C"])))
+    assert [bool(r) for r in new_unit.import_refusals(
+        [(2021, "部门三", "单位C", "一"), (2021, "部门三", "单位C", "二"), (2021, "部门四", "单位C", "三"),
+         (2021, "", "单位C", "四")])] == [False, False, True, True]
+    # an administrator may move a unit (a reorganisation): imported, and the audit names it
+    admin = two_units.as_user(Account("管理员", role("admin")))
+    assert admin.import_refusals([(2021, "部门二", "单位A", "项目新")]) == [""]
+    assert admin.import_forms("moved.xlsx", b"m", [elsewhere], [full(elsewhere)]).stored
+
+
+def test_a_scenario_outside_the_scope_reads_as_one_that_does_not_exist(two_units: Store) -> None:
+    b_id = ids(two_units, "单位B")[0]
+    theirs = two_units.save_scenario(b_id, "乙的方案", [], True)
+    scoped = two_units.as_user(uploader_a())
+    answers = []
+    for scenario_id in (theirs, theirs + 100):
+        for call in (scoped.load_scenario, scoped.delete_scenario):
+            with pytest.raises(PermissionDenied) as err:
+                call(scenario_id)
+            answers.append(str(err.value).replace(str(scenario_id), "N"))
+    assert len(set(answers)) == 1 and "乙的方案" not in answers[0] and str(b_id) not in answers[0]
+    assert answers[0] == "编号为 N 的模拟方案不存在，或不在账号“甲单位填报员”的单位范围（实施单位：单位A）内，无权查看或修改。"
+    assert two_units.load_scenario(theirs)["name"] == "乙的方案"  # still there
+    with pytest.raises(StoreError, match="没有编号为 999 的模拟方案"):
+        two_units.load_scenario(999)
 
 
 def test_passwords_are_argon2id_and_never_stored(tmp_path: Path) -> None:

@@ -90,6 +90,16 @@ class Store:
         """Store several files in one transaction; if that fails, file by file (each whole or not at all)."""
         return imports.import_many(self._db, files, user=user)
 
+    def import_refusals(self, forms: Sequence[access.Incoming]) -> list[str]:
+        """Why this account may not import each form (year, 主管部门, 实施单位, 项目名称): "" = it may.
+        The rules the import itself applies (perfcore.store.access.refusals), for a preview."""
+        return access.refusals(self._db, forms)
+
+    def record_refusal(self, file_name: str, sha256: str, forms: Sequence[access.Incoming], reasons: Sequence[str],
+                       *, user: str = "") -> None:
+        """Record in the audit trail the forms of one file a preview refused (``import_refusals``)."""
+        imports.record_refusal(self._db, file_name, sha256, forms, reasons, user=user)
+
     # --- versions -----------------------------------------------------------------------------
 
     def form_status(self, form: Form) -> str:
