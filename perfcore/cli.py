@@ -451,9 +451,9 @@ def _user_command(args: argparse.Namespace, store: Any) -> int:
         elif not listing:
             print("还没有任何账号：看板以本机单用户模式运行。")
         for a in listing if not args.json else []:
-            scope = Scope.of(a["departments"], a["units"]).label()
+            covers = Scope.of(a["departments"], a["units"]).label()
             state = "已停用" if a["disabled"] else (f"锁定至 {a['locked_until']}" if a["locked"] else "可用")
-            print(f"{a['name']}\t{a['role']}（{a['role_label']}）\t{scope}\t{state}")
+            print(f"{a['name']}\t{a['role']}（{a['role_label']}）\t{covers}\t{state}")
         return 0
     by = _operator(args)
     if args.user_command == "add":

@@ -90,8 +90,8 @@ def listing(db: Database, now: datetime | None = None) -> list[dict[str, Any]]:
 
 def scope_choices(db: Database) -> tuple[list[str], list[str]]:
     """(主管部门, 实施单位) a scope may name: those of every stored form version, deleted ones too."""
-    departments = [r[0] for r in db.rows("SELECT DISTINCT department FROM form_versions ORDER BY 1")]
-    units = [r[0] for r in db.rows("SELECT DISTINCT unit FROM form_versions ORDER BY 1")]
+    departments = [r[0] for r in db.rows("SELECT DISTINCT department FROM form_versions WHERE department <> '' ORDER BY 1")]
+    units = [r[0] for r in db.rows("SELECT DISTINCT unit FROM form_versions WHERE unit <> '' ORDER BY 1")]
     return departments, units
 
 
