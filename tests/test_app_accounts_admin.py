@@ -3,10 +3,13 @@ app, then accounts created, changed, disabled, enabled, unlocked and given a new
 signed-in administrator, every change refused in Chinese when a rule says no and audited."""
 from __future__ import annotations
 
+import test_app_accounts
 from apphelp import open_page, seed, texts
-from test_app_accounts import PASSWORD, UNIT_A, UNIT_B, accounts_db, sign_in  # noqa: F401 (a fixture)
+from test_app_accounts import PASSWORD, UNIT_A, UNIT_B, sign_in
 
 from perfcore.store import Store
+
+accounts_db = test_app_accounts.accounts_db  # the fixture, shared
 
 NEW_PASSWORD = "新人的密码-足够长-1"
 
