@@ -82,6 +82,14 @@ def test_an_admin_creates_an_account_and_every_refusal_says_why(accounts_db):
     with Store(accounts_db) as store:
         entry = store.audit_table(action="account").iloc[0]
         assert (entry["user"], entry["detail"]) == ("管理员", f"新建账号“乙填报”：角色 填报，范围 实施单位：{UNIT_A}")
+    # a name with markdown in it is shown as typed, in the notice of success and of a refusal
+    for round_no, expect in ((1, "success"), (2, "error")):
+        at.text_input(key=f"acc_new_{round_no}_name").set_value("[点我](http://example.com)")
+        at.text_input(key=f"acc_new_{round_no}_password").set_value(NEW_PASSWORD)
+        at.text_input(key=f"acc_new_{round_no}_again").set_value(NEW_PASSWORD)
+        at.button(key="acc_create").click().run()
+        [notice] = [e.value for e in at.get(expect) if "点我" in e.value]
+        assert "\\[点我\\]\\(http" in notice, notice
     signed = sign_in("乙填报", NEW_PASSWORD)
     assert "已登录：乙填报（填报 · 实施单位：" in sidebar(signed)
 

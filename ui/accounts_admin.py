@@ -46,7 +46,7 @@ def _run(action, done: str) -> bool:
     try:
         action()
     except (StoreError, ValueError) as exc:
-        _notify("error", str(exc))
+        _notify("error", md_escape(str(exc)))  # it may repeat a typed name: shown as text, never markdown
         return False
     _notify("success", done)
     return True

@@ -150,7 +150,7 @@ def first_admin_form(key: str = "first") -> None:
     try:
         account = store.first_admin(name, password)
     except (StoreError, ValueError) as exc:
-        st.error(str(exc))
+        st.error(common.md_escape(str(exc)))  # it may repeat the typed name: text, never markdown
         return
     signed, token = store.sign_in(account.name, password, rules)
     _start_session(signed, token, rules)
