@@ -147,3 +147,15 @@ def test_an_admin_changes_role_and_scope_disables_enables_unlocks_and_resets(acc
             f"账号“甲填报”的范围改为 实施单位：{UNIT_B}（已有登录失效）",
             "解除账号“领导”的锁定", "停用账号“领导”（已有登录失效）", "启用账号“领导”",
             "重设账号“领导”的密码（已解除锁定，已有登录失效）"]
+
+
+def test_accounts_without_an_administrator_say_how_to_make_one(app_db):
+    """A database from before the first-admin rule (accounts, none an enabled administrator): the
+    sign-in page says the app cannot manage accounts and how to make an administrator."""
+    seed(app_db)
+    with Store(app_db) as store:
+        store.add_account("领导", "viewer", password=PASSWORD, by="测试")  # the system may; the CLI now refuses it
+    at = open_page()
+    assert at.title[0].value == "登录绩效自评看板"
+    [warning] = [w.value for w in at.warning]
+    assert "还没有可用的管理员账号" in warning and "先停止看板" in warning and "--role admin" in warning
