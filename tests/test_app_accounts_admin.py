@@ -49,6 +49,7 @@ def test_the_first_admin_is_created_in_the_app_and_signed_in(app_db):
     assert at.session_state["_auth_mode"] == "signed_in"  # signed in at once, under the normalised name
     assert at.session_state["_account"].label() == "管理员（管理 · 全部单位）"
     assert at.title[0].value == "数据管理" and "acc_first_name" not in [t.key for t in at.text_input]
+    assert "已创建管理员账号“管理员”并登录" in texts(at)
     assert list(accounts_table(at)["账号"]) == ["管理员"]
     with Store(app_db) as store:
         assert [a["name"] for a in store.accounts()] == ["管理员"]

@@ -116,6 +116,8 @@ def test_the_first_admin_is_created_in_the_browser_and_then_creates_an_account(f
     page.locator('input[aria-label="再次输入密码"]').fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="创建管理员并登录").click()
     sidebar.get_by_text("已登录：管理员（管理 · 全部单位）").wait_for()
+    page.get_by_text("已创建管理员账号“管理员”并登录").wait_for()
+    page.get_by_role("link", name="去数据管理 → 账号管理").wait_for()
     page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')")
     _shot(page, "22-first-admin-created")
     # another browser: sign-in is on now, and the first-run page refuses a second administrator

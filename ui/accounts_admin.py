@@ -19,7 +19,7 @@ from perfcore.errors import StoreError
 from perfcore.views import md_escape
 from ui import auth, common
 
-NOTICE_KEY = "acc_notice"
+NOTICE_KEY = auth.NOTICE_KEY  # one notice for the first-run form and this tab
 ROUND_KEY = "acc_round"  # bumped after a new account: the create form starts empty again
 ROLE_NAMES = list(ROLES)
 

@@ -38,6 +38,7 @@ COOKIE = "perfboard_session"
 TOKEN_KEY = "_session_token"
 COOKIE_SCRIPT_KEY = "_cookie_script"  # what the page last had to tell the browser about its cookie
 SSO_ENV = "PERFBOARD_SSO_HEADER"
+NOTICE_KEY = "acc_notice"  # what an account change says on the next run (ui.accounts_admin shows it too)
 SETUP_URL = "setup"  # the first-run page's address (app.py registers it, hidden from the menu)
 CLI_HINT = ("命令行 `python -m perfcore user …` 只能在看板停止时使用（看板运行时数据库文件由看板占用，命令会退出并说明）。")
 
@@ -154,6 +155,8 @@ def first_admin_form(key: str = "first") -> None:
         return
     signed, token = store.sign_in(account.name, password, rules)
     _start_session(signed, token, rules)
+    st.session_state[NOTICE_KEY] = ("success", f"已创建管理员账号“{common.md_escape(account.name)}”并登录："
+                                               "看板已启用登录，其他人的账号请在“数据管理 → 账号管理”中创建。")
     for field in ("password", "again"):
         st.session_state.pop(f"{key}_{field}", None)
     st.rerun()
@@ -169,8 +172,14 @@ def setup_entry() -> st.Page:
 def setup_page() -> None:
     """The first-run page (/setup): the first administrator while no account exists, else where to go."""
     st.title("创建第一个管理员账号")
+    if notice := st.session_state.pop(NOTICE_KEY, None):
+        getattr(st, notice[0])(notice[1])
     if common.base_store().count_accounts():
-        st.info("看板已有账号，不能再在这里创建管理员：请登录；新的账号由管理员在“数据管理 → 账号管理”中创建。")
+        current = common.account()
+        if current is not None and current.is_admin:
+            st.page_link(common.MANAGE_PAGE, label="去数据管理 → 账号管理", icon=":material/manage_accounts:")
+        else:
+            st.info("看板已有账号，不能再在这里创建管理员：请登录；新的账号由管理员在“数据管理 → 账号管理”中创建。")
         return
     st.caption("现在是本机单用户模式：还没有任何账号，能打开看板的人都可查看和修改全部数据。"
                "创建第一个管理员账号后看板启用登录，此后每个人用自己的账号登录。")
