@@ -214,6 +214,8 @@ def test_passwords_are_argon2id_and_never_stored(tmp_path: Path) -> None:
     assert len(long_chinese) == 30
     path = tmp_path / "pw.duckdb"
     with Store(path) as store:
+        a = form("项目甲", "单位A")
+        store.import_forms("a.xlsx", b"a", [a], [full(a)])
         store.add_account("张三", "uploader", Scope.of(units=["单位A"]), password=long_chinese, by="测试")
         with store._db._cursor() as cur:  # the stored hash, read directly
             stored = cur.execute("SELECT password_hash FROM accounts").fetchall()[0][0]
@@ -224,34 +226,34 @@ def test_passwords_are_argon2id_and_never_stored(tmp_path: Path) -> None:
             store.sign_in("张三", long_chinese[:24], RULES)  # what bcrypt would have kept
         account, token = store.sign_in("张三", long_chinese, RULES)
         assert account.name == "张三" and account.scope.units == {"单位A"}
-        store.set_password("张三", "另一个足够长的密码", by="测试")
+        store.set_password("张三", "另一个足够长的新密码啊", by="测试")
         assert store.session_account(token) is None  # a new password ends the sessions
-        with pytest.raises(ValueError, match="密码至少 8 个字符"):
+        with pytest.raises(ValueError, match="密码至少 10 个字符"):
             store.set_password("张三", "短", by="测试")
     for file in [path, *path.parent.glob(f"{path.name}.wal")]:
         data = file.read_bytes()
-        for secret in (long_chinese, "另一个足够长的密码", token):
+        for secret in (long_chinese, "另一个足够长的新密码啊", token):
             assert secret.encode() not in data and secret.encode("utf-16-le") not in data, file
 
 
 def test_wrong_passwords_lock_the_account_after_the_configured_count(tmp_path: Path) -> None:
     with Store(tmp_path / "lock.duckdb") as store:
         store.add_account("李四", "viewer", password=PASSWORD, by="测试")
-        with pytest.raises(SignInFailed, match="再错 2 次账号将被锁定"):
-            store.sign_in("李四", "wrong-1", RULES)
-        with pytest.raises(SignInFailed, match="再错 1 次"):
-            store.sign_in("李四", "wrong-2", RULES)
-        with pytest.raises(SignInFailed, match="已锁定"):
-            store.sign_in("李四", "wrong-3", RULES)
-        with pytest.raises(SignInFailed, match="已锁定"):  # even the right password, while locked
-            store.sign_in("李四", PASSWORD, RULES)
-        with pytest.raises(SignInFailed, match="账号或密码不正确"):
+        answers = []
+        for guess in ("wrong-1", "wrong-2", "wrong-3", PASSWORD):  # even the right password, while locked
+            with pytest.raises(SignInFailed) as err:
+                store.sign_in("李四", guess, RULES)
+            answers.append(str(err.value))
+        with pytest.raises(SignInFailed) as err:
             store.sign_in("不存在的人", PASSWORD, RULES)
+        answers.append(str(err.value))
+        assert set(answers) == {"账号或密码不正确。"}  # unknown, wrong and locked read alike
         log = store.audit_table()
         assert list(log["action"])[::-1] == ["account", "sign_in_failed", "sign_in_failed", "sign_in_failed", "lock",
                                              "sign_in_failed", "sign_in_failed"]
         assert list(log["user"])[:2] == ["不存在的人", "李四"]
-        assert (store.accounts()[0]["locked_until"] or "") > ""
+        assert "账号锁定中" in log["detail"].iloc[1] and "账号不存在" in log["detail"].iloc[0]
+        assert store.accounts()[0]["locked"] and (store.accounts()[0]["locked_until"] or "") > ""
         store.set_password("李四", PASSWORD, by="管理员")  # an administrator unlocks it
         account, token = store.sign_in("李四", PASSWORD, RULES)
         assert account.role.name == "viewer"
@@ -263,7 +265,7 @@ def test_wrong_passwords_lock_the_account_after_the_configured_count(tmp_path: P
         _, token = store.sign_in("李四", PASSWORD, RULES)
         store.disable_account("李四", by="管理员")
         assert store.session_account(token) is None
-        with pytest.raises(SignInFailed, match="已停用"):
+        with pytest.raises(SignInFailed, match="已停用"):  # said only to whoever knows the password
             store.sign_in("李四", PASSWORD, RULES)
 
 
