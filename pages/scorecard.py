@@ -4,6 +4,8 @@ Deep links: ?year=2021&unit=…&project=… or ?v=<version id>.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from perfcore import fmt, tables, views
@@ -47,12 +49,18 @@ def indicator_tables(card: Scorecard, unit: str) -> None:
         line = summary[summary["一级指标"] == level1].iloc[0]
         st.markdown(f"**{md_escape(level1) or '（未填一级指标）'}**　分值 {fmt.score(line['分值'])} · "
                     f"规则得分 {fmt.score(line['规则得分'])} · 自评得分 {fmt.score(line['自评得分'])} · "
-                    f"扣分 {fmt.score(line['扣分'])}")
+                    f"扣分 {fmt.score(line['扣分'])}" + _unscored_words(line))
         shown = part[INDICATOR_COLUMNS].reset_index(drop=True)
         shown["得分率"] = shown["得分率"].map(fmt.percent)
         common.safe_table(shown, points=("分值", "规则得分", "扣分", "自评得分"),
                           highlight=list(shown["扣分"].fillna(0) > 0))
     static.chart(st, charts.level1_scores(summary))
+
+
+def _unscored_words(line: Any) -> str:
+    """“ · 未计分 10.00” where some weight of the level was not scored: a value not read is not points lost."""
+    weight = float(line.get("未计分", 0) or 0)
+    return f" · 未计分 {fmt.score(weight)}" if weight > 0 else ""
 
 
 def findings(card: Scorecard) -> None:
