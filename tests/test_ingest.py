@@ -113,17 +113,21 @@ def _die_on_unit03(item, policy):
     return ingest._prepare(item, policy)
 
 
-def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
+def test_a_dead_worker_costs_only_its_own_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     paths = _workbooks(tmp_path, 12, per_file=1)
-    # Forked workers inherit the patch; the in-process retry uses the real _prepare.
+    # Forked workers inherit the patch: unit03 kills its worker, and again when read alone.
     monkeypatch.setattr(ingest, "_prepare_in_worker", _die_on_unit03)
     with Store(tmp_path / "db.duckdb") as store:
         result = ingest_files(paths, store, workers=2)
         assert "import worker died" in caplog.text
-        assert result.ok and [f.name for f in result.files] == [p.name for p in paths]
-        assert store.count_forms() == 12
+        assert [f.name for f in result.files] == [p.name for p in paths]
+        (refused,) = result.errors
+        assert refused.code == "worker_limit" and refused.file == "unit03.xlsx"
+        assert str(refused).startswith("文件“unit03.xlsx”：读取本文件超出了资源限制")
+        assert store.count_forms() == 11
+        assert "unit03.xlsx" not in set(store.imports_table()["file_name"])
 
 
 def _without_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,7 +243,7 @@ def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_wo
     assert pool._executor is None
 
 
-def test_an_app_pool_that_cannot_start_previews_in_process(
+def test_an_app_pool_that_cannot_start_refuses_rather_than_reading_in_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     _without_worker_processes(monkeypatch)
@@ -247,7 +251,9 @@ def test_an_app_pool_that_cannot_start_previews_in_process(
     pool = ingest.WorkerPool(2)
     assert pool.ready() == [] and "could not start" in caplog.text
     previews = ingest.preview_files(paths, pool=pool)
-    assert [p.name for p in previews] == [p.name for p in paths] and all(len(p.forms) == 1 for p in previews)
+    assert [p.name for p in previews] == [p.name for p in paths] and not any(p.forms for p in previews)
+    assert {p.error.code for p in previews if p.error} == {"worker_unavailable"}
+    assert all("后台进程" in str(p.error) for p in previews)
     pool.close()
 
 
