@@ -263,11 +263,23 @@ class _deadline:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def _address_space() -> int:
+    """Bytes of address space this process holds now (a forked worker inherits its parent's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _confine() -> None:
     """Limit a worker process: address space (a runaway allocation fails in the worker), no core
     file, few malloc arenas (each thread's arena reserves 64 MB of address space), and stderr to
     /dev/null (a native abort prints a backtrace there; the file's Chinese refusal is the report)."""
-    memory = DEFAULT_LIMITS.worker_memory_bytes
+    memory = _address_space() + DEFAULT_LIMITS.worker_memory_bytes  # growth allowed beyond what it inherited
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or hard > memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

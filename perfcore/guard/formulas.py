@@ -124,6 +124,7 @@ class _Bound:
         for sheet, xml in sheets.items():
             self._cells(sheet, xml, strings)
         self.memo: dict[Key, int] = {}
+        self.depths: dict[Key, int] = {}
         self.range_memo: dict[tuple, tuple[int, int]] = {}
         self.work = 0
 
@@ -236,22 +237,24 @@ class _Bound:
         return deps
 
     def _solve(self, root: Key) -> int:
-        """Bound of ``root``, its formula precedents first, without recursion (chains may be long)."""
-        stack, open_keys = [root], set()
+        """Bound of ``root``, its formula precedents first, without recursion (chains may be long);
+        a chain of formulas deeper than the limit is refused where it gets too deep."""
+        stack, waiting = [root], {}
         while stack:
             key = stack[-1]
             if key in self.memo:
                 stack.pop()
                 continue
-            if key not in open_keys:
-                open_keys.add(key)
-                if len(open_keys) > self.limits.max_formula_depth:
-                    raise refuse("formula_chain", self.file, key[0], self._name(key),
-                                 limit=f"{self.limits.max_formula_depth:,}")
-                stack.extend(d for d in self._deps(key) if d not in self.memo and d not in open_keys)
+            if key not in waiting:
+                waiting[key] = deps = self._deps(key)
+                stack.extend(d for d in deps if d not in self.memo and d not in waiting)
                 continue
+            depth = 1 + max((self.depths.get(d, 0) for d in waiting.pop(key)), default=0)
+            if depth > self.limits.max_formula_depth:
+                raise refuse("formula_chain", self.file, key[0], self._name(key),
+                             limit=f"{self.limits.max_formula_depth:,}")
+            self.depths[key] = depth
             self.memo[key] = self._value(self.formulas[key])
-            open_keys.discard(key)
             stack.pop()
         return self.memo[root]
 
