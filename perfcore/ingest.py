@@ -290,6 +290,9 @@ def _confine() -> None:
         ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX (glibc); elsewhere a harmless miss
     except (OSError, AttributeError):
         pass
+    import faulthandler
+
+    faulthandler.disable()  # a host that enabled it (pytest, python -X faulthandler) would dump on the abort
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     os.close(null)

@@ -289,3 +289,67 @@ def test_forkserver_workers_use_the_parents_perfcore_even_when_the_server_found_
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (decoy / "imported").exists()  # the forkserver did find the decoy
     assert found["parent"] == str(root) and set(found["workers"]) == {str(root)}
+
+
+# --- issue 19: one upload cannot take the service down --------------------------------------------
+
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def _batch_with_a_bomb(tmp_path: Path) -> list[tuple[str, bytes]]:
+    """Four good files and, in the middle, the formula bomb only the worker limits stop (the growth
+    hides in defined names): in one process it allocates until the process dies."""
+    good = [(p.name, p.read_bytes()) for p in _workbooks(tmp_path, 4, per_file=1)]
+    bomb = ("formula_name_bomb.xlsx", (HOSTILE / "formula_name_bomb.xlsx").read_bytes())
+    return good[:2] + [bomb] + good[2:]
+
+
+def _check_refused_bomb(previews_or_files, n_good: int = 4) -> None:
+    by_name = {p.name: p for p in previews_or_files}
+    error = by_name["formula_name_bomb.xlsx"].error
+    assert error is not None and error.code == "worker_limit"
+    assert str(error).startswith("文件“formula_name_bomb.xlsx”：读取本文件超出了资源限制")
+    assert sum(1 for p in previews_or_files if p.error is None) == n_good
+
+
+def test_a_batch_with_a_bomb_imports_the_other_four_and_the_test_process_is_untouched(tmp_path: Path) -> None:
+    items = _batch_with_a_bomb(tmp_path)
+    before = _peak_rss()
+    with Store(tmp_path / "db.duckdb") as store:
+        result = ingest_files(items, store, workers=2)
+        assert [f.name for f in result.files] == [name for name, _ in items]
+        _check_refused_bomb(result.files)
+        assert store.count_forms() == 4
+        assert "formula_name_bomb.xlsx" not in set(store.imports_table()["file_name"])
+    assert _peak_rss() - before < 300 * 1024 * 1024  # the bomb's gigabytes were spent elsewhere
+
+
+def test_the_app_pool_refuses_the_bomb_and_previews_the_rest_in_forkserver_workers(tmp_path: Path) -> None:
+    items = _batch_with_a_bomb(tmp_path)
+    pool = ingest.WorkerPool(2)
+    try:
+        before = _peak_rss()
+        previews = ingest.preview_files(items, pool=pool)
+        assert [p.name for p in previews] == [name for name, _ in items]
+        _check_refused_bomb(previews)
+        assert all(len(p.forms) == 1 for p in previews if p.error is None)
+        assert _peak_rss() - before < 300 * 1024 * 1024
+        assert len(pool.ready()) == 2  # fresh workers for the next upload
+        again = ingest.preview_files(items[:2], pool=pool)
+        assert all(p.error is None for p in again)
+    finally:
+        pool.close()
+
+
+def test_a_single_upload_is_read_in_a_worker_too(tmp_path: Path) -> None:
+    (item,) = _batch_with_a_bomb(tmp_path)[2:3]
+    before = _peak_rss()
+    (preview,) = ingest.preview_files([item])
+    assert preview.error is not None and preview.error.code == "worker_limit"
+    assert _peak_rss() - before < 300 * 1024 * 1024
