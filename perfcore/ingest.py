@@ -366,7 +366,7 @@ def _new_executor(workers: int, method: str, barrier: Any = None) -> ProcessPool
 
 def _refused(item: Item, code: str, **values: object) -> FilePreview:
     name = _item_name(item)
-    return FilePreview(name=name, error=refuse(code, name, **values))
+    return FilePreview(name=name, error=refuse(code, name, "", "", **values))
 
 
 def _alone(item: Item, policy: Policy, method: str) -> FilePreview:
