@@ -1,7 +1,7 @@
 """The one import service of the command line and the app: preview (read → check → score), then store.
 
-* **Preview** (``preview_files``): every file read, checked and scored, in worker processes
-  when there are enough files, into a ``FilePreview`` of plain data: per form the fields the
+* **Preview** (``preview_files``): every file read, checked and scored, in confined worker
+  processes (one file per task), into a ``FilePreview`` of plain data: per form the fields the
   upload table shows, its reading state, and its rows for the store (``records.FormRecord``:
   the lossless form JSON, findings, scores); or the file's error. Nothing is stored.
 * **Store** (``store_previews``): the chosen forms of each previewed file go into the
@@ -23,7 +23,7 @@ Scorecard costs ~1 s per 1,000 forms, their rows ~0.06 s); a page that shows one
 findings rebuilds its scorecard from the JSON (``FormPreview.scorecard``).
 
 Untrusted files are read in worker processes only, one file per task, each worker confined
-(``_confine``: address space, no core file, silent stderr) and each task given a wall-clock
+(``_confine``: writable memory, no core file, silent stderr) and each task given a wall-clock
 deadline (SIGALRM kills the worker): a file that makes the formula engine or a reader allocate
 without end costs its own worker, never the app server. A dead worker breaks its pool; every
 file it had not answered is then read again alone in a fresh worker, so only the file that
@@ -263,12 +263,12 @@ class _deadline:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
 
-def _address_space() -> int:
-    """Bytes of address space this process holds now (a forked worker inherits its parent's)."""
+def _data_size() -> int:
+    """Bytes of writable private memory this process holds now (a forked worker inherits its parent's)."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmSize:"):
+                if line.startswith("VmData:"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
@@ -276,13 +276,18 @@ def _address_space() -> int:
 
 
 def _confine() -> None:
-    """Limit a worker process: address space (a runaway allocation fails in the worker), no core
-    file, few malloc arenas (each thread's arena reserves 64 MB of address space), and stderr to
-    /dev/null (a native abort prints a backtrace there; the file's Chinese refusal is the report)."""
-    memory = _address_space() + DEFAULT_LIMITS.worker_memory_bytes  # growth allowed beyond what it inherited
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    """Limit a worker process: its writable memory (a runaway allocation fails in the worker), no core
+    file, few malloc arenas, and stderr to /dev/null (a native abort prints a backtrace there; the
+    file's Chinese refusal is the report).
+
+    RLIMIT_DATA rather than RLIMIT_AS: the address space also counts mere reservations, and a
+    library that reserves gigabytes it never touches (V8's heap cage, in vl_convert, imported
+    with the app) would die at start under any useful RLIMIT_AS. RLIMIT_DATA counts the private
+    memory a process maps writable, which is what a bomb allocates (Linux ≥ 4.7)."""
+    memory = _data_size() + DEFAULT_LIMITS.worker_memory_bytes  # growth allowed beyond what it inherited
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard == resource.RLIM_INFINITY or hard > memory:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
         import ctypes
@@ -293,6 +298,8 @@ def _confine() -> None:
     import faulthandler
 
     faulthandler.disable()  # a host that enabled it (pytest, python -X faulthandler) would dump on the abort
+    if os.environ.get("PERFCORE_DEBUG"):  # a developer chasing a worker's death wants its last words
+        return
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     os.close(null)

@@ -240,8 +240,8 @@ class _OdsScan(_Chunked):
             attrs, text = cell[1], cell[2] or b""
             repeat = self._REPEAT_COLS.search(attrs)
             start, col = col + 1, col + (int(repeat[1]) if repeat else 1)
-            if b"office:value-type" not in attrs and not text.strip():
-                continue  # an empty cell, however often repeated, costs calamine nothing
+            if b"office:value-type" not in attrs and b"<text:s" not in text and not self._TAG.sub(b"", text).strip():
+                continue  # an empty cell (or empty paragraphs), however often repeated, costs calamine nothing
             if self.row > self.limits.max_rows:
                 raise too_many_rows(self.row, self.limits, self.file, where, start)
             if col > self.limits.max_cols:
