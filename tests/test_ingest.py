@@ -221,6 +221,18 @@ def _plain(previews) -> list:
             for p in previews]
 
 
+def _wait_until_dead(pid: int, timeout: float = 60.0) -> None:
+    """Block until process ``pid`` is dead and reaped, so that its exit has been reported to the pool
+    (a handshake with the kernel, with a deadline)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} still there {timeout} s after SIGKILL")
+        time.sleep(0.01)  # polling a condition, with the deadline above
+
+
 def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_worker(tmp_path: Path) -> None:
     import signal
 
@@ -234,6 +246,7 @@ def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_wo
         assert _plain(ingest.preview_files(paths, pool=pool)) == expected
 
         os.kill(pids[0], signal.SIGKILL)  # a worker dies (out of memory, a crash in a native reader)
+        _wait_until_dead(pids[0])  # on a busy machine the kill lands later: the pool must see a dead worker
         assert _plain(ingest.preview_files(paths, pool=pool)) == expected  # in-process retry or a fresh pool
         fresh = pool.ready()
         assert len(fresh) == 2 and pids[0] not in fresh

@@ -50,7 +50,9 @@ def load_source(source: bytes | str | os.PathLike, filename: str | None) -> tupl
 # Error values calamine reads (as a blank cell); any other (#SPILL!, #CALC!, #FIELD! … of newer
 # Excel) makes it refuse the whole sheet.
 _KNOWN_ERRORS = (b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!", b"#GETTING_DATA")
-_ERROR_CELL = re.compile(rb'(<(?:\w+:)?c\b[^>]*?\bt=")e("[^>]*>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>\s*)(#[^<]*?)(\s*<)', re.S)
+_ERROR_CELL = re.compile(
+    rb'(<(?:\w+:)?c\b[^>]*?\bt=")e("[^>]*(?<!/)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>\s*)(#[^<]*?)(\s*<)', re.S
+)
 
 
 def readable_errors(data: bytes) -> bytes:
