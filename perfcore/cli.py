@@ -196,9 +196,9 @@ def _operator(args: argparse.Namespace) -> str:
 
 
 def _read(paths: Sequence[str], include_hidden: bool = False) -> list[Any]:
-    from perfcore.reader import read_workbook
+    from perfcore.ingest import read_in_worker  # a confined process per file: a hostile one cannot kill this one
 
-    return [read_workbook(path, include_hidden=include_hidden) for path in expand_paths(paths)]
+    return [read_in_worker(path, include_hidden=include_hidden) for path in expand_paths(paths)]
 
 
 def _errors(results: Sequence[Any]) -> list[ReadError]:
@@ -555,8 +555,29 @@ COMMANDS = {
 }
 
 
+def _database_error(exc: Exception) -> str:
+    """A DuckDB failure the store did not translate, in Chinese: full disk first (the usual one)."""
+    text = str(exc)
+    if any(sign in text for sign in ("No space left", "File too large", "Disk full", "disk is full")):
+        return ("数据库错误：磁盘空间不足（或文件超过系统允许的大小），写入失败；本次操作没有生效，"
+                "数据库仍是操作前的状态。请腾出磁盘空间后重新运行同一命令。")
+    return f"数据库错误：数据库操作失败（{type(exc).__name__}），本次操作没有生效；请稍后重试，仍失败请联系管理员。"
+
+
+def _quiet_logs() -> None:
+    """Library log lines (and any traceback they carry) never reach a user's terminal; the
+    command prints its own Chinese messages. PERFCORE_DEBUG=1 shows everything."""
+    import logging
+
+    if os.environ.get("PERFCORE_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG)
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _quiet_logs()
     if getattr(args, "policy", None):
         from perfcore.policy import get_policy
 
@@ -589,5 +610,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; PERFCORE_DEBUG=1 shows it
         if os.environ.get("PERFCORE_DEBUG"):
             raise
-        print(f"出现意外错误（{type(exc).__name__}）：{exc}", file=sys.stderr)
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):  # e.g. a full disk during rescore: the store's own kind of failure
+            print(_database_error(exc), file=sys.stderr)
+            return 2
+        print(f"出现意外错误（{type(exc).__name__}），本次操作没有完成；请把这行信息告诉管理员。", file=sys.stderr)
         return 3

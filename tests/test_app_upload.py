@@ -191,7 +191,7 @@ def test_the_page_and_the_command_line_store_identical_rows(app_db, tmp_path, ca
     assert page == command_line
 
 
-def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatch):
+def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatch, request):
     """A scorer bug on one form: that file is listed with the service's message, the others go on
     (the page used to raise it, the command line to report it)."""
     from perfcore import ingest
@@ -203,7 +203,14 @@ def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatc
             raise ZeroDivisionError("division by zero")
         return real(form, policy)
 
-    monkeypatch.setattr(ingest, "score_form", broken_for_training)  # three files: read in this process
+    monkeypatch.setattr(ingest, "score_form", broken_for_training)
+    # Uploads are read in worker processes only: forked now, the workers inherit the broken scorer.
+    from ui import common
+
+    pool = ingest.WorkerPool(2, method="fork")
+    request.addfinalizer(pool.close)
+    assert len(pool.ready()) == 2
+    monkeypatch.setattr(common, "import_pool", lambda: pool)
     from helpers.workbook_builder import FormSpec, one_form
 
     at = _upload(open_page(), (SHEETS_WORKBOOK.name, SHEETS_WORKBOOK.read_bytes(), XLSX),

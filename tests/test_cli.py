@@ -374,3 +374,56 @@ def test_user_commands_while_the_app_holds_the_database_point_to_the_accounts_ta
         assert store.count_accounts() == 0
     again = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password)
     assert again.returncode == 0, again.stderr
+
+
+# --- issue 19: no traceback on any stream, every exit code documented ------------------------------
+
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
+NATIVE_NOISE = ("Traceback", "panicked", "memory allocation", "RUST_BACKTRACE", "Fatal Python error", "Error:")
+
+
+@pytest.mark.parametrize("name, code, says", [
+    ("formula_string_bomb.xlsx", 1, "单元格 A12：公式没有保存计算结果"),
+    ("formula_name_bomb.xlsx", 1, "读取本文件超出了资源限制"),
+    ("weight_1e308.xlsx", 1, "单元格 G13：指标“项目计划完成率”的分值"),
+    ("cached_spill_calc.xlsx", 0, "规则总分 100.00（优）"),  # the formula engine fails on it: silently
+])
+def test_hostile_files_get_a_chinese_answer_and_nothing_from_the_engine_on_any_stream(tmp_path, name, code, says):
+    proc = run(tmp_path, "score", HOSTILE / name)
+    assert proc.returncode == code
+    for noise in NATIVE_NOISE:
+        assert noise not in proc.stdout + proc.stderr
+    assert says in proc.stdout + proc.stderr
+
+
+FULL_DISK = r"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+from perfcore.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_rescore_on_a_full_disk_exits_2_with_a_chinese_message_and_keeps_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "full.duckdb"
+    assert run(tmp_path, "seed", "--db", db).returncode == 0
+    with Store(db) as store:
+        before = store.count_forms()
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, "rescore", "--db", str(db), "--user", "测试"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("数据库错误：磁盘空间不足")
+    assert "Traceback" not in proc.stderr and "IO Error" not in proc.stderr
+    with Store(db) as store:
+        assert store.count_forms() == before
+
+
+def test_every_exit_code_the_cli_returns_is_in_the_readme_table() -> None:
+    import re
+
+    source = (ROOT / "perfcore" / "cli.py").read_text(encoding="utf-8")
+    returned = {int(n) for n in re.findall(r"\breturn (\d+)\b", source)} | {2}  # argparse's own exit 2
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = {int(n) for n in re.findall(r"^\| `(\d+)` \|", readme, flags=re.M)}
+    assert returned <= table, returned - table

@@ -265,3 +265,40 @@ def test_step_5_rehashes_stored_versions_so_their_own_forms_read_as_unchanged(v1
         assert changed  # the fixture's hashes were of the raw, not the canonical, content
         report = store.import_forms("again.xlsx", b"again", forms)
         assert report.status == "skipped" and len(report.skipped) == len(forms)
+
+
+
+
+KILL_MID_COPY = r"""
+import os, shutil, signal, sys
+from pathlib import Path
+from perfcore.store import backup
+
+def copyfile(src, dst, *, follow_symlinks=True):
+    # Write half the file under whatever name copy_beside chose, then die as a kill would.
+    data = Path(src).read_bytes()
+    with open(dst, "wb") as out:
+        out.write(data[: len(data) // 2])
+        out.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+shutil.copyfile = copyfile
+backup.copy_beside(Path(sys.argv[1]), "v1-backup")
+"""
+
+
+def test_a_kill_during_the_copy_before_an_upgrade_leaves_no_backup_under_its_final_name(v1_db: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    digest = sha(v1_db)
+    done = subprocess.run([sys.executable, "-c", KILL_MID_COPY, str(v1_db)], capture_output=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == -signal.SIGKILL  # killed inside the copy, as intended
+    assert backups(v1_db) == []  # the half-written copy is not under a backup's name
+    assert sha(v1_db) == digest
+    with Store(v1_db) as store:  # the next start upgrades and takes a whole copy
+        assert store.count_forms() == 4
+    (copy,) = backups(v1_db)
+    assert sha(copy) == digest
