@@ -319,6 +319,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _print_report(done: Any) -> None:
     from perfcore.store.audit import name as version_name
+    from perfcore.views import UNCHANGED
 
     if done.error is not None:
         print(f"错误：{done.error}（未导入）", file=sys.stderr)
@@ -328,7 +329,7 @@ def _print_report(done: Any) -> None:
     if rep.duplicate_of is not None:
         line += f"（此文件已于第 {rep.duplicate_of} 次导入中导入过，未作任何改动）"
     print(line)
-    for label, items in (("新增", rep.stored), ("替换", rep.replaced), ("跳过（内容未变）", rep.skipped)):
+    for label, items in (("新增", rep.stored), ("替换", rep.replaced), (f"跳过（{UNCHANGED}）", rep.skipped)):
         for it in items:
             print(f"  {label}：{version_name(it)}")
     for note in done.notes:
