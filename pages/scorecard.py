@@ -4,6 +4,8 @@ Deep links: ?year=2021&unit=…&project=… or ?v=<version id>.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from perfcore import fmt, tables, views
@@ -47,12 +49,18 @@ def indicator_tables(card: Scorecard, unit: str) -> None:
         line = summary[summary["一级指标"] == level1].iloc[0]
         st.markdown(f"**{md_escape(level1) or '（未填一级指标）'}**　分值 {fmt.score(line['分值'])} · "
                     f"规则得分 {fmt.score(line['规则得分'])} · 自评得分 {fmt.score(line['自评得分'])} · "
-                    f"扣分 {fmt.score(line['扣分'])}")
+                    f"扣分 {fmt.score(line['扣分'])}" + _unscored_words(line))
         shown = part[INDICATOR_COLUMNS].reset_index(drop=True)
         shown["得分率"] = shown["得分率"].map(fmt.percent)
         common.safe_table(shown, points=("分值", "规则得分", "扣分", "自评得分"),
                           highlight=list(shown["扣分"].fillna(0) > 0))
     static.chart(st, charts.level1_scores(summary))
+
+
+def _unscored_words(line: Any) -> str:
+    """“ · 未计分 10.00” where some weight of the level was not scored: a value not read is not points lost."""
+    weight = float(line.get("未计分", 0) or 0)
+    return f" · 未计分 {fmt.score(weight)}" if weight > 0 else ""
 
 
 def findings(card: Scorecard) -> None:
@@ -68,12 +76,37 @@ def history(store, card: Scorecard, version_id: int) -> None:
     table = store.history(year, unit, project)
     if table.empty:
         return
-    versions = tables.history(table)
+    versions = tables.history(table, common.load_form)
     static.table(st, versions.columns, versions.rows)
     viewed = table[table["version_id"] == version_id].iloc[0]  # named by its version number, as the table does
     state = "已删除" if viewed["deleted"] else ("当前版本" if viewed["is_current"] else "历史版本")
     st.caption(f"共 {len(table)} 个版本；正在查看版本 {int(viewed['version_no'])}（{state}）。"
                "删除与恢复版本请到“数据管理”页面。")
+    if len(table) > 1:
+        ids = {int(no): int(vid) for no, vid in zip(table["version_no"], table["version_id"], strict=True)}
+        compare(ids, int(viewed["version_no"]), version_id)
+
+
+def compare(ids: dict[int, int], viewed: int, version_id: int) -> None:
+    """Two versions side by side: every field and indicator value that differs, old → new
+    (by default the viewed version against the one before it)."""
+    st.markdown("**版本比较：表上所填内容的改动**")
+    numbers = sorted(ids)
+    new_default = viewed if viewed != numbers[0] else numbers[1]
+    c1, c2 = st.columns(2)
+    old_no = c1.selectbox("从版本", numbers, index=numbers.index(new_default) - 1, format_func="版本 {}".format,
+                          key=f"diff_old_{version_id}")
+    new_no = c2.selectbox("到版本", numbers, index=numbers.index(new_default), format_func="版本 {}".format,
+                          key=f"diff_new_{version_id}")
+    if old_no == new_no:
+        st.caption("请选择两个不同的版本。")
+        return
+    shown = tables.version_changes(common.load_form(ids[old_no]), common.load_form(ids[new_no]), old_no, new_no)
+    if not shown.rows:
+        st.info(f"版本 {old_no} 与版本 {new_no} 所填内容相同。")
+        return
+    st.caption(f"版本 {old_no} → 版本 {new_no}：改动 {len(shown.rows)} 处")
+    static.table(st, shown.columns, shown.rows)
 
 
 store = common.start_page("项目评分卡")

@@ -16,8 +16,10 @@ from perfcore.writer import write_template
 from ui import common, teach
 
 ROUND_KEY = "upload_round"         # bumping it gives a fresh (empty) uploader after an import
+PICK_ROUND_KEY = "pick_round"      # bumping it alone gives fresh ticks, the files kept (after a refusal)
 SUMMARY_KEY = "import_summary"     # what the last import did, shown once after the rerun
 PREVIEWS_KEY = "upload_previews"   # upload file_id → FilePreview: each upload is read once per session
+AUDITED_KEY = "upload_refusals_audited"  # (file SHA-256, reasons) whose refusal is in the audit trail already
 
 
 @st.cache_data(show_spinner=False)
@@ -32,6 +34,24 @@ def form_statuses(db: str, keys: tuple[tuple[tuple, str], ...]) -> list[str]:
     """new / same / changed per (form key, content hash); cached until the next write."""
     del db  # part of the cache key only
     return ingest.form_statuses(common.get_store(), keys)
+
+
+def refusals(files: list[FilePreview]) -> list[list[str]]:
+    """Why this account may not import each form ("" = it may), by the store's own rules; each
+    file's refusal put in the audit trail once a session (the same bytes chosen again are not
+    a new attempt)."""
+    store = common.get_store()
+    found = ingest.scope_refusals(store, files)
+    audited: set = st.session_state.setdefault(AUDITED_KEY, set())
+    new = [(f, reasons, (f.sha256, tuple(reasons))) for f, reasons in zip(files, found, strict=True)
+           if any(reasons) and (f.sha256, tuple(reasons)) not in audited]
+    if new:
+        try:
+            ingest.record_refusals(store, [f for f, _, _ in new], [r for _, r, _ in new], user=common.operator())
+            audited.update(mark for _, _, mark in new)
+        except StoreError as exc:  # a read-only or locked database: the refusal still shows, unrecorded
+            st.warning(f"拒绝导入的记录未能写入操作日志：{md_escape(str(exc))}")
+    return found
 
 
 def read_uploads(uploads: list) -> list[FilePreview]:
@@ -76,16 +96,20 @@ def show_form(f: FilePreview, form: FormPreview, status: str) -> None:
         st.caption(md_escape(note))
 
 
-def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> list[tuple[bool, str]]:
-    """Store the picked forms through the import service: each file whole or not at all."""
+def do_import(store, files: list[FilePreview], picked: dict[int, set[int]]) -> tuple[list[tuple[bool, str]], bool]:
+    """Store the picked forms through the import service: each file whole or not at all.
+    The lines to show (ok, text), and whether any form was stored or replaced."""
     user = common.operator()
     try:
         results = ingest.store_previews(store, [(files[i], forms) for i, forms in sorted(picked.items())], user=user)
     except (StoreError, StoreLockedError) as exc:
-        return [(False, f"导入失败：{exc}")]
-    return [(False, str(r.error)) if r.error or r.report is None else
-            (True, views.import_summary(r.name, len(r.report.stored), len(r.report.replaced), len(r.report.skipped)))
-            for r in results]
+        return [(False, f"导入失败：{exc}")], False
+    if not results:  # every ticked form was refused meanwhile (the table above says why)
+        return [(False, "选中的表都不能导入，未导入任何表。")], False
+    lines = [(False, str(r.error)) if r.error or r.report is None else
+             (True, views.import_summary(r.name, len(r.report.stored), len(r.report.replaced), len(r.report.skipped)))
+             for r in results]
+    return lines, any(r.report is not None and (r.report.stored or r.report.replaced) for r in results)
 
 
 store = common.start_page("上传与校验", Permission.UPLOAD)
@@ -99,13 +123,14 @@ right.download_button("下载空白自评表模板", data=template_bytes(), file
                       icon=":material/download:")
 
 teach.notice()
-summary = st.session_state.pop(SUMMARY_KEY, [])
+summary, imported = st.session_state.pop(SUMMARY_KEY, ([], False))
 for ok, line in summary:
     (st.success if ok else st.error)(md_escape(line))
-if summary:
+if imported:
     st.page_link("pages/department.py", label="去部门总览查看导入的项目", icon=":material/monitoring:")
 
 upload_round = st.session_state.get(ROUND_KEY, 0)
+pick_round = st.session_state.get(PICK_ROUND_KEY, 0)
 uploads = st.file_uploader("选择或拖入自评表文件", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
                            key=f"uploader_{upload_round}")
 if not uploads:
@@ -117,6 +142,7 @@ if not uploads:
 files = read_uploads(uploads)
 flat = iter(form_statuses(common.data_key(), tuple((form.key, form.digest) for f in files for form in f.forms)))
 statuses = [[next(flat) for _ in f.forms] for f in files]
+refused = refusals(files)
 
 n_forms = sum(len(f.forms) for f in files)
 bad = [f for f in files if f.error is not None]
@@ -125,15 +151,25 @@ if bad:
     st.error(f"以下 {len(bad)} 个文件无法读取，未导入，其他文件不受影响：\n\n"
              + "\n".join(f"- {md_escape(str(f.error))}" for f in bad))
 
+n_refused = sum(bool(r) for reasons in refused for r in reasons)
+if n_refused:
+    who = common.account()
+    st.error(f"以下 {n_refused} 张表不能由账号“{md_escape(who.name if who else '')}”导入，已标为“不能导入”且不会导入，"
+             "其他表照常导入（此次拒绝已记入操作日志）：\n\n"
+             + "\n".join(f"- {md_escape(f'{common.year_label(form.year)} {form.unit}·{form.project}：{reason}')}"
+                         for f, reasons in zip(files, refused, strict=True)
+                         for form, reason in zip(f.forms, reasons, strict=True) if reason))
+
 mode = st.segmented_control(
     "预先勾选", views.PICK_MODES, default=views.PICK_MODES[0], required=True, key=f"mode_{upload_round}",
     help="按建议：新表和新版本中读取完整、没有错误的表；全部：除本次上传中重复的表以外都勾选；全不选：逐张勾选。")
-frame = views.upload_frame(files, statuses, mode)
+frame = views.upload_frame(files, statuses, mode, refused)
 attention = views.upload_counts(frame)
 st.caption((f"需要留意：{attention}。" if attention else "")
            + "有问题的排在前面；点击列名可排序，勾选“导入”列选择要保存的表。")
 edited = st.data_editor(
-    frame, key=f"pick_{upload_round}_{mode}", hide_index=True, column_order=views.UPLOAD_COLUMNS, placeholder="—",
+    frame, key=f"pick_{upload_round}_{pick_round}_{mode}", hide_index=True, column_order=views.UPLOAD_COLUMNS,
+    placeholder="—",
     disabled=[c for c in frame.columns if c != "导入"],
     column_config={
         "导入": st.column_config.CheckboxColumn("导入", help="勾选要保存到数据库的表"),
@@ -144,7 +180,8 @@ edited = st.data_editor(
         "主要问题": st.column_config.TextColumn(width="large"),
     },
 )
-chosen = frame[edited["导入"].to_numpy(dtype=bool) & (frame["_form"] >= 0).to_numpy()]
+# a refused form is never imported, even ticked by hand
+chosen = frame[edited["导入"].to_numpy(dtype=bool) & (frame["_form"] >= 0).to_numpy() & ~frame["_refused"].to_numpy()]
 picked: dict[int, set[int]] = {}
 for i, k in zip(chosen["_file"], chosen["_form"]):
     picked.setdefault(int(i), set()).add(int(k))
@@ -156,10 +193,15 @@ else:
     c2.caption(f"导入人：{md_escape(common.operator())}（已登录账号，记入操作日志）")
 if c1.button(f"导入选中的 {len(chosen)} 张表", type="primary", disabled=chosen.empty, icon=":material/save:"):
     with st.spinner("正在导入…"):
-        st.session_state[SUMMARY_KEY] = do_import(store, files, picked)
+        lines, any_stored = do_import(store, files, picked)
+    st.session_state[SUMMARY_KEY] = (lines, any_stored)
     common.clear_caches()
-    st.session_state[ROUND_KEY] = upload_round + 1
-    st.session_state.pop(PREVIEWS_KEY, None)
+    if n_refused or not all(ok for ok, _ in lines):
+        # after any refusal or failure the files stay, so nothing has to be chosen again; fresh ticks
+        st.session_state[PICK_ROUND_KEY] = pick_round + 1
+    else:
+        st.session_state[ROUND_KEY] = upload_round + 1
+        st.session_state.pop(PREVIEWS_KEY, None)
     st.rerun()
 
 st.markdown("#### 查看一张表的审核发现和读取报告")

@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="FILE", required=True, help="要创建的新数据库文件")
 
     p = sub.add_parser("user", help="管理账号", description="管理看板的登录账号。没有任何账号时看板以本机单用户模式运行；"
-                       "创建第一个账号后启用登录。密码只从标准输入读取，不会显示或记录。")
+                       "创建第一个账号（须为管理员）后启用登录。密码只从标准输入读取，不会显示或记录。"
+                       "看板运行时数据库由看板占用，这些命令会退出（退出码 2）：请改用看板“数据管理 → 账号管理”。")
     users = p.add_subparsers(dest="user_command", required=True, metavar="操作", parser_class=_Parser)
 
     def account_command(name: str, title: str, description: str, *, password: bool = False) -> argparse.ArgumentParser:
@@ -144,12 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
         operator(u)
         return u
 
-    u = account_command("add", "新建账号", "新建账号。范围（--department / --unit）可重复，不写表示全部单位。", password=True)
+    u = account_command("add", "新建账号", "新建账号。范围（--department / --unit）可重复，须是已导入自评表中的名称；"
+                        "不写表示全部单位。密码至少 10 个字符，不能是常见密码、连续或重复的字符。", password=True)
     u.add_argument("--role", required=True, choices=list(ROLES), help="角色：viewer 查看，uploader 填报，admin 管理")
     u.add_argument("--department", action="append", default=[], metavar="D", help="可查看和填报的主管部门（可重复）")
     u.add_argument("--unit", action="append", default=[], metavar="U", help="可查看和填报的实施单位（可重复）")
     account_command("set-password", "重设密码", "重设密码，同时解除锁定，并使该账号已有的登录失效。", password=True)
-    account_command("disable", "停用账号", "停用账号：不能再登录，已有的登录立即失效。")
+    account_command("disable", "停用账号", "停用账号：不能再登录，已有的登录立即失效。唯一可用的管理员不能停用。")
+    account_command("enable", "启用账号", "重新启用已停用的账号（密码不变）。")
+    account_command("unlock", "解除锁定", "解除因多次输错密码而加的锁定，并从零重新计数。")
     u = users.add_parser("list", help="列出账号", description="列出全部账号（不含密码）。")
     u.add_argument("--json", action="store_true", help='输出 JSON：{"accounts": [...]}')
     db(u)
@@ -210,11 +214,10 @@ def _layouts(db: str | None) -> list[Any]:
 
 
 def _read(paths: Sequence[str], include_hidden: bool = False, db: str | None = None) -> list[Any]:
-    from perfcore.layouts import taught_for
-    from perfcore.reader import read_workbook
+    from perfcore.ingest import read_in_worker  # a confined process per file: a hostile one cannot kill this one
 
-    taught = taught_for(_layouts(db))
-    return [read_workbook(path, include_hidden=include_hidden, taught=taught) for path in expand_paths(paths)]
+    layouts = _layouts(db)
+    return [read_in_worker(path, include_hidden=include_hidden, layouts=layouts) for path in expand_paths(paths)]
 
 
 def _errors(results: Sequence[Any]) -> list[ReadError]:
@@ -335,6 +338,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _print_report(done: Any) -> None:
     from perfcore.store.audit import name as version_name
+    from perfcore.views import UNCHANGED
 
     if done.error is not None:
         print(f"错误：{done.error}（未导入）", file=sys.stderr)
@@ -344,7 +348,7 @@ def _print_report(done: Any) -> None:
     if rep.duplicate_of is not None:
         line += f"（此文件已于第 {rep.duplicate_of} 次导入中导入过，未作任何改动）"
     print(line)
-    for label, items in (("新增", rep.stored), ("替换", rep.replaced), ("跳过（内容未变）", rep.skipped)):
+    for label, items in (("新增", rep.stored), ("替换", rep.replaced), (f"跳过（{UNCHANGED}）", rep.skipped)):
         for it in items:
             print(f"  {label}：{version_name(it)}")
     for note in done.notes:
@@ -445,37 +449,62 @@ def _password(args: argparse.Namespace) -> str:
     return line.removesuffix("\n").removesuffix("\r")
 
 
+USER_APP_RUNNING = ("看板正在运行，数据库文件（{path}）由它占用，命令行现在不能管理账号。"
+                    "请在看板的“数据管理 → 账号管理”中操作（须以管理员登录；还没有账号时可直接在那里创建第一个管理员），"
+                    "或先停止看板再运行本命令。")
+
+
 def cmd_user(args: argparse.Namespace) -> int:
-    from perfcore.accounts import Scope
+    """Account commands: they need the database to themselves (the app stopped); exit 0 done,
+    2 refused (bad input, a rule, or the database held by the running app)."""
+    from perfcore.store import default_db_path
 
     try:
         with _open_store(args.db) as store:
-            if args.user_command == "list":
-                listing = store.accounts()
-                if args.json:
-                    _print_json({"accounts": listing})
-                elif not listing:
-                    print("还没有任何账号：看板以本机单用户模式运行。")
-                for a in listing if not args.json else []:
-                    scope = Scope.of(a["departments"], a["units"]).label()
-                    state = "已停用" if a["disabled"] else (f"锁定至 {a['locked_until']}" if a["locked_until"] else "可用")
-                    print(f"{a['name']}\t{a['role']}（{a['role_label']}）\t{scope}\t{state}")
-                return 0
-            by = _operator(args)
-            if args.user_command == "add":
-                account = store.add_account(args.name, args.role, Scope.of(args.department, args.unit),
-                                            password=_password(args), by=by)
-                first = store.count_accounts() == 1
-                print(f"已新建账号：{account.label()}。" + ("看板已启用登录（此前为本机单用户模式）。" if first else ""))
-            elif args.user_command == "set-password":
-                store.set_password(args.name, _password(args), by=by)
-                print(f"已重设账号“{args.name}”的密码，并解除锁定。")
-            else:
-                store.disable_account(args.name, by=by)
-                print(f"已停用账号“{args.name}”。")
-    except ValueError as exc:  # a password too short or missing: messages are Chinese
+            return _user_command(args, store)
+    except StoreLockedError:
+        print(USER_APP_RUNNING.format(path=args.db or default_db_path()), file=sys.stderr)
+        return 2
+    except (ValueError, StoreError) as exc:  # a rule refused it: messages are Chinese
         print(str(exc), file=sys.stderr)
         return 2
+
+
+def _user_command(args: argparse.Namespace, store: Any) -> int:
+    from perfcore.accounts import Scope
+
+    if args.user_command == "list":
+        listing = store.accounts()
+        if args.json:
+            _print_json({"accounts": listing})
+        elif not listing:
+            print("还没有任何账号：看板以本机单用户模式运行。")
+        for a in listing if not args.json else []:
+            covers = Scope.of(a["departments"], a["units"]).label()
+            state = "已停用" if a["disabled"] else (f"锁定至 {a['locked_until']}" if a["locked"] else "可用")
+            print(f"{a['name']}\t{a['role']}（{a['role_label']}）\t{covers}\t{state}")
+        return 0
+    by = _operator(args)
+    if args.user_command == "add":
+        scope = Scope.typed(args.department, args.unit)  # ValueError for --unit ''
+        if args.role != "admin" and not store.count_admins():
+            raise ValueError("还没有可用的管理员账号：请先新建管理员账号（--role admin），"
+                             "否则启用登录后没有人能在看板里管理账号。")
+        account = store.add_account(args.name, args.role, scope, password=_password(args), by=by)
+        first = store.count_accounts() == 1
+        print(f"已新建账号：{account.label()}。" + ("看板已启用登录（此前为本机单用户模式）。" if first else ""))
+    elif args.user_command == "set-password":
+        store.set_password(args.name, _password(args), by=by)
+        print(f"已重设账号“{args.name}”的密码，并解除锁定。")
+    elif args.user_command == "disable":
+        store.disable_account(args.name, by=by)
+        print(f"已停用账号“{args.name}”。")
+    elif args.user_command == "enable":
+        store.enable_account(args.name, by=by)
+        print(f"已启用账号“{args.name}”。")
+    else:
+        store.unlock_account(args.name, by=by)
+        print(f"已解除账号“{args.name}”的锁定。")
     return 0
 
 
@@ -546,8 +575,29 @@ COMMANDS = {
 }
 
 
+def _database_error(exc: Exception) -> str:
+    """A DuckDB failure the store did not translate, in Chinese: full disk first (the usual one)."""
+    text = str(exc)
+    if any(sign in text for sign in ("No space left", "File too large", "Disk full", "disk is full")):
+        return ("数据库错误：磁盘空间不足（或文件超过系统允许的大小），写入失败；本次操作没有生效，"
+                "数据库仍是操作前的状态。请腾出磁盘空间后重新运行同一命令。")
+    return f"数据库错误：数据库操作失败（{type(exc).__name__}），本次操作没有生效；请稍后重试，仍失败请联系管理员。"
+
+
+def _quiet_logs() -> None:
+    """Library log lines (and any traceback they carry) never reach a user's terminal; the
+    command prints its own Chinese messages. PERFCORE_DEBUG=1 shows everything."""
+    import logging
+
+    if os.environ.get("PERFCORE_DEBUG"):
+        logging.basicConfig(level=logging.DEBUG)
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _quiet_logs()
     if getattr(args, "policy", None):
         from perfcore.policy import get_policy
 
@@ -580,5 +630,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # never a traceback for users; PERFCORE_DEBUG=1 shows it
         if os.environ.get("PERFCORE_DEBUG"):
             raise
-        print(f"出现意外错误（{type(exc).__name__}）：{exc}", file=sys.stderr)
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):  # e.g. a full disk during rescore: the store's own kind of failure
+            print(_database_error(exc), file=sys.stderr)
+            return 2
+        print(f"出现意外错误（{type(exc).__name__}），本次操作没有完成；请把这行信息告诉管理员。", file=sys.stderr)
         return 3

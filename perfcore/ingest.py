@@ -1,7 +1,7 @@
 """The one import service of the command line and the app: preview (read → check → score), then store.
 
-* **Preview** (``preview_files``): every file read, checked and scored, in worker processes
-  when there are enough files, into a ``FilePreview`` of plain data: per form the fields the
+* **Preview** (``preview_files``): every file read, checked and scored, in confined worker
+  processes (one file per task), into a ``FilePreview`` of plain data: per form the fields the
   upload table shows, its reading state, and its rows for the store (``records.FormRecord``:
   the lossless form JSON, findings, scores); or the file's error. Nothing is stored.
 * **Store** (``store_previews``): the chosen forms of each previewed file go into the
@@ -20,8 +20,15 @@ pool for each import. The app is a threaded server, which must not fork: it keep
 imported, forks each worker; bench/README.md measures it against "spawn"). Only plain data
 crosses the boundary: ``(name, bytes)`` or paths in, ``FilePreview`` out (a pickled Form or
 Scorecard costs ~1 s per 1,000 forms, their rows ~0.06 s); a page that shows one form's
-findings rebuilds its scorecard from the JSON (``FormPreview.scorecard``). When processes
-cannot start, or a worker dies, the remaining files are read in this process.
+findings rebuilds its scorecard from the JSON (``FormPreview.scorecard``).
+
+Untrusted files are read in worker processes only, one file per task, each worker confined
+(``_confine``: writable memory, no core file, silent stderr) and each task given a wall-clock
+deadline (SIGALRM kills the worker): a file that makes the formula engine or a reader allocate
+without end costs its own worker, never the app server. A dead worker breaks its pool; every
+file it had not answered is then read again alone in a fresh worker, so only the file that
+kills that one too is refused (``worker_limit``) and the rest of the batch imports. Only a
+short-lived process (the command line) reads in-process, and only when no process can start.
 """
 from __future__ import annotations
 
@@ -31,20 +38,23 @@ import json
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from perfcore.errors import ReadError
-from perfcore.layouts import Layout, taught_for
+from perfcore.guard.limits import DEFAULT_LIMITS, megabytes
+from perfcore.guard.messages import refuse
+from perfcore.layouts import Layout, read_with_grids, taught_for
 from perfcore.policy import Policy, get_policy
-from perfcore.reader import read_workbook
+from perfcore.reader import WorkbookResult, read_workbook
+from perfcore.reader.grid import Grid
 from perfcore.reader.workbook import load_source
 from perfcore.records import FormRecord, Key, form_record
 from perfcore.scoring import score_form
@@ -61,9 +71,6 @@ Progress = Callable[[int, int, str], None]
 # Files are written to the database in batches of about this many forms (one transaction
 # per batch, file by file if it fails): fewer statements, bounded memory.
 BATCH_FORMS = 200
-# Files per task handed to a worker process: enough to amortise the round trip, small
-# enough that the store gets its first batch early and progress moves.
-CHUNK_FILES = 2
 # How long a starting worker pool waits for all its workers (a handshake, see WorkerPool).
 START_TIMEOUT = 60.0
 
@@ -115,6 +122,11 @@ class FormPreview:
     def digest(self) -> str:
         """Content hash (the store's "same content" test)."""
         return self.record.digest
+
+    @property
+    def incoming(self) -> tuple[int | None, str, str, str]:
+        """Year, 主管部门, 实施单位, 项目名称: what an account's import rules judge."""
+        return (self.year, self.record.version.department, self.unit, self.project)
 
     @property
     def grade_label(self) -> str:
@@ -238,9 +250,80 @@ def _prepare(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> File
 
 
 def _prepare_in_worker(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> FilePreview:
-    """``_prepare`` as a worker process runs it: its own name, so that a worker can be made to
-    fail while the in-process retry keeps the real ``_prepare`` (tests/test_ingest.py)."""
-    return _prepare(item, policy, layouts)
+    """``_prepare`` as a worker process runs it, under the per-file deadline (its own name, so
+    that a test can make a worker fail while ``_prepare`` stays real)."""
+    with _deadline():
+        return _prepare(item, policy, layouts)
+
+
+def _read_in_worker(source: str | os.PathLike[str], include_hidden: bool,
+                    layouts: Sequence[Layout] = ()) -> WorkbookResult:
+    with _deadline():
+        return read_workbook(source, include_hidden=include_hidden, taught=taught_for(layouts))
+
+
+def _sheets_in_worker(item: Item) -> tuple[WorkbookResult, dict[str, Grid]]:
+    with _deadline():
+        source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
+        try:
+            name, data = load_source(source, filename)
+        except ReadError as error:
+            return WorkbookResult(error.file, error=error), {}
+        return read_with_grids(data, name)
+
+
+class _deadline:
+    """A wall-clock limit on one task in a worker: SIGALRM, left at its default action, ends
+    the process even inside native code (a Python handler would wait for the engine to return)."""
+
+    def __enter__(self) -> None:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        signal.setitimer(signal.ITIMER_REAL, DEFAULT_LIMITS.worker_seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _data_size() -> int:
+    """Bytes of writable private memory this process holds now (a forked worker inherits its parent's)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _confine() -> None:
+    """Limit a worker process: its writable memory (a runaway allocation fails in the worker), no core
+    file, few malloc arenas, and stderr to /dev/null (a native abort prints a backtrace there; the
+    file's Chinese refusal is the report).
+
+    RLIMIT_DATA rather than RLIMIT_AS: the address space also counts mere reservations, and a
+    library that reserves gigabytes it never touches (V8's heap cage, in vl_convert, imported
+    with the app) would die at start under any useful RLIMIT_AS. RLIMIT_DATA counts the private
+    memory a process maps writable, which is what a bomb allocates (Linux ≥ 4.7)."""
+    memory = _data_size() + DEFAULT_LIMITS.worker_memory_bytes  # growth allowed beyond what it inherited
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard == resource.RLIM_INFINITY or hard > memory:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX (glibc); elsewhere a harmless miss
+    except (OSError, AttributeError):
+        pass
+    import faulthandler
+
+    faulthandler.disable()  # a host that enabled it (pytest, python -X faulthandler) would dump on the abort
+    if os.environ.get("PERFCORE_DEBUG"):  # a developer chasing a worker's death wants its last words
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
 
 
 def _perfcore_origin() -> str:
@@ -256,6 +339,7 @@ def _worker_start(barrier: Any = None) -> None:
     workers just stop being fed)."""
     global _start_barrier
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _confine()
     _start_barrier = barrier
 
 
@@ -286,42 +370,136 @@ def _in_process(items: Sequence[Item], policy: Policy, layouts: Sequence[Layout]
     return (_prepare(item, policy, layouts) for item in items)
 
 
+def _item_name(item: Item) -> str:
+    return item[0] if isinstance(item, tuple) else os.path.basename(os.fspath(item))
+
+
+def _method() -> str:
+    """How a short-lived process starts its workers: fork (cheap, it is single-threaded)."""
+    methods = multiprocessing.get_all_start_methods()
+    return "fork" if "fork" in methods else "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _new_executor(workers: int, method: str, barrier: Any = None) -> ProcessPoolExecutor:
+    """A process pool whose workers are confined (``_worker_start``). A forked worker shares this
+    process's modules; others run ``_BOOT`` first so they import this perfcore, not another."""
+    ctx = multiprocessing.get_context(method)
+    if method == "fork":
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_start, initargs=(barrier,))
+    if method == "forkserver":  # imported once in the server, not in every worker
+        ctx.set_forkserver_preload(["__main__", "perfcore.ingest"])
+    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=exec,
+                               initargs=(_BOOT, {"origin": _perfcore_origin(), "barrier": barrier}))
+
+
+def _refused(item: Item, code: str, **values: object) -> FilePreview:
+    name = _item_name(item)
+    return FilePreview(name=name, error=refuse(code, name, "", "", **values))
+
+
+def _alone(item: Item, policy: Policy, method: str, layouts: Sequence[Layout] = ()) -> FilePreview:
+    """One file read again in a worker of its own: a file that kills this one too is refused."""
+    limits = DEFAULT_LIMITS
+    try:
+        with _new_executor(1, method) as one:
+            return one.submit(_prepare_in_worker, item, policy, layouts).result()
+    except (BrokenProcessPool, CancelledError):
+        log.warning("a file was refused: its worker process died (resource limits)")
+        return _refused(item, "worker_limit", memory=megabytes(limits.worker_memory_bytes),
+                        seconds=limits.worker_seconds)
+    except (OSError, NotImplementedError, ValueError, RuntimeError) as exc:
+        return _refused(item, "worker_unavailable", detail=type(exc).__name__)
+
+
+def _answer(future: Future[FilePreview] | None) -> FilePreview | None:
+    """A task's preview, or None when its worker (or another of the pool) died first."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except (BrokenProcessPool, CancelledError, RuntimeError):
+        return None
+
+
 def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None,
               layouts: Sequence[Layout] = ()) -> Iterator[FilePreview]:
-    """Each file previewed, in input order: in worker processes when asked and there are
-    enough files (the app's ``pool``, else a pool forked for this call), else here. A worker
-    that dies (it should not), or workers that cannot start, cost only a retry of the
-    unfinished files in this process."""
-    workers = min(pool.workers if pool is not None else workers, len(items) // CHUNK_FILES)
-    if workers < 2 or (pool is None and "fork" not in multiprocessing.get_all_start_methods()):
-        yield from _in_process(items, policy, layouts)
+    """Each file previewed, in input order, one file per task in confined worker processes:
+    the app's ``pool``, else a pool forked for this call. The files a dead worker leaves
+    unanswered are each read again alone (``_alone``)."""
+    if not items:
         return
-    done = 0
+    method = pool.method if pool is not None else _method()
     executor: ProcessPoolExecutor | None = None
     try:
-        if pool is not None:
-            executor = pool.executor()
-        else:
-            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_worker_start)
-        if executor is None:
+        executor = pool.executor() if pool is not None else _new_executor(max(1, min(workers, len(items))), method)
+    except (OSError, NotImplementedError, ValueError) as exc:
+        log.warning("import worker processes could not start (%s: %s)", type(exc).__name__, exc)
+    if executor is None:
+        if pool is not None:  # the app server never reads an untrusted file itself
+            yield from (_refused(item, "worker_unavailable", detail="进程无法启动") for item in items)
+        else:  # a short-lived process on a platform without processes: only itself at stake
+            log.warning("reading %d files in this process", len(items))
             yield from _in_process(items, policy, layouts)
-            return
-        for preview in executor.map(_prepare_in_worker, items, repeat(policy), repeat(tuple(layouts)),
-                                    chunksize=CHUNK_FILES):
+        return
+    broken = False
+    try:
+        futures: list[Future[FilePreview]] = []
+        try:
+            for item in items:
+                futures.append(executor.submit(_prepare_in_worker, item, policy, layouts))
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another session's preview
+            pass
+        for i, item in enumerate(items):
+            preview = _answer(futures[i] if i < len(futures) else None)
+            if preview is None:
+                if not broken:
+                    broken = True
+                    log.warning("import worker died; reading each unanswered file alone in a new worker")
+                    if pool is not None:
+                        pool.discard(executor)
+                preview = _alone(item, policy, method, layouts)
             yield preview
-            done += 1
-    # OSError: no /dev/shm, no fork; RuntimeError: another session's preview found the shared pool
-    # broken and shut it down between our tasks. A genuine error of a file would recur in-process.
-    except (BrokenProcessPool, OSError, NotImplementedError, RuntimeError) as exc:
-        log.warning("import worker died or could not start (%s); reading the remaining %d files in this process",
-                    type(exc).__name__, len(items) - done)
-        if pool is not None and executor is not None:
-            pool.discard(executor)
-        yield from _in_process(items[done:], policy, layouts)
     finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
-        if pool is None and executor is not None:
+        if pool is None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def read_in_worker(source: str | os.PathLike[str], *, include_hidden: bool = False,
+                   layouts: Sequence[Layout] = ()) -> WorkbookResult:
+    """``read_workbook`` of one path in a confined worker process of its own (the command line's
+    ``parse`` / ``score``): a file that exceeds the limits is refused, the caller lives on.
+    ``layouts``: the mappings staff taught (``parse --db``)."""
+    name = os.path.basename(os.fspath(source))
+    limits = DEFAULT_LIMITS
+    try:
+        with _new_executor(1, _method()) as one:
+            return one.submit(_read_in_worker, source, include_hidden, tuple(layouts)).result()
+    except (BrokenProcessPool, CancelledError):
+        return WorkbookResult(name, error=refuse("worker_limit", name, memory=megabytes(limits.worker_memory_bytes),
+                                                 seconds=limits.worker_seconds))
+    except (OSError, NotImplementedError, ValueError, RuntimeError):
+        return read_workbook(source, include_hidden=include_hidden,  # no processes here: read in this one
+                             taught=taught_for(layouts))
+
+
+def read_sheets(item: Item, pool: WorkerPool) -> tuple[WorkbookResult, dict[str, Grid]]:
+    """One upload read as the import reads it (no mapping) with the grid of each sheet, in one of
+    the app's confined workers (the 对照 form shows the sheet as the reader saw it)."""
+    executor = pool.executor()
+    if executor is None:
+        return _refused_result(item, "worker_unavailable", detail="进程无法启动"), {}
+    try:
+        return executor.submit(_sheets_in_worker, item).result()
+    except (BrokenProcessPool, CancelledError, RuntimeError):
+        pool.discard(executor)
+        limits = DEFAULT_LIMITS
+        return _refused_result(item, "worker_limit", memory=megabytes(limits.worker_memory_bytes),
+                               seconds=limits.worker_seconds), {}
+
+
+def _refused_result(item: Item, code: str, **values: object) -> WorkbookResult:
+    name = _item_name(item)
+    return WorkbookResult(name, error=refuse(code, name, "", "", **values))
 
 
 def preview_files(
@@ -334,10 +512,10 @@ def preview_files(
     layouts: Sequence[Layout] = (),
 ) -> list[FilePreview]:
     """Read, check and score files (paths or ``(name, bytes)``) without storing anything.
-
-    In ``pool``'s workers (the app) or ``workers`` forked processes (a short-lived process)
-    when there are enough files; progress(done, total, name) after each file, in input order.
     ``layouts``: the mappings staff taught (``Store.reading_layouts()``), plain data for the workers.
+
+    In ``pool``'s workers (the app) or up to ``workers`` forked processes (a short-lived
+    process), one confined worker process per file at a time; progress(done, total, name) after each file, in input order.
     """
     items = list(items)
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
@@ -411,7 +589,7 @@ def ingest_files(
 ) -> IngestResult:
     """Import files (paths or ``(name, bytes)``) into ``store``: preview and store every form.
 
-    ``workers`` > 1 reads and scores in that many forked processes while this one stores
+    Reads and scores in up to ``workers`` forked, confined processes while this one stores
     (the command line uses every core); progress(done, total, name) per file. Sheets of a
     template staff taught are read with the store's mapping (``Store.reading_layouts``).
     """
@@ -457,6 +635,25 @@ def form_statuses(store: Store, keys: Sequence[tuple[Key, str]]) -> list[str]:
     return out
 
 
+def scope_refusals(store: Store, files: Sequence[FilePreview]) -> list[list[str]]:
+    """Per file, per form: why the store would refuse it for this account ("" = it may be
+    imported); the very rules the import applies (``Store.import_refusals``), so the upload
+    page leaves refused forms out and imports the rest."""
+    flat = iter(store.import_refusals([form.incoming for f in files for form in f.forms]))
+    return [[next(flat) for _ in f.forms] for f in files]
+
+
+def record_refusals(store: Store, files: Sequence[FilePreview], refusals: Sequence[Sequence[str]], *,
+                    user: str = "") -> int:
+    """Put the refused forms of each file in the audit trail (one entry a file); how many entries."""
+    entries = 0
+    for f, reasons in zip(files, refusals, strict=True):
+        if any(reasons):
+            store.record_refusal(f.name, f.sha256, [form.incoming for form in f.forms], reasons, user=user)
+            entries += 1
+    return entries
+
+
 # --- the app's worker pool ----------------------------------------------------------------------
 
 
@@ -466,8 +663,8 @@ class WorkerPool:
     Started by "forkserver" where the platform has it (else "spawn"): a threaded server must
     not fork itself. Creating the pool starts its workers at once (each imports perfcore), so
     the first upload finds them ready; ``ready()`` waits for that handshake. A worker that
-    dies breaks the pool: the preview that notices reads its remaining files in-process and
-    ``executor()`` starts fresh workers next time. Thread-safe.
+    dies breaks the pool: the preview that notices reads each unanswered file alone in a new
+    worker and ``executor()`` starts fresh workers next time. Thread-safe.
     """
 
     def __init__(self, workers: int | None = None, method: str | None = None) -> None:
@@ -488,11 +685,8 @@ class WorkerPool:
                 self._executor = None
             try:
                 ctx = multiprocessing.get_context(self.method)
-                if self.method == "forkserver":  # imported once in the server, not in every worker
-                    ctx.set_forkserver_preload(["__main__", "perfcore.ingest"])
                 barrier = ctx.Barrier(self.workers) if self.workers > 1 else None
-                executor = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=exec,
-                                               initargs=(_BOOT, {"origin": _perfcore_origin(), "barrier": barrier}))
+                executor = _new_executor(self.workers, self.method, barrier)
                 # Workers start on demand: one warm-up task each starts them all now.
                 self._warmups = [executor.submit(_warm) for _ in range(self.workers)]
             except (OSError, NotImplementedError, ValueError) as exc:

@@ -27,6 +27,7 @@ import types
 import typing
 from typing import Any
 
+from perfcore.formdiff import content
 from perfcore.model import (
     FUND_KINDS,
     Execution,
@@ -292,18 +293,15 @@ _PLACE_KEYS = frozenset({"source", "cells", "raw", "notes", "layout", "doubts"})
 
 
 def content_hash(form: Form | dict[str, Any]) -> str:
-    """SHA-256 of what the form says, ignoring where it was read (file, sheet, rows, cells).
+    """SHA-256 of what the form says, canonical (perfcore.formdiff.content), ignoring where it was
+    read (file, sheet, rows, cells) and how a program printed the same value.
 
     Takes a Form or its ``form_to_dict`` (saves building the dict twice). The same form in
-    the five-sheet and the stacked sample workbooks hashes the same, so importing both
-    stores it once; any changed figure or text gives a new hash.
+    the five-sheet and the stacked sample workbooks, or re-saved by LibreOffice, hashes the
+    same, so importing both stores it once; any changed figure or text gives a new hash.
     """
     d = form_to_dict(form) if isinstance(form, Form) else form
-    content = {k: v for k, v in d.items() if k not in _PLACE_KEYS}
-    content["indicators"] = [
-        {k: v for k, v in item.items() if k not in ("cell", "row")} for item in d["indicators"]
-    ]
-    text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = json.dumps(content(d, _PLACE_KEYS), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from perfcore import fmt
+from perfcore.formdiff import changes
 from perfcore.markup import CENTRE, NUMBER, Column, Link
+from perfcore.model import Form
 from perfcore.views import PROJECT_ORDER_LABELS
 from perfcore.vocab import NO_DEPARTMENT, TO_VERIFY, UNSCORABLE, year_label
 
@@ -105,14 +107,37 @@ def _yes(flag: object) -> str:
     return "是" if bool(flag) else "否"
 
 
-def history(table: pd.DataFrame) -> Table:
-    """Store.history rows (every version of one form, newest first), each linking to its own scorecard."""
+def history(table: pd.DataFrame, load: Callable[[int], Form] | None = None) -> Table:
+    """Store.history rows (every version of one form, newest first), each linking to its own scorecard;
+    with ``load`` (version id → its Form) and several versions, a column 与上一版本相比: how many
+    things each version says differently from the version numbered before it (perfcore.formdiff)."""
+    records = table.to_dict("records")
+    changed: dict[int, int] | None = None
+    if load is not None and len(records) > 1:
+        ids = dict(sorted((int(r["version_no"]), int(r["version_id"])) for r in records))
+        numbers = list(ids)
+        changed = {ids[new]: len(changes(load(ids[old]), load(ids[new]))) for old, new in zip(numbers, numbers[1:])}
     columns = [Column("版本", CENTRE), Column("当前版本", CENTRE), Column("已删除", CENTRE), Column("导入时间", CENTRE),
                Column("文件"), Column("工作表"), Column("导入人"), Column("自评总分", NUMBER), Column("规则总分", NUMBER),
-               Column("等级", CENTRE), Column("查看", CENTRE)]
-    rows = [(int(r["version_no"]), _yes(r["is_current"]), _yes(r["deleted"]),
-             fmt.DASH if pd.isna(r["imported_at"]) else pd.Timestamp(r["imported_at"]).strftime("%Y-%m-%d %H:%M"),
-             fmt.text(r["file_name"]), fmt.text(r["sheet"]), fmt.text(r["user"]), fmt.score(r["declared_total"]),
-             fmt.score(r["rule_total"]), fmt.text(r["grade"]), Link("打开此版本", scorecard_href(r["version_id"])))
-            for r in table.to_dict("records")]
+               Column("等级", CENTRE)]
+    if changed is not None:
+        columns.append(Column("与上一版本相比", CENTRE, help="表上所填内容改动的处数；明细见下方“版本比较”"))
+    columns.append(Column("查看", CENTRE))
+    rows = []
+    for r in records:
+        n = None if changed is None else changed.get(int(r["version_id"]))
+        rows.append((int(r["version_no"]), _yes(r["is_current"]), _yes(r["deleted"]),
+                     fmt.DASH if pd.isna(r["imported_at"]) else pd.Timestamp(r["imported_at"]).strftime("%Y-%m-%d %H:%M"),
+                     fmt.text(r["file_name"]), fmt.text(r["sheet"]), fmt.text(r["user"]), fmt.score(r["declared_total"]),
+                     fmt.score(r["rule_total"]), fmt.text(r["grade"]),
+                     *(() if changed is None else (fmt.DASH if n is None else f"改动 {n} 处",)),
+                     Link("打开此版本", scorecard_href(r["version_id"]))))
+    return Table(columns, rows, [False] * len(rows))
+
+
+def version_changes(old: Form, new: Form, old_no: int, new_no: int) -> Table:
+    """What a form says differently in version ``new_no`` than in ``old_no`` (perfcore.formdiff.changes):
+    one row a field or indicator value, old → new; no rows when they say the same."""
+    columns = [Column("内容"), Column(f"版本 {old_no}"), Column(f"版本 {new_no}")]
+    rows = [(c.where, c.old, c.new) for c in changes(old, new)]
     return Table(columns, rows, [False] * len(rows))

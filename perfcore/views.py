@@ -299,12 +299,14 @@ FORM_STATUS_LABELS: dict[str, str] = {
     "changed": "新版本（导入后替换当前版本）",
 }
 DUPLICATE_LABEL = "本次上传中重复（只导入第一张）"
+REFUSED_LABEL = "不能导入（原因见“主要问题”）"  # the store would refuse it for this account (access.refusals)
 UNREADABLE = "无法读取"
 # The upload table's pre-ticking: the suggestion, every form but in-upload repeats, none.
 PICK_MODES: tuple[str, ...] = ("按建议", "全部", "全不选")
 UPLOAD_COLUMNS = ["导入", "序号", "文件", "工作表", "项目", "实施单位", "年度", "读取状态", "自评总分", "规则总分",
                   "等级", "错误", "警告", "状态", "主要问题"]
-UPLOAD_KEYS = ["_file", "_form"]  # which file (index in the upload) and form (FormPreview.index) a row is; -1: none
+UPLOAD_KEYS = ["_file", "_form", "_refused"]  # which file (index in the upload) and form (FormPreview.index)
+# a row is (-1: none), and whether the account may not import it (never importable, whatever is ticked)
 
 
 def suggested(form: FormPreview, status: str, duplicate: bool) -> bool:
@@ -330,12 +332,15 @@ def _rank(form: FormPreview) -> int:
     return 4 if form.n_warnings else 5
 
 
-def upload_frame(files: Sequence[FilePreview], statuses: Sequence[Sequence[str]], mode: str = "按建议") -> pd.DataFrame:
+def upload_frame(files: Sequence[FilePreview], statuses: Sequence[Sequence[str]], mode: str = "按建议",
+                 refusals: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
     """A season's upload as one table: a row per form, and per file that could not be read.
 
-    ``statuses[i][k]`` is Store status (new / same / changed) of ``files[i].forms[k]``.
-    Problems first (unreadable files, forms with errors, 无法计分, 需核实, warnings, the
-    rest), upload order within each; 导入 ticked as ``mode`` says (PICK_MODES).
+    ``statuses[i][k]`` is Store status (new / same / changed) of ``files[i].forms[k]``;
+    ``refusals[i][k]`` why this account may not import it ("" = it may): such a form is
+    never ticked, reads REFUSED_LABEL with the reason as its 主要问题, and ``_refused``.
+    Problems first (unreadable files and refused forms, forms with errors, 无法计分, 需核实,
+    warnings, the rest), upload order within each; 导入 ticked as ``mode`` says (PICK_MODES).
     """
     seen: set[tuple] = set()
     ranked = []
@@ -343,25 +348,28 @@ def upload_frame(files: Sequence[FilePreview], statuses: Sequence[Sequence[str]]
         if f.error is not None:
             ranked.append((0, {"导入": False, "文件": f.name, "工作表": "", "项目": "", "实施单位": "", "年度": None,
                                "读取状态": UNREADABLE, "自评总分": None, "规则总分": None, "等级": "", "错误": None,
-                               "警告": None, "状态": "未导入", "主要问题": f.error.message, "_file": i, "_form": -1}))
+                               "警告": None, "状态": "未导入", "主要问题": f.error.message, "_file": i, "_form": -1,
+                               "_refused": False}))
             continue
-        for form, status in zip(f.forms, row_statuses, strict=True):
+        reasons = refusals[i] if refusals is not None else [""] * len(f.forms)
+        for form, status, refused in zip(f.forms, row_statuses, reasons, strict=True):
             duplicate = form.key in seen
             seen.add(form.key)
             tick = {"按建议": suggested(form, status, duplicate), "全部": not duplicate}.get(mode, False)
-            ranked.append((_rank(form), {
-                "导入": tick, "文件": f.name, "工作表": form.sheet, "项目": form.project, "实施单位": form.unit,
-                "年度": form.year, "读取状态": form.state, "自评总分": form.declared_total, "规则总分": form.rule_total,
-                "等级": form.grade_label, "错误": form.n_errors, "警告": form.n_warnings,
-                "状态": DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(status, status),
-                "主要问题": form.problem, "_file": i, "_form": form.index,
+            label = DUPLICATE_LABEL if duplicate else FORM_STATUS_LABELS.get(status, status)
+            ranked.append((0 if refused else _rank(form), {
+                "导入": tick and not refused, "文件": f.name, "工作表": form.sheet, "项目": form.project,
+                "实施单位": form.unit, "年度": form.year, "读取状态": form.state, "自评总分": form.declared_total,
+                "规则总分": form.rule_total, "等级": form.grade_label, "错误": form.n_errors, "警告": form.n_warnings,
+                "状态": REFUSED_LABEL if refused else label,
+                "主要问题": refused or form.problem, "_file": i, "_form": form.index, "_refused": bool(refused),
             }))
     rows = [row for _, row in sorted(ranked, key=lambda pair: pair[0])]  # stable: upload order within a rank
     for n, row in enumerate(rows, 1):
         row["序号"] = n
     frame = pd.DataFrame(rows, columns=UPLOAD_COLUMNS + UPLOAD_KEYS)
     return frame.astype({"导入": bool, "序号": "int64", "年度": "Int64", "自评总分": "float64", "规则总分": "float64",
-                         "错误": "Int64", "警告": "Int64", "_file": "int64", "_form": "int64"})
+                         "错误": "Int64", "警告": "Int64", "_file": "int64", "_form": "int64", "_refused": bool})
 
 
 def upload_row_labels(frame: pd.DataFrame) -> list[str]:
@@ -377,16 +385,20 @@ def upload_row_labels(frame: pd.DataFrame) -> list[str]:
 def upload_counts(frame: pd.DataFrame) -> str:
     """What needs a look in an upload table, e.g. “有错误 2 张，需核实 1 张，已导入且内容相同 3 张”."""
     forms = frame[frame["_form"] >= 0]
-    parts = [(int((forms["错误"] > 0).sum()), "有错误"), (int((forms["读取状态"] == UNSCORABLE).sum()), "无法计分"),
+    parts = [(int(forms["_refused"].sum()), "不能导入"), (int((forms["错误"] > 0).sum()), "有错误"),
+             (int((forms["读取状态"] == UNSCORABLE).sum()), "无法计分"),
              (int((forms["读取状态"] == TO_VERIFY).sum()), "需核实"),
              (int((forms["状态"] == FORM_STATUS_LABELS["same"]).sum()), "已导入且内容相同"),
              (int((forms["状态"] == DUPLICATE_LABEL).sum()), "本次上传中重复")]
     return "，".join(f"{label} {n} 张" for n, label in parts if n)
 
 
+UNCHANGED = "内容未变，未新建版本"  # a form whose content hash equals its current version's (a re-save, say)
+
+
 def import_summary(file: str, stored: int, replaced: int, skipped: int) -> str:
-    """One line per imported file, e.g. “文件“a.xlsx”：新增 4 张，替换 1 张，未变 0 张”."""
-    return f"文件“{file}”：新增 {stored} 张，替换 {replaced} 张，内容未变跳过 {skipped} 张"
+    """One line per imported file, e.g. “文件“a.xlsx”：新增 4 张，替换 1 张，1 张内容未变，未新建版本”."""
+    return f"文件“{file}”：新增 {stored} 张，替换 {replaced} 张" + (f"，{skipped} 张{UNCHANGED}" if skipped else "")
 
 
 # --- department overview ---------------------------------------------------------------
@@ -645,7 +657,8 @@ def path_frame(sc: Scorecard, changes: list[Change]) -> pd.DataFrame:
 
 # --- data management ---------------------------------------------------------------------
 
-ACTION_LABELS: dict[str, str] = {"import": "导入", "replace": "替换", "delete": "删除", "restore": "恢复"}
+ACTION_LABELS: dict[str, str] = {"import": "导入", "replace": "替换", "delete": "删除", "restore": "恢复",
+                                 "refuse": "拒绝导入"}
 IMPORT_LABELS: dict[str, str] = {
     "import_id": "导入编号", "file_name": "文件", "imported_at": "导入时间", "user": "导入人", "n_forms": "表数",
     "n_stored": "新增", "n_replaced": "替换", "n_skipped": "跳过", "status": "结果", "sha256": "文件指纹",

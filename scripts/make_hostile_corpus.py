@@ -269,8 +269,12 @@ LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
 ISOLATE = frozenset({
     "zip_bomb.xlsx", "zip_ratio.xlsx", "declared_4gb.xlsx", "entity_bomb_workbook.xlsx", "entity_bomb_sheet.xlsx",
     "rows_100k.xlsx", "cols_5000.xlsx", "far_cell.xlsx", "merge_huge.xlsx", "no_refs_wide.xlsx", "sheets_500.xlsx",
-    "cell_1mb.xlsx", "xls_far_cell.xls",
+    "cell_1mb.xlsx", "xls_far_cell.xls", "formula_string_bomb.xlsx", "formula_whole_column.xlsx",
+    "ods_columns_repeated.ods", "ods_space_run.ods",
 })
+# Cases the guard cannot see coming (a defined name hides the growth): only the worker process's
+# limits stop them, so tests read them through perfcore.ingest, never in their own process.
+WORKER = frozenset({"formula_name_bomb.xlsx"})
 
 
 # --- cases --------------------------------------------------------------------------------
@@ -535,13 +539,166 @@ def semantic_cases() -> Iterator[tuple[str, bytes, dict]]:
         "why": "名称里有 <script>、onerror 和 SQL 片段：原样作为文字读出（显示与入库时再转义 / 参数化）"}
 
 
+def _uncached(build: Callable[[openpyxl.worksheet.worksheet.Worksheet], None], names: dict[str, str] | None = None
+              ) -> bytes:
+    """A workbook written by openpyxl, whose formulas carry no cached result (the engine must run)."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Sheet1"
+    for name, target in (names or {}).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=target)
+    build(wb.active)
+    return save(wb)
+
+
+def _doubling(ws, via_names: bool = False) -> None:
+    ws["A1"] = "abcdefghijklmnop"
+    for row in range(2, 41):
+        ws[f"A{row}"] = f"=P{row - 1}x&P{row - 1}x" if via_names else f"=A{row - 1}&A{row - 1}"
+
+
+def _whole_column(ws) -> None:
+    for row in range(1, 4):
+        for col in "ABCDEF":
+            ws[f"{col}{row}"] = row
+    ws["H1"] = "=SUMPRODUCT(A1:F1048576*A1:F1048576)"
+
+
+def ods(rows: bytes) -> bytes:
+    """A minimal .ods (mimetype stored first, as the format requires) with one sheet of ``rows``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr(zipfile.ZipInfo("mimetype", EPOCH), "application/vnd.oasis.opendocument.spreadsheet",
+                   zipfile.ZIP_STORED)
+        z.writestr(zipfile.ZipInfo("META-INF/manifest.xml", EPOCH), (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+            'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+            'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+            'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'))
+        z.writestr(zipfile.ZipInfo("content.xml", EPOCH), (
+            b'<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            b'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            b'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            b'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+            b'<office:spreadsheet><table:table table:name="Sheet1">' + rows
+            + b"</table:table></office:spreadsheet></office:body></office:document-content>"), zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _twice(data: bytes, member: str) -> bytes:
+    """The zip with ``member`` stored a second time (an empty sheet): readers take the last copy."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, EPOCH), src.read(info.filename), zipfile.ZIP_DEFLATED)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Duplicate name": the point of the case
+            empty = re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>", src.read(member), flags=re.S)
+            dst.writestr(zipfile.ZipInfo(member, EPOCH), empty, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _xls_long_string(text: str) -> bytes:
+    """An .xls whose B3 is ``text`` from the shared-string table (SST + CONTINUE records): xlwt stops at
+    32,767 characters, the format itself at 65,535."""
+    from perfcore.guard.ole import Compound
+
+    legacy = io.BytesIO()
+    book = xlwt.Workbook(encoding="utf-8")
+    book.add_sheet("表1").write(2, 1, "占位")
+    book.save(legacy)
+    stream = Compound(legacy.getvalue()).stream("Workbook")
+    chars = text.encode("utf-16-le")
+    first = (8224 - 8 - 3) // 2 * 2  # a UTF-16 character is never split
+    body = struct.pack("<IIHB", 1, 1, len(text), 1) + chars[:first]
+    sst = struct.pack("<HH", 0x00FC, len(body)) + body
+    for at in range(first, len(chars), 8222):
+        piece = b"\x01" + chars[at : at + 8222]  # a string continued: its option byte first
+        sst += struct.pack("<HH", 0x003C, len(piece)) + piece
+    records, pos, at_sst, old = [], 0, -1, 0
+    while pos + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        record = stream[pos : pos + 4 + length]
+        if kind == 0x00FC:
+            at_sst, record, old = pos, sst, length + 4
+        elif kind == 0x00FF:  # EXTSST indexes the old table: dropped (readers do without it)
+            old, record = old + length + 4, b""
+        records.append((kind, record))
+        pos += 4 + length
+    delta = len(sst) - old
+    out = b""
+    for kind, record in records:
+        if kind == 0x0085:  # BOUNDSHEET: where the sheet's records start, after the moved table
+            where = struct.unpack_from("<I", record, 4)[0]
+            record = record[:4] + struct.pack("<I", where + delta if where > at_sst else where) + record[8:]
+        out += record
+    return compound({"Workbook": out})
+
+
+def issue19_cases() -> Iterator[tuple[str, bytes, dict]]:
+    """Issue 19: one upload must not take the service down, nor hide a form behind one odd cell."""
+    yield "formula_string_bomb.xlsx", _uncached(_doubling), {
+        "expect_code": "formula_too_long", "expect_cell": "A12",
+        "why": "8 KB：A1 为 16 个字符，A2=A1&A1 … A40，公式没有计算结果：公式引擎会申请 16×2³⁹ 个字符，计算前拒绝"}
+    yield "formula_whole_column.xlsx", _uncached(_whole_column), {
+        "expect_code": "formula_range", "expect_cell": "H1",
+        "why": "未计算的 SUMPRODUCT(A1:F1048576*…) 引用整列：公式引擎要 2.6 GB，计算前拒绝"}
+    yield "formula_name_bomb.xlsx", _uncached(lambda ws: _doubling(ws, via_names=True),
+                                              {f"P{r}x": f"Sheet1!$A${r}" for r in range(1, 40)}), {
+        "expect_code": "worker_limit",
+        "why": "同样的倍增链藏在定义名称里（估算看不到）：只靠读取进程的内存上限拒绝，服务进程不受影响"}
+    yield "formula_rept_65534.xlsx", edited_form(_set("B3", '=REPT("长",32767)&REPT("长",32767)')), {
+        "expect_code": "formula_too_long", "expect_cell": "B3",
+        "why": "项目名称是未计算的 =REPT(\"长\",32767)&REPT(…)，结果 65534 字：计算前拒绝"}
+
+    def long_by_name(ws) -> None:
+        ws["A1"] = "长" * 20_000
+        ws["B3"] = "=LongName&LongName"
+
+    yield "calculated_40000.xlsx", _uncached(long_by_name, {"LongName": "Sheet1!$A$1"}), {
+        "expect_code": "cell_too_long", "expect_cell": "B3",
+        "why": "经定义名称拼接、计算后才有 4 万字的值：计算结果也按单元格上限检查"}
+    yield "xls_name_60000.xls", _xls_long_string(cjk_text(60_000, seed=19)), {
+        "expect_code": "cell_too_long", "expect_cell": "B3", "why": ".xls 共享字符串里 6 万字的项目名称"}
+    yield "ods_columns_repeated.ods", ods(
+        b'<table:table-row><table:table-cell office:value-type="float" office:value="1"/>'
+        b'<table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16000"/>'
+        b'</table:table-row>' * 2), {
+        "expect_code": "too_many_columns",
+        "why": ".ods 第二个单元格把 number-columns-repeated 写在 value-type 之后（属性顺序任意、每个单元格都算）"}
+    spans = b"".join(b"<text:span>%s</text:span>" % cjk_text(1000, seed=i).encode() for i in range(40))
+    yield "ods_spans_40000.ods", ods(
+        b'<table:table-row><table:table-cell office:value-type="string"><text:p>' + spans
+        + b"</text:p></table:table-cell></table:table-row>"), {
+        "expect_code": "cell_too_long", "expect_cell": "A1", "why": ".ods 一个单元格的文字拆成 40 段 <text:span>，共 4 万字"}
+    yield "ods_space_run.ods", ods(
+        b'<table:table-row><table:table-cell office:value-type="string"><text:p>name<text:s text:c="100000000"/>'
+        b"</text:p></table:table-cell></table:table-row>"), {
+        "expect_code": "cell_too_long", "expect_cell": "A1",
+        "why": ".ods 的 <text:s text:c=\"100000000\"/>：几十字节展开成 1 亿个空格"}
+    valid = form_workbook()
+    yield "cached_spill_calc.xlsx", patch(valid, "xl/worksheets/sheet1.xml", replace(
+        b'<c r="I13"', b'<c r="I13" t="e"><f>SEQUENCE(3)</f><v>#SPILL!</v></c><c r="J13" t="e"><v>#CALC!</v></c>'
+        b'<c r="K13"')), {
+        "expect_forms": 1, "expect_indicator_note": "#SPILL!", "why": "新版 Excel 缓存的 #SPILL! / #CALC!：照读，错误值按人看到的文字读出"}
+    yield "duplicate_sheet_entry.xlsx", _twice(valid, "xl/worksheets/sheet1.xml"), {
+        "expect_code": "zip_duplicate", "why": "zip 里 xl/worksheets/sheet1.xml 出现两次（读取方会悄悄读第二份）"}
+    yield "weight_1e308.xlsx", edited_form(_set("G13", 1e308)), {
+        "expect_code": "bad_value", "expect_cell": "G13", "why": "指标分值 1e308：计分时会溢出，读取时拒绝并指出单元格"}
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1]) if len(argv) > 1 else OUT
     out.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for name, data, expect in list(cases()) + list(semantic_cases()):
+    for name, data, expect in list(cases()) + list(semantic_cases()) + list(issue19_cases()):
         (out / name).write_bytes(data)
-        manifest.append({"file": name, **expect, **({"isolate": True} if name in ISOLATE else {})})
+        manifest.append({"file": name, **expect, **({"isolate": True} if name in ISOLATE else {}),
+                         **({"worker": True} if name in WORKER else {})})
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     total = sum((out / m["file"]).stat().st_size for m in manifest)
     print(f"{len(manifest)} cases, {total / 1024:.0f} KB in {out}")

@@ -91,13 +91,14 @@ def test_anonymous_visitors_see_only_the_sign_in_page(accounts_db):
 
 
 def test_a_wrong_password_is_refused_and_locks_after_the_configured_count(accounts_db):
-    at = sign_in("领导", "wrong-password")
-    assert "账号或密码不正确。再错 2 次账号将被锁定" in texts(at)
-    sign_in("领导", "wrong-again")
-    at = sign_in("领导", "wrong-third")
-    assert "已锁定" in texts(at)
-    at = sign_in("领导")  # the right password while locked
-    assert "已锁定" in texts(at) and at.title[0].value == "登录绩效自评看板"
+    answers = []
+    for name, password in (("领导", "wrong-password"), ("领导", "wrong-again"), ("领导", "wrong-third"),
+                           ("领导", PASSWORD), ("没有这个人", PASSWORD)):  # the right one while locked; an unknown name
+        at = sign_in(name, password)
+        assert at.title[0].value == "登录绩效自评看板"
+        answers.append([e.value for e in at.error])
+    assert answers == [["账号或密码不正确。"]] * 5  # nothing tells a real, a locked or an unknown name apart
+    assert "连续输错 3 次密码，账号会被锁定 15 分钟" in texts(at)
     with Store(accounts_db) as store:
         log = store.audit_table(user="领导")
     assert list(log["action"])[::-1] == ["sign_in_failed"] * 3 + ["lock", "sign_in_failed"]
@@ -137,12 +138,14 @@ def test_an_uploader_sees_only_its_unit_and_cannot_import_another(accounts_db):
     at.file_uploader(key="uploader_0").set_value([("丙单位.xlsx", out.getvalue(), XLSX)]).run()
     at.get("button_group")[0].set_value("全部").run()
     assert "导入人：甲填报（已登录账号" in texts(at) and "import_user" not in keys(at)
-    at.button[0].click().run()
-    assert not at.exception
+    # the preview marks every form refused, with the reason; none can be ticked for import
     shown = texts(at)
-    assert "导入失败" in shown and "不在账号“甲填报”的单位范围" in shown and "本次未导入任何表" in shown
+    assert "5 张表不能由账号“甲填报”导入" in shown and "不在账号“甲填报”的单位范围" in shown
+    assert not at.dataframe[0].value["导入"].any() and at.button[0].label == "导入选中的 0 张表"
+    assert at.button[0].disabled
     with Store(accounts_db) as store:
         assert (len(store.forms_table()), len(store.imports_table())) == before
+        assert list(store.audit_table(action="refuse")["user"]) == ["甲填报"]
 
 
 def test_an_admin_deletes_and_restores_and_the_audit_names_them(accounts_db):

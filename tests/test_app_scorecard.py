@@ -165,7 +165,44 @@ def test_versions_are_named_by_their_number_not_the_database_id(app_db):
     at = open_page("scorecard", WINDOW)
     page = texts(at)
     assert "正在查看版本 2（当前版本）" in page and "版本编号" not in page
-    assert list(tables(at)[-1]["版本"]) == ["2", "1"]
+    history_table = next(t for t in tables(at) if "查看" in t.columns and "版本" in t.columns)
+    assert list(history_table["版本"]) == ["2", "1"]
     old = open_page("scorecard", {"v": str(first)})
     assert "正在查看版本 1（历史版本）" in texts(old) and _metrics(old)["规则得分"] == "92.01"
     assert "数据库中没有链接所指的版本（v=999）" in texts(open_page("scorecard", {"v": "999"}))
+
+
+def test_the_version_history_shows_what_changed_between_two_versions(app_db):
+    """Version 2 of 窗口业务管理 spends 80 % of its budget: the history counts one change against
+    version 1, and the comparison names it with both amounts as the stored forms hold them."""
+    seed(app_db)
+    seed(app_db, spent=0.8)
+    with Store(app_db) as store:
+        history = store.history(2021, WINDOW["unit"], WINDOW["project"])
+        ids = dict(zip(history["version_no"], history["version_id"], strict=True))
+        old, new = store.load_form(int(ids[1])), store.load_form(int(ids[2]))
+    label = old.fund("total").label
+    before, after = old.fund("total").executed.value, new.fund("total").executed.value
+    assert before != after
+    at = open_page("scorecard", WINDOW)
+    assert not at.exception
+    history_table = next(t for t in tables(at) if "与上一版本相比" in t.columns)
+    assert list(history_table["与上一版本相比"]) == ["改动 1 处", "—"]
+    assert "版本 1 → 版本 2：改动 1 处" in texts(at)
+    diff = tables(at)[-1]
+    assert list(diff.columns) == ["内容", "版本 1", "版本 2"]
+    assert diff.values.tolist() == [[f"项目资金 · {label} · 全年执行数", f"{before:,.2f} 元", f"{after:,.2f} 元"]]
+    # the other way round, and the same version twice
+    at.selectbox(key=f"diff_old_{int(ids[2])}").set_value(2).run()
+    at.selectbox(key=f"diff_new_{int(ids[2])}").set_value(1).run()
+    assert tables(at)[-1].values.tolist() == [[f"项目资金 · {label} · 全年执行数", f"{after:,.2f} 元", f"{before:,.2f} 元"]]
+    at.selectbox(key=f"diff_new_{int(ids[2])}").set_value(2).run()
+    assert "请选择两个不同的版本" in texts(at)
+
+
+def test_a_single_version_has_no_comparison(app_db):
+    seed(app_db)
+    at = open_page("scorecard", WINDOW)
+    assert "版本比较" not in texts(at)
+    history_table = next(t for t in tables(at) if "查看" in t.columns and "版本" in t.columns)
+    assert "与上一版本相比" not in history_table.columns

@@ -36,7 +36,7 @@ def test_upload_previews_findings_and_imports(app_db):
     assert at.button[0].label == "导入选中的 4 张表"
 
     # the user ticks it too (AppTest sets a data editor's edits through its session state)
-    at.session_state["pick_0_按建议"] = {"edited_rows": {0: {"导入": True}}, "added_rows": [], "deleted_rows": []}
+    at.session_state["pick_0_0_按建议"] = {"edited_rows": {0: {"导入": True}}, "added_rows": [], "deleted_rows": []}
     at.run()
     assert at.button[0].label == "导入选中的 5 张表"
     at.button[0].click().run()
@@ -191,7 +191,7 @@ def test_the_page_and_the_command_line_store_identical_rows(app_db, tmp_path, ca
     assert page == command_line
 
 
-def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatch):
+def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatch, request):
     """A scorer bug on one form: that file is listed with the service's message, the others go on
     (the page used to raise it, the command line to report it)."""
     from perfcore import ingest
@@ -203,7 +203,14 @@ def test_a_scoring_error_is_reported_per_file_on_the_page_too(app_db, monkeypatc
             raise ZeroDivisionError("division by zero")
         return real(form, policy)
 
-    monkeypatch.setattr(ingest, "score_form", broken_for_training)  # three files: read in this process
+    monkeypatch.setattr(ingest, "score_form", broken_for_training)
+    # Uploads are read in worker processes only: forked now, the workers inherit the broken scorer.
+    from ui import common
+
+    pool = ingest.WorkerPool(2, method="fork")
+    request.addfinalizer(pool.close)
+    assert len(pool.ready()) == 2
+    monkeypatch.setattr(common, "import_pool", lambda: pool)
     from helpers.workbook_builder import FormSpec, one_form
 
     at = _upload(open_page(), (SHEETS_WORKBOOK.name, SHEETS_WORKBOOK.read_bytes(), XLSX),
@@ -246,3 +253,124 @@ def test_the_page_keeps_one_worker_pool_and_releases_it_with_the_caches(app_db):
     assert common.import_pool() is pool and len(pool.ready()) == 2  # started by the page, kept across reruns
     st.cache_resource.clear()
     assert pool._executor is None  # on_release stopped its workers
+
+
+# --- an account's scope in the preview ---------------------------------------------------------------
+
+UNIT_A = "上海市松江区行政服务中心"  # the seed's unit, filed under the department of the same name
+UNIT_B = "乙单位"
+PASSWORD = "一个足够长的测试密码"
+
+
+def _workbook(*forms) -> bytes:
+    import io
+
+    from perfcore.writer import write_forms
+
+    out = io.BytesIO()
+    write_forms(list(forms), out)
+    return out.getvalue()
+
+
+def _signed_in_upload(db, name: str, *files):
+    at = open_page()
+    at.text_input(key="signin_name").set_value(name)
+    at.text_input(key="signin_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception and at.title[0].value == "上传与校验"
+    return _upload(at, *files)
+
+
+def test_a_scoped_preview_refuses_a_replacement_of_another_units_form_and_imports_the_rest(app_db, monkeypatch):
+    """Issue 19: an uploader of department A brings a form naming unit B's project (same year +
+    unit + project) under department A, beside one of its own. The preview marks B's form
+    refused with the reason and leaves it out, even ticked by hand; the refusal is audited once;
+    the other form imports; the files stay on the page; B's version is untouched."""
+    import dataclasses
+
+    from apphelp import seed
+
+    from perfcore.accounts import Scope
+    from perfcore.model import Text
+    from perfcore.reader import read_workbook
+    from perfcore.views import REFUSED_LABEL
+
+    monkeypatch.setenv("PERFBOARD_SIGNIN_DELAY", "0")
+    seed(app_db)
+    seed(app_db, unit=Text(UNIT_B), department=Text("乙部门"))
+    with Store(app_db) as store:
+        store.add_account("甲部门填报", "uploader", Scope.of(departments=[UNIT_A]), password=PASSWORD, by="测试")
+        b_before = store.forms_table().query("unit == @UNIT_B and project == '业务培训'")["version_id"].tolist()
+    seed_forms = read_workbook(SHEETS_WORKBOOK).forms
+    mine = dataclasses.replace(seed_forms[1], project=Text("新的培训项目"))
+    theirs = dataclasses.replace(seed_forms[1], unit=Text(UNIT_B))  # department stays 甲's: inside the scope
+    at = _signed_in_upload(app_db, "甲部门填报", ("混合.xlsx", _workbook(mine, theirs), XLSX))
+    page = texts(at)
+    preview = at.dataframe[0].value
+    assert list(preview["项目"]) == ["业务培训", "新的培训项目"]  # refused first
+    assert list(preview["状态"]) == [REFUSED_LABEL, "新表"] and list(preview["导入"]) == [False, True]
+    reason = f"它会替换一张不在账号“甲部门填报”的单位范围（主管部门：{UNIT_A}）内的已导入自评表（年度、实施单位、项目名称相同）"
+    assert preview["主要问题"].iloc[0] == reason
+    assert "1 张表不能由账号“甲部门填报”导入" in page and f"2021年 {UNIT_B}·业务培训：{reason}" in page
+    assert "不能导入 1 张" in page
+    # ticking the refused row by hand does not make it importable
+    at.session_state["pick_0_0_按建议"] = {"edited_rows": {0: {"导入": True}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert at.button[0].label == "导入选中的 1 张表"
+    at.button[0].click().run()
+    assert not at.exception
+    page = texts(at)
+    assert "文件“混合.xlsx”：新增 1 张，替换 0 张" in page
+    assert [e.proto.label for e in at.get("page_link") if "部门总览" in e.proto.label]  # something was imported
+    # the files stay: the same uploader, its preview now reading the imported form as stored
+    assert len(at.file_uploader(key="uploader_0").value) == 1
+    preview = at.dataframe[0].value
+    assert list(preview["状态"]) == [REFUSED_LABEL, "已导入（内容相同）"] and not preview["导入"].any()
+    with Store(app_db) as store:
+        assert store.forms_table().query("unit == @UNIT_B and project == '业务培训'")["version_id"].tolist() == b_before
+        assert len(store.history(2021, UNIT_B, "业务培训")) == 1
+        assert "新的培训项目" in set(store.forms_table()["project"])
+        refusals = store.audit_table(action="refuse")
+        assert len(refusals) == 1  # recorded once, however often the page reran
+        entry = refusals.iloc[0]
+        assert (entry["user"], entry["file_name"], entry["forms"]) == ("甲部门填报", "混合.xlsx", f"2021年 {UNIT_B}·业务培训")
+        assert reason in entry["detail"]
+
+
+def test_a_unit_filed_under_another_department_is_refused_and_nothing_imported_keeps_the_files(app_db, monkeypatch):
+    """An uploader of unit A files A's form under department 乙: refused in the preview (a unit's
+    forms only under its own department). With nothing importable, no link to the overview."""
+    import dataclasses
+
+    from apphelp import seed
+
+    from perfcore.accounts import Scope
+    from perfcore.model import Text
+    from perfcore.reader import read_workbook
+
+    monkeypatch.setenv("PERFBOARD_SIGNIN_DELAY", "0")
+    seed(app_db)
+    with Store(app_db) as store:
+        store.add_account("甲填报", "uploader", Scope.of(units=[UNIT_A]), password=PASSWORD, by="测试")
+    stored = read_workbook(SHEETS_WORKBOOK).forms[1]
+    moved = dataclasses.replace(stored, project=Text("另一个项目"), department=Text("乙部门"))
+    moved_file = ("改部门.xlsx", _workbook(moved), XLSX)
+    at = _signed_in_upload(app_db, "甲填报", moved_file)
+    preview = at.dataframe[0].value
+    assert preview["主要问题"].iloc[0] == (
+        f"实施单位“{UNIT_A}”已导入的自评表归在主管部门“{UNIT_A}”下，本表填的是“乙部门”："
+        "一个单位的自评表只能归在它自己的主管部门下，请核对表上的主管部门")
+    assert not preview["导入"].any() and at.button[0].disabled
+    # beside it a form stored already with the same content, ticked (全部): importing it stores nothing,
+    # says so, and shows no link to imported projects; the files stay
+    at.file_uploader(key="uploader_0").set_value([moved_file, ("原表.xlsx", _workbook(stored), XLSX)]).run()
+    at.get("button_group")[0].set_value("全部").run()
+    assert list(at.dataframe[0].value["导入"]) == [False, True] and at.button[0].label == "导入选中的 1 张表"
+    at.button[0].click().run()
+    assert not at.exception
+    assert "文件“原表.xlsx”：新增 0 张，替换 0 张，1 张内容未变，未新建版本" in texts(at)
+    assert not [e for e in at.get("page_link") if "部门总览" in e.proto.label]
+    assert len(at.file_uploader(key="uploader_0").value) == 2
+    with Store(app_db) as store:  # the same file chosen again is no new attempt: recorded once
+        assert store.count_forms() == 5 and len(store.audit_table(action="refuse")) == 1

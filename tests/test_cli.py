@@ -294,41 +294,136 @@ def test_user_commands_manage_accounts_without_showing_passwords(tmp_path: Path,
     password = "管理员的密码足够长也可以很长很长很长"
     empty = run(tmp_path, "user", "list", "--db", db)
     assert empty.returncode == 0 and "本机单用户模式" in empty.stdout
+    # the first account must be an administrator (else nobody could manage accounts in the app)
+    early = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--password-stdin", "--db", db, stdin=password)
+    assert early.returncode == 2 and "请先新建管理员账号" in early.stderr
     first = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password + "\n")
     assert first.returncode == 0, first.stderr
     assert "已新建账号：管理员（管理 · 全部单位）" in first.stdout and "已启用登录" in first.stdout
-    second = run(tmp_path, "user", "add", "甲填报", "--role", "uploader", "--unit", "单位A", "--unit", "单位C",
-                 "--department", "部门一", "--password-stdin", "--db", db, "--user", "张三", stdin="甲的密码12345")
-    assert second.returncode == 0, second.stderr and "已启用登录" not in second.stdout
+    # a command-line import names the OS user unless --user is given; its units may then be a scope
+    assert run(tmp_path, "import", books["good"], "--db", db, "--workers", "1").returncode == 0
+    second = run(tmp_path, "user", "add", "甲填报", "--role", "uploader", "--unit", "测试实施单位",
+                 "--department", "测试主管部门", "--password-stdin", "--db", db, "--user", "张三", stdin="甲的密码-abc-12345")
+    assert second.returncode == 0, second.stderr
+    assert "已启用登录" not in second.stdout
     listing = run(tmp_path, "user", "list", "--json", "--db", db)
     accounts = json.loads(listing.stdout)["accounts"]
-    assert [(a["name"], a["role"], a["role_label"], a["departments"], a["units"], a["disabled"]) for a in accounts] == [
-        ("甲填报", "uploader", "填报", ["部门一"], ["单位A", "单位C"], False), ("管理员", "admin", "管理", [], [], False)]
+    assert [(a["name"], a["role"], a["role_label"], a["departments"], a["units"], a["disabled"], a["locked"])
+            for a in accounts] == [("甲填报", "uploader", "填报", ["测试主管部门"], ["测试实施单位"], False, False),
+                                   ("管理员", "admin", "管理", [], [], False, False)]
     assert "hash" not in listing.stdout and "argon2" not in listing.stdout
-    assert "甲填报\tuploader（填报）\t主管部门：部门一；实施单位：单位A、单位C\t可用" in run(
+    assert "甲填报\tuploader（填报）\t主管部门：测试主管部门；实施单位：测试实施单位\t可用" in run(
         tmp_path, "user", "list", "--db", db).stdout
-    assert run(tmp_path, "user", "set-password", "甲填报", "--password-stdin", "--db", db, stdin="新的密码新的密码").returncode == 0
+    assert run(tmp_path, "user", "set-password", "甲填报", "--password-stdin", "--db", db,
+               stdin="新的密码-新的密码-1").returncode == 0
     assert run(tmp_path, "user", "disable", "甲填报", "--db", db).returncode == 0
-    # refusals: no --password-stdin, a short password, an unknown role, an existing name, an unknown account
+    assert run(tmp_path, "user", "enable", "甲填报", "--db", db).returncode == 0
+    assert run(tmp_path, "user", "unlock", "甲填报", "--db", db).returncode == 0
+    # refusals: no --password-stdin, a weak password, an unknown role, an existing name (also behind an
+    # invisible character), an unknown account, a blank or unknown unit, the last administrator disabled
     missing = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--db", db)
     assert missing.returncode == 2 and "--password-stdin" in missing.stderr
     short = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--password-stdin", "--db", db, stdin="短")
-    assert short.returncode == 2 and "密码至少 8 个字符" in short.stderr
+    assert short.returncode == 2 and "密码至少 10 个字符（现在 1 个）" in short.stderr
+    for weak, why in (("12345678", "至少 10 个字符"), (" " * 12, "不能为空"), ("abcdefghijk", "连续"), ("1234567890", "常见密码"),
+                      ("Password123", "常见密码"), ("aaaaaaaaaaaa", "同一个字符")):
+        refused = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--password-stdin", "--db", db, stdin=weak)
+        assert refused.returncode == 2 and why in refused.stderr, (weak, refused.stderr)
     assert run(tmp_path, "user", "add", "乙", "--role", "boss", "--password-stdin", "--db", db, stdin=password).returncode == 2
-    again = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password)
-    assert again.returncode == 2 and "已存在" in again.stderr
+    for same in ("管理员", "管理员\u200b", " 管理员 "):
+        again = run(tmp_path, "user", "add", same, "--role", "admin", "--password-stdin", "--db", db, stdin=password)
+        assert again.returncode == 2 and "账号“管理员”已存在" in again.stderr, again.stderr
     unknown = run(tmp_path, "user", "disable", "没有这个人", "--db", db)
     assert unknown.returncode == 2 and "没有账号“没有这个人”" in unknown.stderr
-    # a command-line import names the OS user unless --user is given
-    assert run(tmp_path, "import", books["good"], "--db", db, "--workers", "1").returncode == 0
+    blank = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--unit", "", "--password-stdin", "--db", db,
+                stdin=password)
+    assert blank.returncode == 2 and "实施单位名称不能为空" in blank.stderr
+    nowhere = run(tmp_path, "user", "add", "乙", "--role", "viewer", "--unit", "测试实施单", "--password-stdin",
+                  "--db", db, stdin=password)
+    assert nowhere.returncode == 2 and "没有实施单位“测试实施单”（相近的名称：测试实施单位）" in nowhere.stderr
+    last = run(tmp_path, "user", "disable", "管理员", "--db", db)
+    assert last.returncode == 2 and "唯一可用的管理员账号" in last.stderr
     with Store(db, read_only=True) as store:
         log = store.audit_table()
-        assert log["user"].iloc[0] == getpass.getuser() and log["action"].iloc[0] == "import"
-        assert list(log["action"])[::-1][:4] == ["account", "account", "account", "account"]
-        assert list(log["user"])[::-1][1] == "张三"
+        imported = log[log["action"] == "import"]
+        assert list(imported["user"]) == [getpass.getuser()]
+        changes = log[log["action"] == "account"]
+        assert len(changes) == 6 and list(changes["user"])[::-1][1] == "张三"
+        assert {a["name"] for a in store.accounts()} == {"管理员", "甲填报"}
     data = db.read_bytes()
-    for secret in (password, "甲的密码12345", "新的密码新的密码"):
+    for secret in (password, "甲的密码-abc-12345", "新的密码-新的密码-1"):
         assert secret.encode() not in data
-    for proc in (first, second, listing, missing, short):
+    for proc in (first, second, listing, missing, short, blank, nowhere, last):
         assert password not in proc.stdout + proc.stderr
         no_traceback(proc)
+
+
+def test_user_commands_while_the_app_holds_the_database_point_to_the_accounts_tab(tmp_path: Path) -> None:
+    db = tmp_path / "held.duckdb"
+    password = "管理员的密码足够长也可以很长很长很长"
+    with Store(db):  # this process holds the file, as the running app does
+        procs = [run(tmp_path, "user", "list", "--db", db),
+                 run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password),
+                 run(tmp_path, "user", "unlock", "管理员", "--db", db)]
+    for proc in procs:
+        assert proc.returncode == 2, proc.stderr
+        assert "看板正在运行" in proc.stderr and "数据管理 → 账号管理" in proc.stderr and str(db) in proc.stderr
+        assert password not in proc.stdout + proc.stderr
+        no_traceback(proc)
+    with Store(db) as store:  # once the app has stopped, the same command works
+        assert store.count_accounts() == 0
+    again = run(tmp_path, "user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=password)
+    assert again.returncode == 0, again.stderr
+
+
+# --- issue 19: no traceback on any stream, every exit code documented ------------------------------
+
+HOSTILE = ROOT / "tests" / "fixtures" / "hostile"
+NATIVE_NOISE = ("Traceback", "panicked", "memory allocation", "RUST_BACKTRACE", "Fatal Python error", "Error:")
+
+
+@pytest.mark.parametrize("name, code, says", [
+    ("formula_string_bomb.xlsx", 1, "单元格 A12：公式没有保存计算结果"),
+    ("formula_name_bomb.xlsx", 1, "读取本文件超出了资源限制"),
+    ("weight_1e308.xlsx", 1, "单元格 G13：指标“项目计划完成率”的分值"),
+    ("cached_spill_calc.xlsx", 0, "规则总分 100.00（优）"),  # the formula engine fails on it: silently
+])
+def test_hostile_files_get_a_chinese_answer_and_nothing_from_the_engine_on_any_stream(tmp_path, name, code, says):
+    proc = run(tmp_path, "score", HOSTILE / name)
+    assert proc.returncode == code
+    for noise in NATIVE_NOISE:
+        assert noise not in proc.stdout + proc.stderr
+    assert says in proc.stdout + proc.stderr
+
+
+FULL_DISK = r"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.RLIM_INFINITY))
+from perfcore.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_rescore_on_a_full_disk_exits_2_with_a_chinese_message_and_keeps_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "full.duckdb"
+    assert run(tmp_path, "seed", "--db", db).returncode == 0
+    with Store(db) as store:
+        before = store.count_forms()
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, "rescore", "--db", str(db), "--user", "测试"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("数据库错误：磁盘空间不足")
+    assert "Traceback" not in proc.stderr and "IO Error" not in proc.stderr
+    with Store(db) as store:
+        assert store.count_forms() == before
+
+
+def test_every_exit_code_the_cli_returns_is_in_the_readme_table() -> None:
+    import re
+
+    source = (ROOT / "perfcore" / "cli.py").read_text(encoding="utf-8")
+    returned = {int(n) for n in re.findall(r"\breturn (\d+)\b", source)} | {2}  # argparse's own exit 2
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = {int(n) for n in re.findall(r"^\| `(\d+)` \|", readme, flags=re.M)}
+    assert returned <= table, returned - table

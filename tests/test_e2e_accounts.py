@@ -73,3 +73,87 @@ def test_a_deep_link_asks_for_sign_in_then_opens_the_named_form(accounts_server:
     page.get_by_role("heading", name="项目评分卡").wait_for()
     page.get_by_text("窗口业务管理").first.wait_for()
     assert Path(page.url).name.startswith("scorecard")
+
+
+# --- the first administrator and a new account, from the app while it runs ----------------------
+
+ADMIN_PASSWORD = "首位管理员的足够长密码"
+STAFF_PASSWORD = "新同事的足够长密码-1"
+UNIT = "上海市松江区行政服务中心"
+
+
+@pytest.fixture
+def first_run_server(tmp_path: Path) -> Iterator[str]:
+    """An app server on the seed and no account at all (single-user mode)."""
+    db = tmp_path / "first-run.duckdb"
+    seed(db)
+    with running_app(db) as url:
+        yield url
+
+
+def _choose(page, widget: str, label: str, option: str) -> None:
+    """Pick ``option`` in the first selectbox / multiselect (data-testid ``widget``) labelled ``label``."""
+    page.locator(f'[data-testid="{widget}"]').filter(has_text=label).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    _settle(page)
+
+
+def test_the_first_admin_is_created_in_the_browser_and_then_creates_an_account(first_run_server, chromium_browser,
+                                                                                  tab) -> None:
+    url, page = first_run_server, tab
+    _open(page, f"{url}/", "上传与校验")  # single-user mode: the app opens without sign-in
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("只能在看板停止时使用").wait_for()
+    sidebar.get_by_role("link", name="创建第一个管理员账号").click()
+    page.get_by_role("heading", name="创建第一个管理员账号").wait_for()
+    page.locator('input[aria-label="管理员账号名称"]').fill("管理员")
+    page.locator('input[aria-label="密码"]').fill("12345678")
+    page.locator('input[aria-label="再次输入密码"]').fill("12345678")
+    page.get_by_role("button", name="创建管理员并登录").click()
+    page.get_by_text("密码至少 10 个字符（现在 8 个）").wait_for()  # refused, said why, nothing created
+    page.locator('input[aria-label="密码"]').fill(ADMIN_PASSWORD)
+    page.locator('input[aria-label="再次输入密码"]').fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="创建管理员并登录").click()
+    sidebar.get_by_text("已登录：管理员（管理 · 全部单位）").wait_for()
+    page.get_by_text("已创建管理员账号“管理员”并登录").wait_for()
+    page.get_by_role("link", name="去数据管理 → 账号管理").wait_for()
+    page.wait_for_function(f"() => document.cookie.includes('{COOKIE}=')")
+    _shot(page, "22-first-admin-created")
+    # another browser: sign-in is on now, and the first-run page refuses a second administrator
+    other = chromium_browser.new_context(viewport=e2e.VIEWPORT, locale="zh-CN")
+    other.set_default_timeout(e2e.WAIT_MS)
+    try:
+        stranger = other.new_page()
+        _open(stranger, f"{url}/", SIGN_IN)
+        _open(stranger, f"{url}/setup", "创建第一个管理员账号")
+        stranger.get_by_text("看板已有账号，不能再在这里创建管理员").wait_for()
+        assert stranger.get_by_role("button", name="创建管理员并登录").count() == 0
+    finally:
+        other.close()
+    # 数据管理 → 账号管理: a new uploader for one unit
+    _open(page, f"{url}/manage", "数据管理")
+    page.get_by_role("tab", name="账号管理").click()
+    page.locator('input[aria-label="账号名称"]').fill("张三")
+    _choose(page, "stSelectbox", "角色", "填报（uploader）")
+    _choose(page, "stMultiSelect", "实施单位", UNIT)
+    page.locator('input[aria-label="初始密码"]').fill(STAFF_PASSWORD)
+    page.locator('input[aria-label="再次输入密码"]').fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="新建账号").click()
+    page.get_by_text("已新建账号“张三”（填报）").wait_for()
+    _shot(page, "23-account-created")
+    # the new account signs in from a fresh browser and sees its scope
+    other = chromium_browser.new_context(viewport=e2e.VIEWPORT, locale="zh-CN")
+    other.set_default_timeout(e2e.WAIT_MS)
+    try:
+        staff = other.new_page()
+        _open(staff, f"{url}/", SIGN_IN)
+        staff.locator('input[aria-label="账号"]').fill("张三")
+        staff.locator('input[aria-label="密码"]').fill(STAFF_PASSWORD)
+        staff.get_by_role("button", name="登录").click()
+        staff.get_by_text(f"已登录：张三（填报 · 实施单位：{UNIT}）").wait_for()
+    finally:
+        other.close()
+    sign_out = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
+    sign_out.click()
+    page.get_by_role("heading", name=SIGN_IN).wait_for()

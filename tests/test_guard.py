@@ -10,6 +10,7 @@ import io
 import random
 import re
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -440,3 +441,145 @@ def test_string_lengths_agree_with_calamine_whatever_the_chunking(where):
                 accepted = False
             assert accepted or longest > 40 or odd, (size, part)
             assert not accepted or longest <= 40, (size, part)
+
+
+# --- issue 19: .ods cells, duplicate zip entries, formulas bounded before the engine ---------------
+
+
+def _ods_error(rows: bytes, limits: guard.Limits = guard.DEFAULT_LIMITS) -> ReadError | None:
+    try:
+        guard.inspect(_ods(rows), "表.ods", limits)
+    except ReadError as error:
+        return error
+    return None
+
+
+@pytest.mark.parametrize("attrs", [
+    b'office:value-type="float" office:value="1" table:number-columns-repeated="300"',
+    b'table:number-columns-repeated="300" office:value-type="float" office:value="1"',
+    b'office:value="1" table:number-columns-repeated="300" table:style-name="ce1" office:value-type="float"',
+])
+@pytest.mark.parametrize("before", [b"", VALUE, VALUE * 3])
+def test_ods_repeated_cells_count_in_any_attribute_order_and_any_position(attrs, before):
+    row = b"<table:table-row>" + before + b"<table:table-cell " + attrs + b"/></table:table-row>"
+    error = _ods_error(row)
+    assert error is not None and error.code == "too_many_columns"
+    blank = b'<table:table-row>' + before + b'<table:table-cell table:number-columns-repeated="16000"/>' + VALUE \
+        + b"</table:table-row>"  # a blank run before a value: the value's column is what counts
+    assert _ods_error(blank).code == "too_many_columns"
+    assert _ods_error(b"<table:table-row>" + before + VALUE + b"</table:table-row>") is None
+
+
+def _text_cell(body: bytes) -> bytes:
+    return b'<table:table-row>' + VALUE + b'<table:table-cell office:value-type="string"><text:p>' + body \
+        + b"</text:p></table:table-cell></table:table-row>"
+
+
+@pytest.mark.parametrize("body, length", [  # lengths above the bytes of the package's own tags
+    (b"<text:span>" + b"a" * 600 + b"</text:span><text:span>" + b"b" * 600 + b"</text:span>", 1200),
+    (b'x<text:s text:c="1198"/>y', 1200),
+    (b"x<text:s/>y" + b"<text:tab/>" * 1197, 1200),
+    ("长".encode() * 1199 + b"&amp;", 1200),
+])
+def test_ods_text_counts_spans_space_runs_and_entities_as_calamine_expands_them(body, length):
+    limits = dataclasses.replace(guard.DEFAULT_LIMITS, max_cell_chars=length)
+    assert _ods_error(_text_cell(body), limits) is None
+    longer = dataclasses.replace(guard.DEFAULT_LIMITS, max_cell_chars=length - 1)
+    error = _ods_error(_text_cell(body), longer)
+    assert error is not None and error.code == "cell_too_long" and error.cell == "B1"
+
+
+def test_an_ods_space_run_of_a_hundred_million_is_refused_without_expanding_it():
+    error = _ods_error(_text_cell(b'<text:s text:c="100000000"/>'))
+    assert error is not None and error.code == "cell_too_long" and error.cell == "B1"
+
+
+def test_a_zip_holding_the_same_part_twice_is_refused_whatever_the_letter_case():
+    valid = (ROOT / "tests" / "fixtures" / "hostile" / "valid_form.xlsx").read_bytes()
+    for second in ("xl/worksheets/sheet1.xml", "XL/Worksheets/Sheet1.xml"):
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(valid)) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                dst.writestr(info.filename, src.read(info))
+            with warnings.catch_warnings():  # zipfile's own "Duplicate name" (exact names only)
+                warnings.simplefilter("ignore")
+                dst.writestr(second, src.read("xl/worksheets/sheet1.xml"))
+        with pytest.raises(ReadError) as refused:
+            guard.inspect(out.getvalue(), "表.xlsx")
+        assert refused.value.code == "zip_duplicate" and "同名部件" in str(refused.value)
+
+
+def _formula_book(cells: dict[str, str | int], shared: bytes = b"") -> bytes:
+    """A sheet of constants and formulas ("=..."), none with a cached value; ``shared`` is raw row XML."""
+    rows: dict[int, list[bytes]] = {}
+    for ref, value in cells.items():
+        row = int(re.sub(r"[A-Z]", "", ref))
+        if isinstance(value, str) and value.startswith("="):
+            body = b"<c r=\"%s\"><f>%s</f></c>" % (ref.encode(), value[1:].replace("&", "&amp;").replace(
+                "<", "&lt;").replace('"', "&quot;").encode())
+        elif isinstance(value, str):
+            body = b'<c r="%s" t="inlineStr"><is><t>%s</t></is></c>' % (ref.encode(), value.encode())
+        else:
+            body = b'<c r="%s"><v>%d</v></c>' % (ref.encode(), value)
+        rows.setdefault(row, []).append(body)
+    xml = b"".join(b'<row r="%d">%s</row>' % (r, b"".join(c)) for r, c in sorted(rows.items())) + shared
+    return package([("Sheet1", sheet_xml([xml]))])
+
+
+def _bound_error(data: bytes, limits: guard.Limits = guard.DEFAULT_LIMITS) -> ReadError | None:
+    from perfcore.guard.formulas import check_formulas
+
+    try:
+        check_formulas(data, "表.xlsx", limits)
+    except ReadError as error:
+        return error
+    return None
+
+
+def test_string_growth_through_references_is_refused_at_the_first_cell_over_the_limit():
+    cells: dict[str, str | int] = {"A1": "x" * 16}
+    cells.update({f"A{r}": f"=A{r - 1}&A{r - 1}" for r in range(2, 41)})
+    error = _bound_error(_formula_book(cells))
+    assert error is not None and error.code == "formula_too_long" and error.cell == "A12"
+    assert "32,768" in str(error)
+    assert _bound_error(_formula_book({k: v for k, v in cells.items() if int(k[1:]) <= 11})) is None
+
+
+def test_a_shared_formula_is_bounded_as_each_cell_reads_it():
+    shared = b'<row r="2"><c r="A2"><f t="shared" si="0" ref="A2:A40">A1&amp;A1</f></c></row>' + b"".join(
+        b'<row r="%d"><c r="A%d"><f t="shared" si="0"/></c></row>' % (r, r) for r in range(3, 41))
+    error = _bound_error(_formula_book({"A1": "x" * 16}, shared))
+    assert error is not None and error.code == "formula_too_long" and error.cell == "A12"
+
+
+@pytest.mark.parametrize("formula, code", [
+    ("=SUMPRODUCT(A1:F1048576*A1:F1048576)", "formula_range"),
+    ("=SUM(A:A)", "formula_range"),
+    ("=SUM(1:3)", "formula_range"),
+    ('=REPT("长",32767)&REPT("长",32767)', "formula_too_long"),
+    ('=REPT("ab",20000)', "formula_too_long"),
+    ("=SUBSTITUTE(A1,\"x\",A1)&SUBSTITUTE(A1,\"x\",A1)", "formula_too_long"),
+    ("=TEXTJOIN(\",\",TRUE,A1:A3)", None),
+    ("=SUM(B1:B20000)+VLOOKUP(1,A1:C300,2,FALSE)", None),
+    ('=REPT("★",B1)', None),
+    ('=A1&"（"&A2&"）"', None),
+])
+def test_formulas_a_form_might_hold_pass_and_runaway_ones_are_refused_naming_the_cell(formula, code):
+    cells: dict[str, str | int] = {"A1": "x" * 200, "A2": "y" * 100, "A3": "z" * 100, "B1": 5, "H1": formula}
+    error = _bound_error(_formula_book(cells))
+    assert (error.code if error else None) == code
+    if error:
+        assert error.cell == "H1" and error.sheet == "Sheet1"
+
+
+def test_a_chain_of_formulas_deeper_than_the_limit_is_refused():
+    cells: dict[str, str | int] = {"A1": 1}
+    cells.update({f"A{r}": f"=A{r - 1}+1" for r in range(2, 60)})
+    limits = dataclasses.replace(guard.DEFAULT_LIMITS, max_formula_depth=50)
+    error = _bound_error(_formula_book(cells), limits)
+    assert error is not None and error.code == "formula_chain"
+    assert _bound_error(_formula_book(cells)) is None  # 59 deep is fine by the default
+
+
+def test_a_circular_reference_does_not_hang_the_bound():
+    assert _bound_error(_formula_book({"A1": "=A2&A2", "A2": "=A1&A1"})) is None

@@ -113,17 +113,21 @@ def _die_on_unit03(item, policy):
     return ingest._prepare(item, policy)
 
 
-def test_a_dead_worker_costs_a_retry_in_process_not_the_import(
+def test_a_dead_worker_costs_only_its_own_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     paths = _workbooks(tmp_path, 12, per_file=1)
-    # Forked workers inherit the patch; the in-process retry uses the real _prepare.
+    # Forked workers inherit the patch: unit03 kills its worker, and again when read alone.
     monkeypatch.setattr(ingest, "_prepare_in_worker", _die_on_unit03)
     with Store(tmp_path / "db.duckdb") as store:
         result = ingest_files(paths, store, workers=2)
         assert "import worker died" in caplog.text
-        assert result.ok and [f.name for f in result.files] == [p.name for p in paths]
-        assert store.count_forms() == 12
+        assert [f.name for f in result.files] == [p.name for p in paths]
+        (refused,) = result.errors
+        assert refused.code == "worker_limit" and refused.file == "unit03.xlsx"
+        assert str(refused).startswith("文件“unit03.xlsx”：读取本文件超出了资源限制")
+        assert store.count_forms() == 11
+        assert "unit03.xlsx" not in set(store.imports_table()["file_name"])
 
 
 def _without_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -217,6 +221,18 @@ def _plain(previews) -> list:
             for p in previews]
 
 
+def _wait_until_dead(pid: int, timeout: float = 60.0) -> None:
+    """Block until process ``pid`` is dead and reaped, so that its exit has been reported to the pool
+    (a handshake with the kernel, with a deadline)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process {pid} still there {timeout} s after SIGKILL")
+        time.sleep(0.01)  # polling a condition, with the deadline above
+
+
 def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_worker(tmp_path: Path) -> None:
     import signal
 
@@ -230,6 +246,7 @@ def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_wo
         assert _plain(ingest.preview_files(paths, pool=pool)) == expected
 
         os.kill(pids[0], signal.SIGKILL)  # a worker dies (out of memory, a crash in a native reader)
+        _wait_until_dead(pids[0])  # on a busy machine the kill lands later: the pool must see a dead worker
         assert _plain(ingest.preview_files(paths, pool=pool)) == expected  # in-process retry or a fresh pool
         fresh = pool.ready()
         assert len(fresh) == 2 and pids[0] not in fresh
@@ -239,7 +256,7 @@ def test_the_app_pool_previews_in_forkserver_workers_and_recovers_from_a_dead_wo
     assert pool._executor is None
 
 
-def test_an_app_pool_that_cannot_start_previews_in_process(
+def test_an_app_pool_that_cannot_start_refuses_rather_than_reading_in_the_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     _without_worker_processes(monkeypatch)
@@ -247,7 +264,9 @@ def test_an_app_pool_that_cannot_start_previews_in_process(
     pool = ingest.WorkerPool(2)
     assert pool.ready() == [] and "could not start" in caplog.text
     previews = ingest.preview_files(paths, pool=pool)
-    assert [p.name for p in previews] == [p.name for p in paths] and all(len(p.forms) == 1 for p in previews)
+    assert [p.name for p in previews] == [p.name for p in paths] and not any(p.forms for p in previews)
+    assert {p.error.code for p in previews if p.error} == {"worker_unavailable"}
+    assert all("后台进程" in str(p.error) for p in previews)
     pool.close()
 
 
@@ -283,3 +302,107 @@ def test_forkserver_workers_use_the_parents_perfcore_even_when_the_server_found_
     found = json.loads(proc.stdout.strip().splitlines()[-1])
     assert (decoy / "imported").exists()  # the forkserver did find the decoy
     assert found["parent"] == str(root) and set(found["workers"]) == {str(root)}
+
+
+def test_the_preview_refuses_what_the_store_would_and_the_rest_imports(store: Store, tmp_path: Path) -> None:
+    """Issue 19: a scoped uploader's preview marks the forms the store would refuse (with the
+    store's reason), the rest import through the same service, the refusal is audited per file."""
+    import dataclasses
+
+    from perfcore.accounts import Account, Scope, role
+    from perfcore.model import Text
+    from perfcore.reader import read_workbook
+
+    ingest_files([SHEETS_WORKBOOK], store)  # unit and department: 上海市松江区行政服务中心
+    seed = read_workbook(SHEETS_WORKBOOK).forms
+    other = [dataclasses.replace(f, unit=Text("乙单位"), department=Text("乙部门")) for f in seed[:2]]
+    ingest_files([("乙.xlsx", _written(other))], store)
+    uploader = store.as_user(Account("乙部门填报", role("uploader"), Scope.of(departments=["乙部门"])))
+    # the seed unit's 业务培训 filed under 乙部门 (would replace it, and moves the unit), and a form of 乙单位's own
+    theirs = dataclasses.replace(seed[1], department=Text("乙部门"))
+    mine = dataclasses.replace(seed[1], unit=Text("乙单位"), department=Text("乙部门"), project=Text("新项目"))
+    files = ingest.preview_files([("混合.xlsx", _written([theirs, mine])), ("好.xlsx", _written([mine]))])
+    refusals = ingest.scope_refusals(uploader, files)
+    assert [[bool(r) for r in reasons] for reasons in refusals] == [[True, False], [False]]
+    assert refusals[0][0] == ("它会替换一张不在账号“乙部门填报”的单位范围（主管部门：乙部门）内的已导入自评表"
+                              "（年度、实施单位、项目名称相同）")
+    assert ingest.record_refusals(uploader, files, refusals) == 1
+    results = ingest.store_previews(uploader, [(files[0], {1}), (files[1], None)])
+    assert [len(r.report.stored) for r in results] == [1, 0] and len(results[1].report.skipped) == 1
+    entry = store.audit_table(action="refuse").iloc[0]
+    assert (entry["user"], entry["file_name"]) == ("乙部门填报", "混合.xlsx")
+    assert entry["forms"] == "2021年 上海市松江区行政服务中心·业务培训" and refusals[0][0] in entry["detail"]
+    # the system (command line) is refused nothing
+    assert ingest.scope_refusals(store, files) == [["", ""], [""]]
+
+
+def _written(forms) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    write_forms(forms, out)
+    return out.getvalue()
+
+
+# --- issue 19: one upload cannot take the service down --------------------------------------------
+
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def _peak_rss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def _batch_with_a_bomb(tmp_path: Path) -> list[tuple[str, bytes]]:
+    """Four good files and, in the middle, the formula bomb only the worker limits stop (the growth
+    hides in defined names): in one process it allocates until the process dies."""
+    good = [(p.name, p.read_bytes()) for p in _workbooks(tmp_path, 4, per_file=1)]
+    bomb = ("formula_name_bomb.xlsx", (HOSTILE / "formula_name_bomb.xlsx").read_bytes())
+    return good[:2] + [bomb] + good[2:]
+
+
+def _check_refused_bomb(previews_or_files, n_good: int = 4) -> None:
+    by_name = {p.name: p for p in previews_or_files}
+    error = by_name["formula_name_bomb.xlsx"].error
+    assert error is not None and error.code == "worker_limit"
+    assert str(error).startswith("文件“formula_name_bomb.xlsx”：读取本文件超出了资源限制")
+    assert sum(1 for p in previews_or_files if p.error is None) == n_good
+
+
+def test_a_batch_with_a_bomb_imports_the_other_four_and_the_test_process_is_untouched(tmp_path: Path) -> None:
+    items = _batch_with_a_bomb(tmp_path)
+    before = _peak_rss()
+    with Store(tmp_path / "db.duckdb") as store:
+        result = ingest_files(items, store, workers=2)
+        assert [f.name for f in result.files] == [name for name, _ in items]
+        _check_refused_bomb(result.files)
+        assert store.count_forms() == 4
+        assert "formula_name_bomb.xlsx" not in set(store.imports_table()["file_name"])
+    assert _peak_rss() - before < 300 * 1024 * 1024  # the bomb's gigabytes were spent elsewhere
+
+
+def test_the_app_pool_refuses_the_bomb_and_previews_the_rest_in_forkserver_workers(tmp_path: Path) -> None:
+    items = _batch_with_a_bomb(tmp_path)
+    pool = ingest.WorkerPool(2)
+    try:
+        before = _peak_rss()
+        previews = ingest.preview_files(items, pool=pool)
+        assert [p.name for p in previews] == [name for name, _ in items]
+        _check_refused_bomb(previews)
+        assert all(len(p.forms) == 1 for p in previews if p.error is None)
+        assert _peak_rss() - before < 300 * 1024 * 1024
+        assert len(pool.ready()) == 2  # fresh workers for the next upload
+        again = ingest.preview_files(items[:2], pool=pool)
+        assert all(p.error is None for p in again)
+    finally:
+        pool.close()
+
+
+def test_a_single_upload_is_read_in_a_worker_too(tmp_path: Path) -> None:
+    (item,) = _batch_with_a_bomb(tmp_path)[2:3]
+    before = _peak_rss()
+    (preview,) = ingest.preview_files([item])
+    assert preview.error is not None and preview.error.code == "worker_limit"
+    assert _peak_rss() - before < 300 * 1024 * 1024

@@ -10,13 +10,14 @@ import duckdb
 import pytest
 
 from perfcore.errors import StoreError
-from perfcore.serialize import form_from_dict
+from perfcore.serialize import content_hash, form_from_dict
 from perfcore.store import MIGRATIONS, SCHEMA_VERSION, Filters, Store, migrations
 from perfcore.store.queries import DEDUCTION_GROUPS, SUMMARY_GROUPS
 from tests.test_store import form, full
 
 V1_TABLES = ("meta", "imports", "form_versions", "fund_lines", "indicators", "findings", "audit", "scenarios")
-STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version", "0004_accounts", "0006_layouts"]
+STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version", "0004_accounts", "0005_canonical_content_hash",
+         "0006_layouts"]
 
 
 def snapshot(path: Path, tables: tuple[str, ...] = V1_TABLES) -> dict[str, list[tuple]]:
@@ -69,8 +70,16 @@ def test_a_version_1_database_upgrades_with_every_row_kept(v1_db: Path) -> None:
         if table not in ("meta", "form_versions"):
             assert after[table] == before[table], table
     assert after["meta"] == [("schema_version", str(SCHEMA_VERSION))]
-    # form_versions: every old column as it was, the two new ones NULL until a rescore
-    assert [row[:-2] for row in after["form_versions"]] == before["form_versions"]
+    # form_versions: every old column as it was but the content hash (now of the canonical content,
+    # recomputed from each version's own form JSON), the two new ones NULL until a rescore
+    names = [c[1] for c in columns(v1_db) if c[0] == "form_versions"]
+    h, j = names.index("content_hash"), names.index("form_json")
+
+    def but_hash(row: tuple) -> tuple:
+        return row[:h] + row[h + 1:]
+
+    assert [but_hash(row[:-2]) for row in after["form_versions"]] == [but_hash(row) for row in before["form_versions"]]
+    assert [row[h] for row in after["form_versions"]] == [content_hash(json.loads(row[j])) for row in before["form_versions"]]
     assert {row[-2:] for row in after["form_versions"]} == {(None, None)}
     # a few values by name
     con = duckdb.connect(str(v1_db), read_only=True)
@@ -235,6 +244,62 @@ def test_a_version_3_database_gains_accounts_and_stays_single_user(v1_db: Path, 
         account, token = store.sign_in("管理员", "足够长的密码1234")
         assert account.is_admin and store.session_account(token) == account
     after = snapshot(v1_db)
-    assert all(after[t] == before[t] for t in V1_TABLES if t not in ("meta", "audit"))
+    assert all(after[t] == before[t] for t in V1_TABLES if t not in ("meta", "audit", "form_versions"))
+    assert len(after["form_versions"]) == len(before["form_versions"])  # their hashes: step 5
     assert [r[2] for r in after["audit"][len(before["audit"]):]] == ["account", "sign_in"]
-    assert len(backups(v1_db)) == 2  # one copy before each upgrade (1 → 3, 3 → 4)
+    assert len(backups(v1_db)) == 2  # one copy before each upgrade (1 → 3, 3 → 5)
+
+
+def test_step_5_rehashes_stored_versions_so_their_own_forms_read_as_unchanged(v1_db: Path) -> None:
+    """Hashes written before the canonical content (step 5) are recomputed from each version's
+    form JSON: importing a stored form again is "same", not a new version."""
+    con = duckdb.connect(str(v1_db), read_only=True)
+    try:
+        old = dict(con.execute("SELECT id, content_hash FROM form_versions").fetchall())
+    finally:
+        con.close()
+    with Store(v1_db) as store:
+        current = [int(v) for v in store.forms_table()["version_id"]]
+        forms = [store.load_form(v) for v in current]
+        assert [store.form_status(f) for f in forms] == ["same"] * len(forms)
+        changed = [v for v in current if store.version_info(v)["content_hash"] != old[v]]
+        assert changed  # the fixture's hashes were of the raw, not the canonical, content
+        report = store.import_forms("again.xlsx", b"again", forms)
+        assert report.status == "skipped" and len(report.skipped) == len(forms)
+
+
+
+
+KILL_MID_COPY = r"""
+import os, shutil, signal, sys
+from pathlib import Path
+from perfcore.store import backup
+
+def copyfile(src, dst, *, follow_symlinks=True):
+    # Write half the file under whatever name copy_beside chose, then die as a kill would.
+    data = Path(src).read_bytes()
+    with open(dst, "wb") as out:
+        out.write(data[: len(data) // 2])
+        out.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+shutil.copyfile = copyfile
+backup.copy_beside(Path(sys.argv[1]), "v1-backup")
+"""
+
+
+def test_a_kill_during_the_copy_before_an_upgrade_leaves_no_backup_under_its_final_name(v1_db: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    digest = sha(v1_db)
+    done = subprocess.run([sys.executable, "-c", KILL_MID_COPY, str(v1_db)], capture_output=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == -signal.SIGKILL  # killed inside the copy, as intended
+    assert backups(v1_db) == []  # the half-written copy is not under a backup's name
+    assert sha(v1_db) == digest
+    with Store(v1_db) as store:  # the next start upgrades and takes a whole copy
+        assert store.count_forms() == 4
+    (copy,) = backups(v1_db)
+    assert sha(copy) == digest

@@ -27,6 +27,7 @@ from perfcore.exports.excel import department_workbook, scorecard_workbook
 from perfcore.exports.scorecard import scorecard_pdf
 from perfcore.scoring import score_form
 from perfcore.store import Filters, Store
+from perfcore.writer import write_forms
 
 ROOT = Path(__file__).resolve().parent
 PUTUO = ROOT / "fixtures" / "provinces" / "02_shanghai_putuo_sports_2022.xlsx"
@@ -295,3 +296,18 @@ def test_scorecard_page_tiles_read_what_the_scorecard_pdf_prints(app_db):
     assert tiles["自评得分"] == pts(card.declared_total)
     printed = pdf_text(scorecard_pdf(card, "元")).replace("\n", " ")
     assert f"规则得分 {tiles['规则得分']}" in printed and f"预算执行率 {tiles['预算执行率']}" in printed
+
+
+def test_scorecard_page_says_weight_not_scored_apart_from_points_lost(app_db):
+    """The page's level-1 line, like the PDF, keeps a value that was not read out of 扣分 (issue 19)."""
+    rows = [Row(r.name, "" if i < 6 else r.target, r.actual, r.weight, level1=r.level1, level2=r.level2)
+            for i, r in enumerate(clean_rows())]
+    form = make_form(rows, project="空白目标")
+    out = io.BytesIO()
+    write_forms([form], out)
+    with Store(app_db) as store:
+        store.import_forms("空白目标.xlsx", out.getvalue(), [form], [score_form(form)], user="测试")
+    at = open_page("scorecard", {"year": str(form.year), "unit": form.unit.value, "project": "空白目标"})
+    lines = [m.value for m in at.markdown if "未计分" in m.value]
+    assert lines, "no level-1 line names the weight not scored"
+    assert any(re.search(r"扣分 0\.00 · 未计分 \d+\.00", line) for line in lines), lines

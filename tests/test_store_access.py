@@ -60,12 +60,17 @@ def test_a_scoped_account_sees_only_its_units_in_every_query(two_units: Store) -
     assert list(scoped.history(2021, "单位A", "项目甲")["version_no"]) == [2, 1]
     assert scoped.score_status("x", "y")["n_versions"] == 3 and full_store.score_status("x", "y")["n_versions"] == 4
     assert set(scoped.imports_table()["file_name"]) == {"a.xlsx", "a2.xlsx"}
-    # one version of another unit, by id: refused in Chinese, without naming it
+    # one version of another unit, by id: refused in Chinese, without naming it, exactly as an id
+    # that does not exist (an id cannot be probed)
+    missing = 10_000
     for read in (scoped.load_form, scoped.version_info, scoped.indicator_scores, scoped.fund_lines,
                  lambda v: scoped.findings(version_id=v), scoped.scenarios):
         with pytest.raises(PermissionDenied, match="不在账号“甲单位填报员”的单位范围（实施单位：单位A）内") as err:
             read(b_id)
         assert "项目丙" not in str(err.value)
+        with pytest.raises(PermissionDenied) as unknown:
+            read(missing)
+        assert str(unknown.value) == str(err.value).replace(str(b_id), str(missing))
     assert scoped.form_status(form("项目丙", "单位B", department="部门二")) == "new"
     assert full_store.form_status(form("项目丙", "单位B", department="部门二")) == "same"
 
@@ -81,9 +86,13 @@ def test_an_uploader_cannot_import_another_units_form_and_nothing_is_stored(two_
     scoped = two_units.as_user(uploader_a())
     before = (len(two_units.forms_table()), len(two_units.imports_table()), len(two_units.audit_table()))
     mine, theirs = form("项目丁", "单位A"), form("项目戊", "单位B", department="部门二")
-    with pytest.raises(PermissionDenied, match="不在账号“甲单位填报员”的单位范围.*本次未导入任何表：2021年 单位B·项目戊"):
+    with pytest.raises(PermissionDenied, match="本次未导入任何表：2021年 单位B·项目戊：.*不在账号“甲单位填报员”的单位范围"):
         scoped.import_forms("mixed.xlsx", b"mixed", [mine, theirs], [full(mine), full(theirs)], user="伪造的名字")
-    assert (len(two_units.forms_table()), len(two_units.imports_table()), len(two_units.audit_table())) == before
+    assert (len(two_units.forms_table()), len(two_units.imports_table())) == before[:2]
+    refused = two_units.audit_table().iloc[0]  # nothing stored, the refusal recorded
+    assert len(two_units.audit_table()) == before[2] + 1
+    assert (refused["action"], refused["user"], refused["file_name"]) == ("refuse", "甲单位填报员", "mixed.xlsx")
+    assert refused["forms"] == "2021年 单位B·项目戊" and "不在账号“甲单位填报员”的单位范围" in refused["detail"]
     report = scoped.import_forms("mine.xlsx", b"mine", [mine], [full(mine)], user="伪造的名字")
     assert report.stored and two_units.audit_table()["user"].iloc[0] == "甲单位填报员"  # the account, not the typed name
     assert two_units.version_info(report.stored[0]["version_id"])["user"] == "甲单位填报员"
@@ -120,11 +129,93 @@ def test_roles_limit_the_writes(two_units: Store, tmp_path: Path) -> None:
     assert set(admin.audit_table(user="管理员")["action"]) == {"delete", "restore"}
 
 
+def current(store: Store, unit: str, project: str) -> dict:
+    table = store.forms_table()
+    row = table[(table["unit"] == unit) & (table["project"] == project)]
+    assert len(row) == 1
+    return store.version_info(int(row["version_id"].iloc[0]))
+
+
+def test_an_import_that_would_replace_another_units_version_is_refused(two_units: Store) -> None:
+    """A department's uploader brings a form inside its scope (its own department) whose key
+    (year + unit + project) is another department's unit's form: refused at the preview and in
+    the import, nothing stored, the version it would replace still current, the refusal audited."""
+    dept_one = two_units.as_user(Account("部门一填报员", role("uploader"), Scope.of(departments=["部门一"])))
+    before = current(two_units, "单位B", "项目丙")
+    intruder = form("项目丙", "单位B", department="部门一", executed=10.0)
+    reasons = dept_one.import_refusals([(2021, "部门一", "单位B", "项目丙")])
+    assert reasons == ["它会替换一张不在账号“部门一填报员”的单位范围（主管部门：部门一）内的已导入自评表（年度、实施单位、项目名称相同）"]
+    with pytest.raises(PermissionDenied, match="本次未导入任何表：2021年 单位B·项目丙：它会替换一张不在账号"):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+    after = current(two_units, "单位B", "项目丙")
+    assert (after["version_id"], after["version_no"], after["department"]) == (before["version_id"], 1, "部门二")
+    assert len(two_units.history(2021, "单位B", "项目丙")) == 1
+    entry = two_units.audit_table().iloc[0]
+    assert (entry["action"], entry["user"], entry["forms"]) == ("refuse", "部门一填报员", "2021年 单位B·项目丙")
+    # also when the unit's other forms were moved to 部门一 (so the department rule lets it pass):
+    # the version it would replace is still 部门二's
+    moved = form("项目庚", "单位B", department="部门一")
+    two_units.import_forms("moved.xlsx", b"moved", [moved], [full(moved)])  # the system moves a unit
+    assert dept_one.import_refusals([(2021, "部门一", "单位B", "项目丙"), (2021, "部门一", "单位B", "项目新")]) == [
+        reasons[0], ""]
+    with pytest.raises(PermissionDenied):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+    assert current(two_units, "单位B", "项目丙")["version_id"] == before["version_id"]
+    # a deleted version of another department counts too: its key is not free to take
+    two_units.delete_version(before["version_id"])
+    with pytest.raises(PermissionDenied, match="它会替换一张"):
+        dept_one.import_forms("b1.xlsx", b"b1", [intruder], [full(intruder)])
+
+
+def test_a_units_forms_go_only_under_its_own_department(two_units: Store) -> None:
+    scoped = two_units.as_user(uploader_a())
+    elsewhere = form("项目新", "单位A", department="部门二")
+    reason = ("实施单位“单位A”已导入的自评表归在主管部门“部门一”下，本表填的是“部门二”：一个单位的自评表只能归在它自己的"
+              "主管部门下，请核对表上的主管部门")
+    assert scoped.import_refusals([(2021, "部门二", "单位A", "项目新"), (2021, "部门一", "单位A", "项目新")]) == [reason, ""]
+    with pytest.raises(PermissionDenied, match=f"2021年 单位A·项目新：{reason}"):
+        scoped.import_forms("elsewhere.xlsx", b"e", [elsewhere], [full(elsewhere)])
+    assert scoped.count_forms() == 2 and two_units.count_forms() == 3
+    # a unit outside the scope: its department is not named
+    dept_two = two_units.as_user(Account("部门二填报员", role("uploader"), Scope.of(departments=["部门二"])))
+    assert dept_two.import_refusals([(2022, "部门二", "单位A", "项目新")]) == [
+        "实施单位“单位A”已导入的自评表归在另一个主管部门下，本表填的是“部门二”：一个单位的自评表只能归在它自己的主管部门下，"
+        "请核对表上的主管部门"]
+    # a new unit: its first form decides, in the same batch too; a blank department is another department
+    new_unit = two_units.as_user(Account("丙", role("uploader"), Scope.of(units=["单位C"])))
+    assert [bool(r) for r in new_unit.import_refusals(
+        [(2021, "部门三", "单位C", "一"), (2021, "部门三", "单位C", "二"), (2021, "部门四", "单位C", "三"),
+         (2021, "", "单位C", "四")])] == [False, False, True, True]
+    # an administrator may move a unit (a reorganisation): imported, and the audit names it
+    admin = two_units.as_user(Account("管理员", role("admin")))
+    assert admin.import_refusals([(2021, "部门二", "单位A", "项目新")]) == [""]
+    assert admin.import_forms("moved.xlsx", b"m", [elsewhere], [full(elsewhere)]).stored
+
+
+def test_a_scenario_outside_the_scope_reads_as_one_that_does_not_exist(two_units: Store) -> None:
+    b_id = ids(two_units, "单位B")[0]
+    theirs = two_units.save_scenario(b_id, "乙的方案", [], True)
+    scoped = two_units.as_user(uploader_a())
+    answers = []
+    for scenario_id in (theirs, theirs + 100):
+        for call in (scoped.load_scenario, scoped.delete_scenario):
+            with pytest.raises(PermissionDenied) as err:
+                call(scenario_id)
+            answers.append(str(err.value).replace(str(scenario_id), "N"))
+    assert len(set(answers)) == 1 and "乙的方案" not in answers[0] and str(b_id) not in answers[0]
+    assert answers[0] == "编号为 N 的模拟方案不存在，或不在账号“甲单位填报员”的单位范围（实施单位：单位A）内，无权查看或修改。"
+    assert two_units.load_scenario(theirs)["name"] == "乙的方案"  # still there
+    with pytest.raises(StoreError, match="没有编号为 999 的模拟方案"):
+        two_units.load_scenario(999)
+
+
 def test_passwords_are_argon2id_and_never_stored(tmp_path: Path) -> None:
     long_chinese = "财政项目支出绩效自评表的密码应当足够长才能抵御猜测攻击三十字"
     assert len(long_chinese) == 30
     path = tmp_path / "pw.duckdb"
     with Store(path) as store:
+        a = form("项目甲", "单位A")
+        store.import_forms("a.xlsx", b"a", [a], [full(a)])
         store.add_account("张三", "uploader", Scope.of(units=["单位A"]), password=long_chinese, by="测试")
         with store._db._cursor() as cur:  # the stored hash, read directly
             stored = cur.execute("SELECT password_hash FROM accounts").fetchall()[0][0]
@@ -135,34 +226,34 @@ def test_passwords_are_argon2id_and_never_stored(tmp_path: Path) -> None:
             store.sign_in("张三", long_chinese[:24], RULES)  # what bcrypt would have kept
         account, token = store.sign_in("张三", long_chinese, RULES)
         assert account.name == "张三" and account.scope.units == {"单位A"}
-        store.set_password("张三", "另一个足够长的密码", by="测试")
+        store.set_password("张三", "另一个足够长的新密码啊", by="测试")
         assert store.session_account(token) is None  # a new password ends the sessions
-        with pytest.raises(ValueError, match="密码至少 8 个字符"):
+        with pytest.raises(ValueError, match="密码至少 10 个字符"):
             store.set_password("张三", "短", by="测试")
     for file in [path, *path.parent.glob(f"{path.name}.wal")]:
         data = file.read_bytes()
-        for secret in (long_chinese, "另一个足够长的密码", token):
+        for secret in (long_chinese, "另一个足够长的新密码啊", token):
             assert secret.encode() not in data and secret.encode("utf-16-le") not in data, file
 
 
 def test_wrong_passwords_lock_the_account_after_the_configured_count(tmp_path: Path) -> None:
     with Store(tmp_path / "lock.duckdb") as store:
         store.add_account("李四", "viewer", password=PASSWORD, by="测试")
-        with pytest.raises(SignInFailed, match="再错 2 次账号将被锁定"):
-            store.sign_in("李四", "wrong-1", RULES)
-        with pytest.raises(SignInFailed, match="再错 1 次"):
-            store.sign_in("李四", "wrong-2", RULES)
-        with pytest.raises(SignInFailed, match="已锁定"):
-            store.sign_in("李四", "wrong-3", RULES)
-        with pytest.raises(SignInFailed, match="已锁定"):  # even the right password, while locked
-            store.sign_in("李四", PASSWORD, RULES)
-        with pytest.raises(SignInFailed, match="账号或密码不正确"):
+        answers = []
+        for guess in ("wrong-1", "wrong-2", "wrong-3", PASSWORD):  # even the right password, while locked
+            with pytest.raises(SignInFailed) as err:
+                store.sign_in("李四", guess, RULES)
+            answers.append(str(err.value))
+        with pytest.raises(SignInFailed) as err:
             store.sign_in("不存在的人", PASSWORD, RULES)
+        answers.append(str(err.value))
+        assert set(answers) == {"账号或密码不正确。"}  # unknown, wrong and locked read alike
         log = store.audit_table()
         assert list(log["action"])[::-1] == ["account", "sign_in_failed", "sign_in_failed", "sign_in_failed", "lock",
                                              "sign_in_failed", "sign_in_failed"]
         assert list(log["user"])[:2] == ["不存在的人", "李四"]
-        assert (store.accounts()[0]["locked_until"] or "") > ""
+        assert "账号锁定中" in log["detail"].iloc[1] and "账号不存在" in log["detail"].iloc[0]
+        assert store.accounts()[0]["locked"] and (store.accounts()[0]["locked_until"] or "") > ""
         store.set_password("李四", PASSWORD, by="管理员")  # an administrator unlocks it
         account, token = store.sign_in("李四", PASSWORD, RULES)
         assert account.role.name == "viewer"
@@ -174,7 +265,7 @@ def test_wrong_passwords_lock_the_account_after_the_configured_count(tmp_path: P
         _, token = store.sign_in("李四", PASSWORD, RULES)
         store.disable_account("李四", by="管理员")
         assert store.session_account(token) is None
-        with pytest.raises(SignInFailed, match="已停用"):
+        with pytest.raises(SignInFailed, match="已停用"):  # said only to whoever knows the password
             store.sign_in("李四", PASSWORD, RULES)
 
 

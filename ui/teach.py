@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from perfcore import layouts
+from perfcore import ingest, layouts
 from perfcore.errors import PermissionDenied, StoreError
 from perfcore.ingest import FilePreview, FormPreview
 from perfcore.layouts import CELL_ROLES, COLUMN_ROLES, Teaching, role_label
@@ -43,7 +43,8 @@ def _grids(upload: Any) -> tuple[Any, dict[str, Grid]]:
     known: dict[str, Any] = st.session_state.setdefault(GRIDS_KEY, {})
     if upload.file_id not in known:
         known.clear()  # one file at a time: grids are large
-        known[upload.file_id] = layouts.read_with_grids(upload.getvalue(), upload.name)
+        # in one of the app's confined workers: the app never reads an untrusted file itself
+        known[upload.file_id] = ingest.read_sheets((upload.name, upload.getvalue()), common.import_pool())
     return known[upload.file_id]
 
 
@@ -140,7 +141,8 @@ def _teach_form(store: Any, upload: Any, preview: FilePreview, form: FormPreview
     read = {f.source.sheet: f for f in result.forms}
     sheets = list(grids)
     if not sheets:
-        st.caption("这个文件里没有可以对照的工作表。")
+        st.caption(md_escape(str(result.error)) if result.error is not None and result.error.code != "no_form"
+                   else "这个文件里没有可以对照的工作表。")
         return
     sheet = form.sheet if form is not None and form.sheet in grids else None
     if sheet is None:

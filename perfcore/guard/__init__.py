@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from perfcore.guard.amounts import bad_amount
+from perfcore.guard.amounts import bad_amount, bad_number, long_text
 from perfcore.guard.limits import DEFAULT_LIMITS, Limits, megabytes
 from perfcore.guard.messages import MESSAGES, refuse
 from perfcore.guard.ole import inspect_ole
@@ -21,6 +21,8 @@ from perfcore.guard.sniff import OLE2, ZIP, advice, sniff
 __all__ = [
     "DEFAULT_LIMITS",
     "bad_amount",
+    "bad_number",
+    "long_text",
     "CODES",
     "Inspection",
     "Limits",
@@ -28,7 +30,8 @@ __all__ = [
     "load_path",
 ]
 
-# Every code the guard raises; ``bad_amount`` comes from ``bad_amount(form)`` after reading.
+# Every code the guard raises; ``bad_amount`` / ``bad_value`` come from ``bad_amount(form)`` /
+# ``bad_number(form)`` after reading, ``formula_*`` before the formula engine runs.
 # The reader adds its own (no_form, empty_workbook, formula_no_cache, unreadable ...).
 CODES = tuple(MESSAGES)
 

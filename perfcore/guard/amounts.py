@@ -7,10 +7,12 @@ are amounts).
 """
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator, Sequence
 
 from perfcore.errors import ReadError
-from perfcore.guard.limits import DEFAULT_LIMITS, Limits
+from perfcore.guard.limits import DEFAULT_LIMITS, Limits, col_letters
 from perfcore.guard.messages import refuse
 from perfcore.model import Form, Num
 from perfcore.text import is_blank
@@ -44,3 +46,38 @@ def bad_amount(form: Form, file: str = "", limits: Limits = DEFAULT_LIMITS) -> R
                 return refuse("bad_amount", file, sheet or form.source.sheet, cell,
                               label=line.label, column=column, raw=num.raw, problem=problem)
     return None
+
+
+def _numbers(form: Form) -> Iterator[tuple[str, Num]]:
+    """Every number of a form that is not a fund amount, with what a person calls it."""
+    run = form.execution
+    yield "预算执行的分值", run.weight
+    yield "预算执行率", run.rate
+    yield "预算执行的得分", run.declared_score
+    for item in form.indicators:
+        yield f"指标“{item.name}”的分值", item.weight
+        yield f"指标“{item.name}”的得分", item.declared_score
+    yield "分值合计", form.total_weight
+    yield "总分", form.total_declared
+
+
+def bad_number(form: Form, file: str = "", limits: Limits = DEFAULT_LIMITS) -> ReadError | None:
+    """The first 分值 / 得分 / 执行率 no form can hold (1e308, inf): refused with its cell named,
+    before scoring turns it into a decimal overflow."""
+    for what, num in _numbers(form):
+        if num.value is not None and not (math.isfinite(num.value) and abs(num.value) <= limits.max_number):
+            sheet, _, cell = num.cell.rpartition("!")
+            return refuse("bad_value", file, sheet or form.source.sheet, cell, what=what, raw=num.raw or num.value,
+                          limit=f"{limits.max_number:,.0f}")
+    return None
+
+
+def long_text(rows: Sequence[Sequence[object]], sheet: str, file: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a sheet holding text over Excel's cell limit once read: .xls strings, calculated
+    formulas and anything the byte checks could only bound, with the cell named."""
+    limit = limits.max_cell_chars
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if type(value) is str and len(value) > limit:
+                raise refuse("cell_too_long", file, sheet, f"{col_letters(c + 1)}{r + 1}", limit=f"{limit:,}",
+                             where="读取或计算后")

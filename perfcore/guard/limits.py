@@ -27,6 +27,13 @@ class Limits:
     max_cell_chars: int = 32_767            # Excel's own limit for one cell
     max_xml_part_bytes: int = 16 * MB       # workbook.xml / rels parsed as a tree
     max_amount_yuan: float = 1e13           # 10 万亿元: above any project budget, below float trouble
+    max_number: float = 1e15                # any other number a form holds (分值, 得分, 指标值): Decimal-safe
+    max_formula_depth: int = 1_000          # formulas referring to formulas, uncalculated (a form needs 3)
+    # One worker process reading one file: a form reads in ~0.2 s and ~100 MB of memory beyond
+    # what the interpreter and its libraries hold; these bound a hostile one (the memory is
+    # writable memory a worker may add to what it holds when it starts: RLIMIT_DATA).
+    worker_memory_bytes: int = 2048 * MB
+    worker_seconds: int = 120
 
 
 DEFAULT_LIMITS = Limits()

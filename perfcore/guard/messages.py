@@ -28,6 +28,18 @@ MESSAGES: dict[str, str] = {
     "bad_number": "单元格的数值是 NaN（非数字）或无穷大，Excel 不会保存这样的值，文件可能由程序生成；"
                   "请改成正常数字，用 Excel 保存后再上传",
     "bad_amount": "{label}的{column}“{raw}”{problem}；请改成非负的金额数字后重新上传",
+    "bad_value": "{what}“{raw}”超过 {limit}，明显不是真实数值（程序生成或录入错误？）；请改正后重新上传",
+    "zip_duplicate": "文件内部有两个同名部件“{part}”，Excel 不会这样保存，文件可能被篡改过，已拒绝读取；"
+                     "请用 Excel 打开后另存为新的 .xlsx 再上传",
+    "formula_too_long": "公式没有保存计算结果，按公式估算结果将长达 {size} 个字符，超过 Excel 上限 {limit}，"
+                        "计算它会耗尽内存，已拒绝读取；请检查该公式，在 Excel 中打开并保存后再上传",
+    "formula_range": "公式引用了区域 {ref}（{rows} 行 × {cols} 列），超过上限 {max_rows} 行 × {max_cols} 列；"
+                     "文件中的公式没有保存计算结果，计算这样大的区域会耗尽内存，已拒绝读取；"
+                     "请缩小引用区域，或在 Excel 中打开并保存后再上传",
+    "formula_chain": "公式没有保存计算结果，且公式之间层层引用超过 {limit} 层，已拒绝计算；请在 Excel 中打开并保存后再上传",
+    "worker_limit": "读取本文件超出了资源限制（内存 {memory}、时间 {seconds} 秒），读取已被中止，本批其他文件不受影响；"
+                    "文件里可能有异常巨大的内容或公式，请检查后用 Excel 重新保存再上传",
+    "worker_unavailable": "服务器无法启动读取文件的后台进程（{detail}），为安全起见没有读取本文件；请联系管理员",
 }
 
 ADVICE_UPLOAD = "请上传 .xlsx 或 .xls 格式的自评表"

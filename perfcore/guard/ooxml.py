@@ -24,7 +24,7 @@ from defusedxml import DefusedXmlException
 
 from perfcore.guard.limits import MB, Limits, col_letters, col_number, megabytes
 from perfcore.guard.messages import ADVICE_UPLOAD, refuse, too_many_columns, too_many_rows, too_many_sheets
-from perfcore.guard.strings import Strings
+from perfcore.guard.strings import Strings, chars
 
 CHUNK = 1 * MB
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -195,17 +195,25 @@ class _SheetScan(_Chunked):
             raise too_many_columns(col, row, self.limits, self.file, self.sheet)
 
 class _OdsScan(_Chunked):
-    """content.xml of an .ods: sheet count and repeated rows / columns that carry values.
+    """content.xml of an .ods: sheet count, repeated rows / cells that carry values, text per cell.
 
     calamine expands ``number-rows-repeated`` / ``number-columns-repeated`` when the
-    repeated row or cell holds a value, so a few bytes can declare a huge grid.
+    repeated row or cell holds a value, so a few bytes can declare a huge grid; and it joins
+    a cell's text pieces (``<text:span>``) and expands space runs (``<text:s text:c="N"/>``),
+    so every cell is counted, whatever the order of its attributes.
     """
 
     _ROW = re.compile(
         rb"<table:table-row\b([^>]*?)(?<!/)>(.*?)</table:table-row>|<table:table-row\b([^>]*?)/>|<table:table\s", re.S
     )
     _REPEAT_ROWS = re.compile(rb'number-rows-repeated="(\d+)"')
-    _VALUED_CELL = re.compile(rb'<table:table-cell\b[^>]*?number-columns-repeated="(\d+)"[^>]*?office:value-type')
+    _CELL = re.compile(rb"<table:(?:covered-)?table-cell\b([^>]*?)(?:/>|>(.*?)</table:(?:covered-)?table-cell>)", re.S)
+    _REPEAT_COLS = re.compile(rb'number-columns-repeated="(\d+)"')
+    _SPACES = re.compile(rb"<text:s\b([^>]*?)/?>")
+    _COUNT = re.compile(rb'text:c="(\d+)"')
+    _BREAKS = re.compile(rb"<text:(?:tab|line-break)\b")
+    _TAG = re.compile(rb"<[^>]*>")
+    _STRING_VALUE = re.compile(rb'office:string-value="([^"]*)"')
     cut = re.compile(rb"</table:table-row>|<table:table-row\b[^>]*/>")
 
     def __init__(self, limits: Limits, file: str) -> None:
@@ -222,12 +230,34 @@ class _OdsScan(_Chunked):
                 continue
             attrs, body = (match[1], match[2]) if match[1] is not None else (match[3], b"")
             repeat = self._REPEAT_ROWS.search(attrs)
+            first = self.row + 1
             self.row += int(repeat[1]) if repeat else 1
-            if b"office:value-type" in body and self.row > self.limits.max_rows:
-                raise too_many_rows(self.row, self.limits, self.file, f"第 {self.sheets} 个工作表")
-            wide = self._VALUED_CELL.search(body)
-            if wide and int(wide[1]) > self.limits.max_cols:
-                raise too_many_columns(int(wide[1]), self.row, self.limits, self.file, f"第 {self.sheets} 个工作表")
+            self._cells(body, first)
+
+    def _cells(self, body: bytes, row: int) -> None:
+        where, col = f"第 {self.sheets} 个工作表", 0
+        for cell in self._CELL.finditer(body):
+            attrs, text = cell[1], cell[2] or b""
+            repeat = self._REPEAT_COLS.search(attrs)
+            start, col = col + 1, col + (int(repeat[1]) if repeat else 1)
+            if b"office:value-type" not in attrs and b"<text:s" not in text and not self._TAG.sub(b"", text).strip():
+                continue  # an empty cell (or empty paragraphs), however often repeated, costs calamine nothing
+            if self.row > self.limits.max_rows:
+                raise too_many_rows(self.row, self.limits, self.file, where, start)
+            if col > self.limits.max_cols:
+                raise too_many_columns(col, row, self.limits, self.file, where)
+            if self._length(attrs, text) > self.limits.max_cell_chars:
+                raise refuse("cell_too_long", self.file, where, f"{col_letters(start)}{row}",
+                             limit=f"{self.limits.max_cell_chars:,}", where="")
+
+    def _length(self, attrs: bytes, text: bytes) -> int:
+        """Characters calamine makes of one cell: its text pieces, space runs, tabs and line breaks,
+        one newline between paragraphs (or its string-value attribute, if longer)."""
+        spaces = sum(int(c[1]) if (c := self._COUNT.search(m[1])) else 1 for m in self._SPACES.finditer(text))
+        plain = chars(self._TAG.sub(b"", text))
+        breaks = len(self._BREAKS.findall(text)) + max(text.count(b"<text:p") - 1, 0)
+        value = self._STRING_VALUE.search(attrs)
+        return max(plain + spaces + breaks, chars(value[1]) if value else 0)
 
 
 def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -326,6 +356,12 @@ def inspect_zip(data: bytes, limits: Limits, file: str) -> tuple[str, int, froze
         raise refuse("truncated", file, detail="压缩包目录缺失，文件可能只下载或复制了一部分") from None
     if len(infos) > limits.max_members:
         raise refuse("zip_bomb", file, detail=f"含 {len(infos)} 个内部文件，上限 {limits.max_members}")
+    seen: set[str] = set()
+    for info in infos:  # a reader takes one copy, the guard may have checked the other
+        key = info.filename.replace("\\", "/").lower()
+        if key in seen:
+            raise refuse("zip_duplicate", file, part=info.filename)
+        seen.add(key)
     declared = sum(info.file_size for info in infos)
     if declared > limits.max_uncompressed_bytes:
         limit = megabytes(limits.max_uncompressed_bytes)

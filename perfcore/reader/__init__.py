@@ -60,14 +60,14 @@ def read_workbook(
     try:
         name, data = load_source(source, filename)
         found = guard.inspect(data, name)  # hostile bytes never reach calamine
-        formulas = _Formulas.settle(data, found)
+        formulas = _Formulas.settle(data, found, name)
         book = open_book(formulas.data, name)
         facts = _facts(formulas.data, found)
         return _refuse_bad_amounts(_read_book(book, name, include_hidden, facts, formulas, taught))
     except ReadError as error:
         return WorkbookResult(name, error=error)
     except Exception as exc:  # the API promise: bad input never raises
-        log.exception("reading %s failed", name)
+        log.info("reading %s failed", name, exc_info=True)  # below WARNING: no traceback on a terminal
         return WorkbookResult(name, error=read_error("unreadable", name, detail=type(exc).__name__))
 
 
@@ -94,13 +94,13 @@ class _Formulas:
     missing: dict[str, set[Cell]] = field(default_factory=dict)
 
     @classmethod
-    def settle(cls, data: bytes, found: guard.Inspection) -> _Formulas:
+    def settle(cls, data: bytes, found: guard.Inspection, name: str = "") -> _Formulas:
         if found.kind != "xlsx" or not found.formula_sheets:
             return cls(data)
         uncached = uncached_formulas(data, found.formula_sheets)
         if not uncached:
             return cls(data)
-        calculated = calculate(data)
+        calculated = calculate(data, name)
         if calculated is None:
             return cls(data, missing=uncached)
         still = uncached_formulas(calculated, frozenset(uncached))
@@ -126,9 +126,9 @@ def _cells(cells: set[Cell], most: int = 5) -> str:
 
 
 def _refuse_bad_amounts(result: WorkbookResult) -> WorkbookResult:
-    """A date, NaN, negative or absurd amount refuses the file rather than skewing every total."""
+    """A date, NaN, negative or absurd amount (or 分值 / 得分) refuses the file rather than skewing every total."""
     for form in result.forms:
-        error = guard.bad_amount(form, result.file)
+        error = guard.bad_amount(form, result.file) or guard.bad_number(form, result.file)
         if error is not None:
             return WorkbookResult(result.file, notes=result.notes, error=error)
     return result
@@ -155,6 +155,7 @@ def _read_book(
         try:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
+            guard.long_text(rows, meta.name, name)  # .xls strings and calculated values too
             grid = Grid.from_rows(meta.name, rows, sheet.merged_cell_ranges, facts.get(meta.name))
         except CalamineError:
             result.notes.append(f"工作表“{meta.name}”无法读取，已跳过")

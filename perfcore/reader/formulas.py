@@ -3,7 +3,9 @@
 calamine only sees cached values, so such cells read as empty. The reader asks here which
 cells of the formula-holding sheets have no cached value, and has them calculated by a
 formula engine (formualizer, Rust) before reading; what the engine cannot calculate is
-reported by cell.
+reported by cell. The guard first bounds what the formulas could produce
+(``perfcore.guard.formulas``): a workbook that would make the engine allocate without end is
+refused, naming the cell, before the engine sees it.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import re
 import zipfile
 
 from defusedxml import DefusedXmlException, ElementTree
+
+from perfcore.guard.formulas import check_formulas
 
 from .cellfacts import Cell, cell_of
 from .package import sheet_paths
@@ -47,8 +51,11 @@ def uncached_formulas(data: bytes, sheets: frozenset[str]) -> dict[str, set[Cell
     return found
 
 
-def calculate(data: bytes) -> bytes | None:
-    """The workbook with every formula's cached value filled in by formualizer, or None when it fails."""
+def calculate(data: bytes, name: str = "") -> bytes | None:
+    """The workbook with every formula's cached value filled in by formualizer, or None when it fails.
+
+    Raises ReadError (naming the cell) when the formulas could exhaust memory: never evaluated."""
+    check_formulas(data, name)
     try:
         import datetime as dt
 
@@ -57,6 +64,6 @@ def calculate(data: bytes) -> bytes | None:
         fixed = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # TODAY()/NOW() never decide a score
         result = formualizer.recalculate_xlsx_bytes(data, deterministic_timestamp_utc=fixed)
         return bytes(result["bytes"])
-    except Exception:
-        log.warning("formula engine failed", exc_info=True)
+    except Exception as exc:  # one line, no traceback: the user's answer is the cell named as uncalculated
+        log.info("formula engine failed: %s: %s", type(exc).__name__, exc)
         return None

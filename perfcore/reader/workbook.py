@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import zipfile
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, XmlError, ZipError
@@ -45,10 +47,48 @@ def load_source(source: bytes | str | os.PathLike, filename: str | None) -> tupl
         raise read_error("file_not_found", name, detail=exc.strerror or "") from None
 
 
+# Error values calamine reads (as a blank cell); any other (#SPILL!, #CALC!, #FIELD! … of newer
+# Excel) makes it refuse the whole sheet.
+_KNOWN_ERRORS = (b"#DIV/0!", b"#N/A", b"#NAME?", b"#NULL!", b"#NUM!", b"#REF!", b"#VALUE!", b"#GETTING_DATA")
+_ERROR_CELL = re.compile(
+    rb'(<(?:\w+:)?c\b[^>]*?\bt=")e("[^>]*(?<!/)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>\s*)(#[^<]*?)(\s*<)', re.S
+)
+
+
+def readable_errors(data: bytes) -> bytes:
+    """The .xlsx with cached error values calamine does not know stored as the text a person sees
+    ("#SPILL!"), so one such cell no longer costs its whole sheet."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            sheets = [i for i in book.infolist() if i.filename.startswith("xl/worksheets/")]
+            changed = {}
+            for info in sheets:
+                xml = book.read(info)
+                if b't="e"' in xml:
+                    fixed = _ERROR_CELL.sub(_as_text, xml)
+                    if fixed != xml:
+                        changed[info.filename] = fixed
+            if not changed:
+                return data
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+                for info in book.infolist():
+                    copy.writestr(info, changed.get(info.filename) or book.read(info), zipfile.ZIP_DEFLATED)
+            return out.getvalue()
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return data
+
+
+def _as_text(cell: re.Match[bytes]) -> bytes:
+    if cell[3].strip() in _KNOWN_ERRORS:
+        return cell[0]
+    return cell[1] + b"str" + cell[2] + cell[3] + cell[4]
+
+
 def open_book(data: bytes, name: str) -> CalamineWorkbook:
     """Open bytes that passed ``guard.inspect`` with calamine."""
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(readable_errors(data) if data[:2] == b"PK" else data))
     except PasswordError:
         raise read_error("encrypted", name) from None
     except (ZipError, XmlError):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from perfcore.layouts import Layout
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
 from perfcore.reader import Taught
-from perfcore.store import access, accounts, backup, imports, layouts, migrations, queries, rescore, scenarios, versions
+from perfcore.store import access, accounts, audit, backup, imports, layouts, migrations, queries, rescore, scenarios, versions
 from perfcore.store.connection import Database
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.queries import Filters, ProjectPage
@@ -91,6 +92,16 @@ class Store:
     def import_many(self, files: Sequence[ImportFile], *, user: str = "") -> list[ImportReport]:
         """Store several files in one transaction; if that fails, file by file (each whole or not at all)."""
         return imports.import_many(self._db, files, user=user)
+
+    def import_refusals(self, forms: Sequence[access.Incoming]) -> list[str]:
+        """Why this account may not import each form (year, 主管部门, 实施单位, 项目名称): "" = it may.
+        The rules the import itself applies (perfcore.store.access.refusals), for a preview."""
+        return access.refusals(self._db, forms)
+
+    def record_refusal(self, file_name: str, sha256: str, forms: Sequence[access.Incoming], reasons: Sequence[str],
+                       *, user: str = "") -> None:
+        """Record in the audit trail the forms of one file a preview refused (``import_refusals``)."""
+        imports.record_refusal(self._db, file_name, sha256, forms, reasons, user=user)
 
     # --- versions -----------------------------------------------------------------------------
 
@@ -231,13 +242,25 @@ class Store:
         """How many accounts exist: 0 = the local single-user mode (no sign-in)."""
         return accounts.count(self._db)
 
+    def count_admins(self) -> int:
+        """How many enabled administrators exist."""
+        return accounts.count_admins(self._db)
+
     def account_named(self, name: str) -> Account | None:
         """An account by name (disabled ones too), for a single sign-on header; None when unknown."""
         return accounts.get(self._db, name)
 
-    def accounts(self) -> list[dict[str, Any]]:
+    def accounts(self, now: datetime | None = None) -> list[dict[str, Any]]:
         """Every account without its hash (see perfcore.store.accounts.listing; administrators)."""
-        return accounts.listing(self._db)
+        return accounts.listing(self._db, now)
+
+    def scope_choices(self) -> tuple[list[str], list[str]]:
+        """(主管部门, 实施单位) an account's scope may name: those of the stored forms."""
+        return accounts.scope_choices(self._db)
+
+    def first_admin(self, name: str, password: str) -> Account:
+        """The first administrator, only while no account exists (one transaction; StoreError otherwise)."""
+        return accounts.first_admin(self._db, name, password)
 
     def add_account(self, name: str, role: str, scope: Scope | None = None, *, password: str, by: str = "") -> Account:
         """A new account with an argon2id hash of ``password``; the audit names ``by`` (or the signed-in admin)."""
@@ -249,9 +272,23 @@ class Store:
     def disable_account(self, name: str, *, by: str = "") -> None:
         accounts.disable(self._db, name, by)
 
-    def sign_in(self, name: str, password: str, rules: SignInRules | None = None) -> tuple[Account, str]:
-        """(account, session token) or SignInFailed (Chinese); failures count towards the lock, all audited."""
-        return accounts.sign_in(self._db, name, password, rules or SignInRules.from_env())
+    def enable_account(self, name: str, *, by: str = "") -> None:
+        accounts.enable(self._db, name, by)
+
+    def unlock_account(self, name: str, *, by: str = "") -> None:
+        accounts.unlock(self._db, name, by)
+
+    def set_role(self, name: str, role: str, *, by: str = "") -> None:
+        accounts.set_role(self._db, name, role, by)
+
+    def set_scope(self, name: str, scope: Scope, *, by: str = "") -> None:
+        accounts.set_scope(self._db, name, scope, by)
+
+    def sign_in(self, name: str, password: str, rules: SignInRules | None = None,
+                clock: Callable[[], datetime] | None = None) -> tuple[Account, str]:
+        """(account, session token) or SignInFailed (Chinese); failures count towards the lock, all audited.
+        ``clock`` replaces "now" (tests of the lock's length)."""
+        return accounts.sign_in(self._db, name, password, rules or SignInRules.from_env(), clock or audit.now)
 
     def session_account(self, token: str) -> Account | None:
         """The account a session token signs in while it lasts (None: expired, ended, unknown or disabled)."""

@@ -1,7 +1,8 @@
 """The audit trail: who imported, replaced, deleted, restored or rescored which versions, and when.
 
 One entry per action, written in the same transaction as the change it records, so the
-trail and the data never disagree. Actions: import / replace / delete / restore / rescore.
+trail and the data never disagree. Actions: import / replace / delete / restore / rescore,
+and refuse (an import the account's scope refused: nothing changed, so its own entry).
 """
 from __future__ import annotations
 
@@ -64,9 +65,10 @@ def entry(
     )
 
 
-def append(tx: Tx, action: str, user: str, *, version_ids: Sequence[int], forms: str, detail: str) -> int:
-    """Add one entry that belongs to no file (delete, restore, rescore); returns its id."""
+def append(tx: Tx, action: str, user: str, *, version_ids: Sequence[int], forms: str, detail: str,
+           file_name: str = "", sha256: str = "") -> int:
+    """Add one entry outside an import's batch (delete, restore, rescore, refuse); returns its id."""
     entry_id = tx.rows("SELECT coalesce(max(id), 0) + 1 FROM audit")[0][0]
     tx.insert("audit", NAMES, [entry(entry_id, now(), action, user, version_ids=version_ids, forms=forms,
-                                     detail=detail)])
+                                     detail=detail, file_name=file_name, sha256=sha256)])
     return entry_id

@@ -56,7 +56,11 @@ def import_into(folder: str | os.PathLike[str], path: str | os.PathLike[str]) ->
 
 
 def copy_beside(path: Path, tag: str) -> Path:
-    """Copy a closed database file (and its WAL, if one was left) to ``<name>.<tag>-<time>``."""
+    """Copy a closed database file (and its WAL, if one was left) to ``<name>.<tag>-<time>``.
+
+    Each copy is written under a temporary name, flushed to disk and only then renamed: a
+    kill or a full disk mid-copy never leaves a truncated file under the backup's name.
+    """
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     dest = path.with_name(f"{path.name}.{tag}-{stamp}")
     n = 1
@@ -64,10 +68,28 @@ def copy_beside(path: Path, tag: str) -> Path:
         n += 1
         dest = path.with_name(f"{path.name}.{tag}-{stamp}-{n}")
     try:
-        shutil.copy2(path, dest)
         wal = path.with_name(path.name + ".wal")
-        if wal.exists():
-            shutil.copy2(wal, dest.with_name(dest.name + ".wal"))
+        if wal.exists():  # the WAL first: the main file's name is what marks a complete copy
+            durable_copy(wal, dest.with_name(dest.name + ".wal"))
+        durable_copy(path, dest)
     except OSError as exc:
         raise StoreError(f"升级数据库前无法保存副本“{dest}”，数据库未作改动：{exc}") from None
     return dest
+
+
+def durable_copy(src: Path, dest: Path) -> None:
+    """``src`` copied to ``dest`` all or nothing: a hidden temporary file, fsync, rename, fsync the folder."""
+    temp = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
+    try:
+        shutil.copy2(src, temp)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, dest)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    folder = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

@@ -3,23 +3,30 @@
 Versions: a form's key is year + 实施单位 + 项目名称. Importing changed content for a key adds
 version_no + 1 and makes it current; the old version stays (history). The same bytes
 imported again (SHA-256 of the file) change nothing; a form whose content hash equals the
-current version's is skipped. Rows go in with one ``INSERT … SELECT`` per table and batch,
+current version's is skipped (the hash is of what the form says, canonical: a re-save that
+changes nothing a form says is not a new version). An account's scope is checked inside the
+transaction, on the forms brought and on the versions they replace; a refusal stores nothing
+and is recorded in the audit trail (action ``refuse``). Rows go in with one ``INSERT … SELECT`` per table and batch,
 their columns named by the records (perfcore.records) and by ``Placed`` below.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from perfcore.errors import StoreError
+from perfcore.accounts import Permission
+from perfcore.errors import PermissionDenied, StoreError
 from perfcore.model import Form, Scorecard
 from perfcore.records import FindingRow, FormRecord, FundLineRow, IndicatorRow, Key, VersionRow, form_record
 from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import column_names, row
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,10 +116,10 @@ def import_forms(
 ) -> ImportReport:
     """Store one file's forms in one transaction (all or none). Raises StoreError on failure."""
     item = ImportFile(file_name, content, list(forms), scorecards)
-    _check(db, [item])
+    access.require(db, Permission.UPLOAD)
     user = access.who(db, user)
     try:
-        return db.write(lambda tx: _Importer(tx, user).run([item]))[0]
+        return _write(db, [item], user)[0]
     except StoreError:
         raise
     except Exception as exc:
@@ -129,10 +136,10 @@ def import_many(db: Database, files: Sequence[ImportFile], *, user: str = "") ->
     files = list(files)
     if not files:
         return []
-    _check(db, files)
+    access.require(db, Permission.UPLOAD)
     user = access.who(db, user)
     try:
-        return db.write(lambda tx: _Importer(tx, user).run(files))
+        return _write(db, files, user)
     except StoreError:
         raise
     except Exception as exc:
@@ -141,17 +148,50 @@ def import_many(db: Database, files: Sequence[ImportFile], *, user: str = "") ->
     return [_import_one_reporting(db, f, user) for f in files]
 
 
-def _check(db: Database, files: Sequence[ImportFile]) -> None:
-    """The account may import, and every form of every file lies in its scope: else nothing is stored."""
-    if db.account is None:  # the system (command line, tests): everything
-        return
-    access.check_import(db, [(r.key[0], r.version.department, r.key[1], r.key[2])
-                             for f in files for r in f.prepared()])
+def incoming(records: Sequence[FormRecord]) -> list[access.Incoming]:
+    """Year, department, unit, project of each form: what the scope rules judge."""
+    return [(r.key[0], r.version.department, r.key[1], r.key[2]) for r in records]
+
+
+def _write(db: Database, files: list[ImportFile], user: str) -> list[ImportReport]:
+    """One transaction: the account's rules checked on what it reads there, then every row written.
+    A refusal stores nothing and is recorded in the audit trail (its own small write)."""
+    def run(tx: Tx) -> list[ImportReport]:
+        if db.account is not None:  # the system (command line, tests) may import anything
+            access.check_import(db, incoming([r for f in files for r in f.prepared()]), tx)
+        return _Importer(tx, user).run(files)
+
+    try:
+        return db.write(run)
+    except PermissionDenied as exc:
+        refused = [(f, reasons) for f in files
+                   if any(reasons := access.refusals(db, incoming(f.prepared())))]
+        try:
+            for f, reasons in refused or [(files[0], [])]:
+                record_refusal(db, f.file_name, f.digest(), incoming(f.prepared()), reasons, user=user,
+                               detail="" if reasons else str(exc))
+        except StoreError as err:  # the refusal stands even when its audit entry cannot be written
+            log.warning("the audit entry of a refused import could not be written: %s", err)
+        raise
+
+
+def record_refusal(db: Database, file_name: str, sha256: str, forms: Sequence[access.Incoming],
+                   reasons: Sequence[str], *, user: str = "", detail: str = "") -> None:
+    """An audit entry (action ``refuse``) for the forms of one file this account may not import
+    and why; written when the upload page's preview marks them and when an import is refused."""
+    access.require(db, Permission.UPLOAD)
+    user = access.who(db, user)
+    pairs = [(form, reason) for form, reason in zip(forms, reasons, strict=True) if reason]
+    items = [audit.item((year, unit, project), None) for (year, _, unit, project), _ in pairs]
+    text = detail or f"拒绝导入 {len(pairs)} 张：" + access.refused_text(
+        [form for form, _ in pairs], [reason for _, reason in pairs], limit=len(pairs))
+    db.write(lambda tx: audit.append(tx, "refuse", user, version_ids=[], forms=audit.describe(items), detail=text,
+                                     file_name=file_name, sha256=sha256))
 
 
 def _import_one_reporting(db: Database, item: ImportFile, user: str) -> ImportReport:
     try:
-        return db.write(lambda tx: _Importer(tx, user).run([item]))[0]
+        return _write(db, [item], user)[0]
     except StoreError:
         raise
     except Exception as exc:

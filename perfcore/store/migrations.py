@@ -21,12 +21,14 @@ its ``meta.schema_version`` was already "1"); tests/fixtures/store/v1.duckdb.gz 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from perfcore.errors import StoreError
+from perfcore.serialize import content_hash
 from perfcore.store import backup
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import schema_sql
@@ -37,6 +39,15 @@ class Step:
     name: str
     statements: tuple[str, ...]
     why: str
+    run: Callable[[Tx], None] | None = None  # Python work after the statements (same transaction)
+
+
+def _canonical_hashes(tx: Tx) -> None:
+    """Every stored version's content hash again, from its own form JSON (perfcore.formdiff rules)."""
+    rows = tx.rows("SELECT id, content_hash, form_json FROM form_versions")
+    fresh = [(vid, content_hash(json.loads(text))) for vid, old, text in rows]
+    tx.update("form_versions", "id", ("content_hash",),
+              [(vid, digest) for (vid, digest), (_, old, _) in zip(fresh, rows, strict=True) if digest != old])
 
 
 # Never edit or reorder a step once released: add a new one. Statements must also be safe
@@ -65,6 +76,12 @@ MIGRATIONS: tuple[Step, ...] = (
             "created_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)",
         ),
         "accounts (roles, unit scopes, argon2id hashes, locks) and sign-in sessions; none = single-user mode",
+    ),
+    Step(
+        "0005_canonical_content_hash",
+        (),
+        "content hashes of what a form says, canonical (a re-save printing 100% as 100.00% is no new version)",
+        _canonical_hashes,
     ),
     Step(
         "0006_layouts",
@@ -158,6 +175,8 @@ def _upgrade(tx: Tx, version: int) -> None:
     for step in pending:
         for statement in step.statements:
             tx.run(statement)
+        if step.run is not None:
+            step.run(tx)
     _record(tx, (*done, *pending))
 
 

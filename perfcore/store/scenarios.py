@@ -5,7 +5,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from perfcore.accounts import Permission
-from perfcore.errors import StoreError
+from perfcore.errors import PermissionDenied, StoreError
 from perfcore.store import access, audit
 from perfcore.store.connection import Database, Tx
 from perfcore.store.schema import column_names, row
@@ -54,9 +54,15 @@ def load(db: Database, scenario_id: int) -> dict[str, Any]:
         """,
         [scenario_id],
     )
+    if access.scope(db) is not None:  # one answer whether it does not exist or lies outside the scope
+        try:
+            if found is None:
+                raise access.unknown_or_outside(db, "模拟方案", scenario_id)
+            access.check_version(db, found["version_id"])
+        except PermissionDenied:
+            raise access.unknown_or_outside(db, "模拟方案", scenario_id) from None
     if found is None:
         raise StoreError(f"没有编号为 {scenario_id} 的模拟方案。")
-    access.check_version(db, found["version_id"])
     found["changes"] = json.loads(found.pop("changes_json"))
     return found
 
