@@ -42,6 +42,8 @@ def test_a_form_read_unscorable_is_taught_on_the_page_and_read_again_at_once(app
     sheet = next(h.proto.body for h in at.get("html") if "teach-sheet" in h.proto.body)
     assert "<th>12</th>" in sheet and "〔分值〕" in sheet and 'class="header"' in sheet
 
+    assert at.button(key="teach_save").disabled  # who saved it goes into the audit trail
+    at.text_input(key=common_user()).set_value("张三").run()
     # a wrong choice is refused in Chinese, nothing stored
     at.selectbox(key="teach_col_weight").set_value("").run()
     at.text_input(key="teach_cell_total").set_value("ZZ9").run()
@@ -50,7 +52,6 @@ def test_a_form_read_unscorable_is_taught_on_the_page_and_read_again_at_once(app
     assert "请选择“分值”所在的列" in errors and "单元格 ZZ9（自评总分）是空的" in errors
     at.selectbox(key="teach_col_weight").set_value("G").run()
     at.text_input(key="teach_cell_total").set_value("H21").run()
-    at.text_input(key=common_user()).set_value("张三").run()
     at.button(key="teach_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     page = texts(at)
@@ -87,6 +88,7 @@ def common_user() -> str:
 def test_admins_list_delete_and_export_mappings(app_db):
     at = _upload(open_page(), "uploader_0", ("自创.xlsx", UNKNOWN))
     at.toggle(key="teach_open").set_value(True).run()
+    at.text_input(key=common_user()).set_value("填报员乙").run()
     at.button(key="teach_save").click().run()
     assert _states(at) == {"自创模板项目": "完整"}
     at.switch_page("pages/manage.py").run()
@@ -99,6 +101,7 @@ def test_admins_list_delete_and_export_mappings(app_db):
     assert fragment["indicators"]["target"] == ["计划数"] and "level1" not in fragment["indicators"]
     assert at.get("download_button")[-1].proto.label == "下载 synonyms.toml 片段"
 
+    at.text_input(key=common_user()).set_value("").run()
     at.button(key="teach_admin_delete").click().run()
     assert "确认删除对照 #1" in texts(at)
     assert at.button(key="teach_admin_confirm").disabled  # the audit must name someone
@@ -123,9 +126,22 @@ def test_a_file_in_which_no_form_was_found_is_taught_too(app_db):
     for role, cell in (("budget", "D6"), ("executed", "E6"), ("total", "H21")):
         at.text_input(key=f"teach_cell_{role}").set_value(cell).run()
     at.text_input(key="teach_dept").set_value("某某主管部门").run()
+    at.text_input(key=common_user()).set_value("张三").run()
     at.button(key="teach_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "已保存对照 #1" in texts(at) and "无法读取" not in texts(at)
     assert _states(at) == {"无标题模板项目": "完整"}
     with Store(app_db) as store:
         assert store.layouts()[0]["department"] == "某某主管部门"
+
+
+def test_the_sheet_as_printed_escapes_what_the_form_says():
+    from perfcore import layouts
+    from ui.teach import sheet_html
+
+    hostile = '<img src=x onerror="window.__xss=1">'
+    _, grids = layouts.read_with_grids(one_form(FormSpec(project=hostile, ind_headers=HEADERS)), "x.xlsx")
+    shown = sheet_html(grids["表1"], {"项目资金": "表1!A5"}, layouts.Teaching(12, {"name": "D"}, {"budget": "D6"}))
+    assert "<img" not in shown and "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in shown
+    assert '<td class="found" title="项目资金（元）；系统找到：项目资金">' in shown
+    assert '<span class="role">〔全年预算数〕</span>' in shown and '<tr class="header"><th>12</th>' in shown

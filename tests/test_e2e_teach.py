@@ -30,6 +30,10 @@ def test_staff_teach_a_layout_on_the_upload_page(server: str, tab, tmp_path: Pat
     sheet.wait_for()
     header = sheet.locator("tr.header")  # the pre-filled header row, marked as printed
     assert header.locator("th").inner_text() == "12" and "〔三级指标〕考核事项" in header.inner_text()
+    who = page.get_by_label("导入人（记入操作日志）")
+    who.fill("张三")
+    who.press("Enter")
+    _settle(page)
     total = page.get_by_label("自评总分")
     total.fill("H21")
     total.press("Enter")

@@ -184,7 +184,10 @@ def _teach_form(store: Any, upload: Any, preview: FilePreview, form: FormPreview
         place.text_input(role_label(role), key=f"teach_cell_{role}", placeholder="例如 D6")
     chosen = _chosen()
     st.html(sheet_html(grid, located.layout if located is not None else {}, chosen))
-    if st.button("保存对照并重新读取", key="teach_save", type="primary", icon=":material/save:"):
+    who = common.operator()
+    if not who:
+        st.info("请先在上方“导入人”处填写姓名：对照记入操作日志，须写明由谁保存。")
+    if st.button("保存对照并重新读取", key="teach_save", type="primary", icon=":material/save:", disabled=not who):
         _save(store, upload, grid, chosen, previews_key, located)
 
 
