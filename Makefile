@@ -2,7 +2,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= data/perfboard.duckdb
+# The database: `make run DB=/path`, or PERFBOARD_DB from the environment (as the app itself reads it).
+PERFBOARD_DB ?= data/perfboard.duckdb
+DB ?= $(PERFBOARD_DB)
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
