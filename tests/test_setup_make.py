@@ -22,7 +22,7 @@ def _run_line(args: list[str], env: dict[str, str]) -> str:
     clean = {k: v for k, v in os.environ.items() if k not in ("PERFBOARD_DB", "DB", "PORT", "MAKEFLAGS")}
     out = subprocess.run(["make", "-n", "run", *args], cwd=ROOT, env={**clean, **env}, capture_output=True,
                          text=True, check=True).stdout
-    return next(line for line in out.splitlines() if "streamlit run app.py" in line)
+    return next(line for line in out.splitlines() if "-m ui.serve" in line)
 
 
 @pytest.mark.parametrize(("args", "env", "db", "port"), [

@@ -105,9 +105,50 @@ def _start() -> None:
     st.switch_page(first, query_params=st.query_params.to_dict())
 
 
+NOT_FOUND_TITLE = "找不到页面"
+
+
+def asked_address() -> str:
+    """The address the browser opened, as Streamlit resolves pages by it ("abc" for /abc), or "" for
+    the root and for a run asked by page (a menu click, a rerun).
+
+    Streamlit offers no public reading of it; this reads its page manager, and gives "" when a
+    Streamlit version has none (then an unknown address shows Streamlit's own dialog again: the
+    browser test of an unknown address says so).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    if manager is None or getattr(manager, "intended_page_script_hash", None):
+        return ""
+    return str(getattr(manager, "intended_page_name", None) or "").strip("/")
+
+
+def _not_found() -> None:
+    """An address no page has (a mistyped or old link): said in Chinese, with the way on.
+
+    Why a page and not Streamlit's fallback: for an unknown address Streamlit runs the default
+    page under an English "Page not found … Running the app's main page." dialog.
+    """
+    st.session_state[PAGE_KEY] = NOT_FOUND_TITLE
+    st.title(NOT_FOUND_TITLE)
+    st.warning(f"本看板没有地址为“/{md_escape(asked_address())}”的页面：链接可能输错了，或者来自旧版本。"
+               + ("请先登录，再从左侧菜单选择页面。" if mode() == ANONYMOUS else "请从左侧菜单选择要打开的页面。"))
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        return
+    first = next(((path, title, icon) for path, title, icon, _, need in PAGES if allowed(need)), None)
+    if first is not None:
+        st.page_link(first[0], label=f"打开{first[1]}", icon=first[2])
+
+
 def app_pages() -> list[st.Page]:
     """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...);
     the menu shows those the role may use (an anonymous visitor: only 登录).
+
+    An address no page has gets a hidden page of its own that says so in Chinese (_not_found).
 
     Why the hidden start page: Streamlit serves the default page at "/" only, so with the
     upload page as default a bookmarked /upload was "Page not found"; the root now switches
@@ -121,6 +162,10 @@ def app_pages() -> list[st.Page]:
     pages += [st.Page(path, title=title, icon=icon, url_path=url,
                       visibility="visible" if allowed(need) and not anonymous else "hidden")
               for path, title, icon, url, need in PAGES]
+    asked = asked_address()
+    if asked and "/" not in asked and asked not in {p.url_path for p in pages}:  # a page at exactly that address
+        pages.append(st.Page(_not_found, title=NOT_FOUND_TITLE, icon=":material/help:", url_path=asked,
+                             visibility="hidden"))
     return pages
 
 
@@ -209,8 +254,13 @@ def timed_run(page: Any) -> Iterator[None]:
         ctx = st.runtime.scriptrunner.get_script_run_ctx()
         line = {"page": getattr(page, "title", None), "seconds": round(time.perf_counter() - start, 4), "outcome": outcome,
                 "session": ctx.session_id if ctx else None, "end": time.time()}
-        with open(path, "a", encoding="utf-8") as out:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        # one write of the whole line to a file opened for appending: a reader (bench/browser.py) sees
+        # whole lines only, and the first line creates the file, so the file's existence is the signal
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
 
 
 # --- the store and cached reads ------------------------------------------------------
