@@ -87,6 +87,15 @@ def allowed(permission: Permission) -> bool:
     return mode() == LOCAL or (current is not None and current.can(permission))
 
 
+def go_to(page: str, action: str, need: Permission) -> str:
+    """A sentence sending this visitor to ``page`` to ``action`` ("重新评分"), or, when the role may not
+    open that page, saying who can (a viewer is never sent to a page they cannot open)."""
+    if allowed(need):
+        return f"请到“{page}”页{action}。"
+    who = "管理员" if need is Permission.MANAGE else "有上传权限的同事或管理员"
+    return f"如需{action}，请联系{who}（您的账号不能使用“{page}”页）。"
+
+
 def operator() -> str:
     """Who the audit trail names: the signed-in account, else the name typed (spaces trimmed, "" for none)."""
     current = account()
@@ -432,14 +441,14 @@ def stale_scores_notice(version_id: int | None = None) -> None:
         by = "旧版评分规则" + (f"或其他评分规则（{'、'.join(others)}）" if others else "")
         st.warning(f"**得分需要重新计算**：{n} 张当前自评表的规则得分、等级和审核意见是按{by}保存的，"
                    "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
-                   "请到“数据管理”页重新评分。")
+                   + go_to("数据管理", "重新评分", Permission.MANAGE))
     else:
         policy, version = _scored_by(data_key(), int(version_id))
         if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
             return
         by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
         st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
-                   "可能与本页（按现行规则即时计算）不一致。请到“数据管理”页重新评分。")
+                   "可能与本页（按现行规则即时计算）不一致。" + go_to("数据管理", "重新评分", Permission.MANAGE))
     if allowed(Permission.MANAGE):
         st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
@@ -547,7 +556,8 @@ def chinese_only() -> None:
 
 
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in.
+    """The global 元/万元 switch (its value lives in session state for every page, and in the address
+    as ?money_unit=万元 so a view can be bookmarked or sent) and who is signed in.
 
     The database file is not named here (a leader has no use for a server path; 数据管理 shows it).
     """
@@ -558,8 +568,50 @@ def sidebar() -> None:
         auth.sidebar_status()
         if mode() == ANONYMOUS:
             return
-        st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
-                             key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
+        bad = _money_from_address()
+        st.session_state.setdefault(MONEY_UNIT_KEY, "元")
+        unit = st.segmented_control("金额单位", list(fmt.MONEY_UNITS), required=True, key=MONEY_UNIT_KEY,
+                                    help="所有页面的金额按此单位显示")
+        if bad is not None and (unit or "元") == "元":  # a unit chosen meanwhile replaces the wrong one
+            st.warning(f"链接中的金额单位“{md_escape(bad)}”无效（可选：{'、'.join(fmt.MONEY_UNITS)}），已按元显示。")
+        _money_to_address(unit or "元")
+
+
+MONEY_LINK_KEY = "_money_link"  # the 金额单位 as the sidebar last wrote it to the address
+
+
+def _money_from_address() -> str | None:
+    """A 金额单位 the address names (a link, a bookmark, back / forward) and the sidebar did not write:
+    chosen before the switch is drawn. Returns the value when it is no unit (the caller says so).
+
+    Why not bind="query-params": a bound parameter on every page makes st.switch_page raise
+    ("Cannot clear query parameters") whenever the address carries it.
+    """
+    asked = st.query_params.get(MONEY_UNIT_KEY)
+    if asked is None or asked == st.session_state.get(MONEY_LINK_KEY):
+        return None
+    if asked not in fmt.MONEY_UNITS:  # kept in the address (and the note on the page) until a unit is chosen
+        return asked
+    st.session_state[MONEY_UNIT_KEY] = asked
+    return None
+
+
+def _money_to_address(unit: str) -> None:
+    """The address names the unit shown (元, the default, is left out), so a view can be sent as it is."""
+    if unit == "元":
+        if st.query_params.get(MONEY_UNIT_KEY) in fmt.MONEY_UNITS:
+            del st.query_params[MONEY_UNIT_KEY]
+    elif st.query_params.get(MONEY_UNIT_KEY) != unit:
+        st.query_params[MONEY_UNIT_KEY] = unit
+    st.session_state[MONEY_LINK_KEY] = unit
+
+
+FILTERS_KEY = "pb-filters"  # a page's filter row: its container's CSS class st-key-pb-filters (ui/static.py)
+
+
+def filter_area() -> Any:
+    """The container of a page's filters: on a phone they sit two to a row (ui/static.CSS), not one a screen."""
+    return st.container(key=FILTERS_KEY)
 
 
 def money_unit() -> str:
@@ -572,7 +624,8 @@ def empty_state(what: str) -> None:
     """An empty database: say what to do and link to the upload page."""
     current = account()
     where = "您的单位范围内" if current is not None and not current.effective_scope.everything else "数据库里"
-    st.info(f"{where}还没有自评表，{what}需要先导入数据。")
+    st.info(f"{where}还没有自评表，{what}需要先导入数据。" + ("" if allowed(Permission.UPLOAD) else
+                                                          go_to("上传与校验", "导入自评表", Permission.UPLOAD)))
     if allowed(Permission.UPLOAD):
         st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
 
