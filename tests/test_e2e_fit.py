@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 from test_e2e_browser import (  # noqa: F401  (fixtures are found by name)
+    SHOTS,
     WAIT_MS,
     _settle,
-    _shot,
     chromium_browser,
     running_app,
 )
@@ -75,7 +75,19 @@ def _drawn(page, heading: str) -> None:
           && ![...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
                .some(c => c.textContent.includes('图表绘制中'));
       }""", arg=CHARTS.get(heading, 0))
+    if heading == "模拟测算":  # its editors and results come in a fragment
+        page.locator('[data-testid="stMetric"]').filter(has_text="模拟后规则得分").first.wait_for()
     _settle(page)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')")
+
+
+def _phone_shot(page, name: str) -> None:
+    """A screenshot of the whole page at phone width (the window grows to the content: Streamlit scrolls inside)."""
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": PHONE["width"], "height": min(max(height, PHONE["height"]), 8000)})
+    _settle(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
 # Every element of the main area whose right edge passes the window, and is not inside a box that
@@ -150,7 +162,7 @@ def test_pages_fit_a_phone(app: str, forms_db: tuple[Path, str], chromium_browse
             indicators.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
             last = indicators.locator("thead th").last.bounding_box()
             assert last is not None and last["x"] + last["width"] <= PHONE["width"] + 1
-        _shot(page, f"phone-{page_name}")
+        _phone_shot(page, f"phone-{page_name}")
     finally:
         context.close()
 
