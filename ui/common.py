@@ -115,6 +115,7 @@ def _start() -> None:
 
 
 NOT_FOUND_TITLE = "找不到页面"
+NOT_FOUND_KEY = "_not_found_address"  # the unknown address this session opened (its 找不到页面 page's address)
 
 
 def asked_address() -> str:
@@ -141,7 +142,7 @@ def _not_found() -> None:
     """
     st.session_state[PAGE_KEY] = NOT_FOUND_TITLE
     st.title(NOT_FOUND_TITLE)
-    st.warning(f"本看板没有地址为“/{md_escape(asked_address())}”的页面：链接可能输错了，或者来自旧版本。"
+    st.warning(f"本看板没有地址为“/{md_escape(st.session_state.get(NOT_FOUND_KEY, ''))}”的页面：链接可能输错了，或者来自旧版本。"
                + ("请先登录，再从左侧菜单选择页面。" if mode() == ANONYMOUS else "请从左侧菜单选择要打开的页面。"))
     if mode() == ANONYMOUS:
         from ui import auth
@@ -171,9 +172,14 @@ def app_pages() -> list[st.Page]:
     pages += [st.Page(path, title=title, icon=icon, url_path=url,
                       visibility="visible" if allowed(need) and not anonymous else "hidden")
               for path, title, icon, url, need in PAGES]
-    asked = asked_address()
-    if asked and "/" not in asked and asked not in {p.url_path for p in pages}:  # a page at exactly that address
-        pages.append(st.Page(_not_found, title=NOT_FOUND_TITLE, icon=":material/help:", url_path=asked,
+    asked, known = asked_address(), {p.url_path for p in pages}
+    if asked and "/" not in asked and asked not in known:
+        st.session_state[NOT_FOUND_KEY] = asked
+    # registered again on every run of the session: a rerun (a widget, the sign-in cookie) asks for the
+    # page by its hash, not its address, and the page's hash is its address's
+    missing = st.session_state.get(NOT_FOUND_KEY)
+    if missing and missing not in known:
+        pages.append(st.Page(_not_found, title=NOT_FOUND_TITLE, icon=":material/help:", url_path=missing,
                              visibility="hidden"))
     return pages
 
@@ -531,8 +537,9 @@ def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes]
 
 # Streamlit built-ins without Chinese text (1.67 offers no option for these): the element
 # toolbar of charts and tables (Show data / Download as PNG / Copy Vega-Lite spec / Search /
-# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts are
-# replaced with Chinese ones. The main menu is off in .streamlit/config.toml (toolbarMode).
+# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts and the
+# keyboard's "Skip to main content" link are replaced with Chinese ones. The main menu is off in
+# .streamlit/config.toml (toolbarMode).
 _CHINESE_ONLY_CSS = """
 <style>
 [data-testid="stElementToolbar"] { display: none !important; }
@@ -546,6 +553,8 @@ _CHINESE_ONLY_CSS = """
   display: none;
 }
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
+a[data-testid="stSkipToContent"] { font-size: 0; }
+a[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
 </style>
 """
 
