@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from perfcore import fmt, markup, vocab
 from perfcore.accounts import Account, Permission
@@ -111,7 +112,10 @@ def _start() -> None:
         auth.sign_in_page()
         return
     first = next(path for path, *_, need in PAGES if allowed(need))
-    st.switch_page(first, query_params=st.query_params.to_dict())
+    try:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+    except StreamlitAPIException:  # a parameter bound to a widget (部门总览's filters) cannot be passed on
+        st.switch_page(first, query_params={})
 
 
 NOT_FOUND_TITLE = "找不到页面"
