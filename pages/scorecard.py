@@ -7,7 +7,6 @@ from __future__ import annotations
 import streamlit as st
 
 from perfcore import fmt, tables, views
-from perfcore.accounts import Permission
 from perfcore.model import Scorecard
 from perfcore.views import md_escape
 from ui import charts, common, static
@@ -73,7 +72,7 @@ def history(store, card: Scorecard, version_id: int) -> None:
     viewed = table[table["version_id"] == version_id].iloc[0]  # named by its version number, as the table does
     state = "已删除" if viewed["deleted"] else ("当前版本" if viewed["is_current"] else "历史版本")
     st.caption(f"共 {len(table)} 个版本；正在查看版本 {int(viewed['version_no'])}（{state}）。"
-               + common.go_to("数据管理", "删除或恢复版本", Permission.MANAGE))
+               + common.go_to(common.MANAGE_PAGE, "删除或恢复版本"))
 
 
 store = common.start_page("项目评分卡")

@@ -88,13 +88,14 @@ def allowed(permission: Permission) -> bool:
     return mode() == LOCAL or (current is not None and current.can(permission))
 
 
-def go_to(page: str, action: str, need: Permission) -> str:
-    """A sentence sending this visitor to ``page`` to ``action`` ("重新评分"), or, when the role may not
-    open that page, saying who can (a viewer is never sent to a page they cannot open)."""
+def go_to(page: str, action: str) -> str:
+    """A sentence sending this visitor to ``page`` (MANAGE_PAGE, …) to ``action`` ("重新评分"), or, when
+    the role may not open that page, saying who can (a viewer is never sent to a page they cannot open)."""
+    title, need = next((title, need) for path, title, _, _, need in PAGES if path == page)
     if allowed(need):
-        return f"请到“{page}”页{action}。"
+        return f"请到“{title}”页{action}。"
     who = "管理员" if need is Permission.MANAGE else "有上传权限的同事或管理员"
-    return f"如需{action}，请联系{who}（您的账号不能使用“{page}”页）。"
+    return f"如需{action}，请联系{who}（您的账号不能使用“{title}”页）。"
 
 
 def operator() -> str:
@@ -451,14 +452,14 @@ def stale_scores_notice(version_id: int | None = None) -> None:
         by = "旧版评分规则" + (f"或其他评分规则（{'、'.join(others)}）" if others else "")
         st.warning(f"**得分需要重新计算**：{n} 张当前自评表的规则得分、等级和审核意见是按{by}保存的，"
                    "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
-                   + go_to("数据管理", "重新评分", Permission.MANAGE))
+                   + go_to(MANAGE_PAGE, "重新评分"))
     else:
         policy, version = _scored_by(data_key(), int(version_id))
         if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
             return
         by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
         st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
-                   "可能与本页（按现行规则即时计算）不一致。" + go_to("数据管理", "重新评分", Permission.MANAGE))
+                   "可能与本页（按现行规则即时计算）不一致。" + go_to(MANAGE_PAGE, "重新评分"))
     if allowed(Permission.MANAGE):
         st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
@@ -637,9 +638,9 @@ def empty_state(what: str) -> None:
     """An empty database: say what to do and link to the upload page."""
     current = account()
     where = "您的单位范围内" if current is not None and not current.effective_scope.everything else "数据库里"
-    st.info(f"{where}还没有自评表，{what}需要先导入数据。" + ("" if allowed(Permission.UPLOAD) else
-                                                          go_to("上传与校验", "导入自评表", Permission.UPLOAD)))
-    if allowed(Permission.UPLOAD):
+    uploads = allowed(Permission.UPLOAD)
+    st.info(f"{where}还没有自评表，{what}需要先导入数据。" + ("" if uploads else go_to(UPLOAD_PAGE, "导入自评表")))
+    if uploads:
         st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
 
 
