@@ -177,7 +177,9 @@ def app_pages() -> list[st.Page]:
     pages += [st.Page(path, title=title, icon=icon, url_path=url,
                       visibility="visible" if allowed(need) and not anonymous else "hidden")
               for path, title, icon, url, need in PAGES]
-    asked, known = asked_address(), {p.url_path for p in pages}
+    # the addresses from PAGES, not the Page objects: a worker process re-runs app.py without Streamlit,
+    # where a Page has no url_path
+    asked, known = asked_address(), {url for _, _, _, url, _ in PAGES}
     if asked and "/" not in asked and asked not in known:
         st.session_state[NOT_FOUND_KEY] = asked
     # registered again on every run of the session: a rerun (a widget, the sign-in cookie) asks for the
