@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
@@ -159,11 +159,12 @@ def _not_found() -> None:
         st.page_link(first[0], label=f"打开{first[1]}", icon=first[2])
 
 
-def app_pages() -> list[st.Page]:
+def app_pages(other_addresses: Iterable[str] = ()) -> list[st.Page]:
     """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...);
     the menu shows those the role may use (an anonymous visitor: only 登录).
 
-    An address no page has gets a hidden page of its own that says so in Chinese (_not_found).
+    An address no page has gets a hidden page of its own that says so in Chinese (_not_found);
+    ``other_addresses`` are those of pages app.py registers beside these (the first-run /setup).
 
     Why the hidden start page: Streamlit serves the default page at "/" only, so with the
     upload page as default a bookmarked /upload was "Page not found"; the root now switches
@@ -179,7 +180,7 @@ def app_pages() -> list[st.Page]:
               for path, title, icon, url, need in PAGES]
     # the addresses from PAGES, not the Page objects: a worker process re-runs app.py without Streamlit,
     # where a Page has no url_path
-    asked, known = asked_address(), {url for _, _, _, url, _ in PAGES}
+    asked, known = asked_address(), {url for _, _, _, url, _ in PAGES} | set(other_addresses)
     if asked and "/" not in asked and asked not in known:
         st.session_state[NOT_FOUND_KEY] = asked
     # registered again on every run of the session: a rerun (a widget, the sign-in cookie) asks for the
