@@ -2,7 +2,9 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= data/perfboard.duckdb
+# The database: `make run DB=/path`, or PERFBOARD_DB from the environment (as the app itself reads it).
+PERFBOARD_DB ?= data/perfboard.duckdb
+DB ?= $(PERFBOARD_DB)
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
@@ -21,8 +23,9 @@ install: $(STAMP)
 seed: install
 	PERFBOARD_DB=$(DB) $(BIN)/python -m perfcore seed --if-empty
 
+# ui/serve.py: `streamlit run app.py` without Streamlit's old pages/ folder mode (no English menu at start)
 run: seed
-	PERFBOARD_DB=$(DB) $(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT)
+	PERFBOARD_DB=$(DB) $(BIN)/python -m ui.serve --server.address 127.0.0.1 --server.port $(PORT)
 
 # fonts-noto-cjk: without a CJK font chromium draws the Chinese UI as boxes in screenshots, and
 # the PDF reports (WeasyPrint, which lays text out with pango) have no Chinese glyphs to embed.

@@ -18,7 +18,7 @@ static.styles()
 
 common.mark_app_started()
 auth.resolve()  # single-user, signed in or anonymous: decides the pages this visitor gets
-page = st.navigation([*common.app_pages(), auth.setup_entry()])  # + the first-run page (/setup)
+page = st.navigation([*common.app_pages(other_addresses=(auth.SETUP_URL,)), auth.setup_entry()])  # + the first-run page (/setup)
 common.sidebar()
 with common.timed_run(page):  # off unless PERFBOARD_TIMING names a file
     page.run()

@@ -32,8 +32,11 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -197,35 +200,64 @@ class Session:
 
 
 class TimingLog:
-    """The server's per-run timing file (PERFBOARD_TIMING): the runs logged since the last mark."""
+    """The server's per-run timing file (PERFBOARD_TIMING): the runs logged since the last mark.
+
+    The server is the file's only writer and creates it with its first line; this reader never
+    creates or empties it. Each server gets a file of its own (``server_log``), so a line a
+    stopping server still writes never lands among the next server's runs.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.write_text("")
         self.offset = 0
 
     def since_mark(self) -> list[dict]:
-        """The whole lines logged since the last call (a line still being written waits for the next)."""
-        with self.path.open("rb") as f:
-            f.seek(self.offset)
-            data = f.read()
+        """The whole lines logged since the last call (none while the server has not written one;
+        a line still being written waits for the next call)."""
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:  # the server has not finished a run yet
+            return []
         whole = data[:data.rfind(b"\n") + 1]
         self.offset += len(whole)
         return [json.loads(line) for line in whole.decode("utf-8").splitlines() if line.strip()]
 
-    def runs_of(self, title: str, sessions: int, timeout: float = 30.0) -> list[dict]:
+    def runs_of(self, title: str, sessions: int, timeout: float = WAIT_MS / 1000) -> list[dict]:
         """The runs of page ``title`` since the mark, once ``sessions`` sessions have each logged one.
 
         The server writes a run's line after its last message reached the browser, so a page
-        can be drawn before its line lands: wait for the lines (deadline: ``timeout``), not a while.
+        can be drawn before its line lands (or before the file exists): wait for the lines, up to
+        ``timeout`` seconds, then fail saying what is missing (never return a short count).
         """
         runs: list[dict] = []
         deadline = time.monotonic() + timeout
         while True:
             runs += [r for r in self.since_mark() if r["page"] == title]
-            if len({r["session"] for r in runs}) >= sessions or time.monotonic() > deadline:
+            if len({r["session"] for r in runs}) >= sessions:
                 return runs
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.path}: {len(runs)} runs of {title} from "
+                                   f"{len({r['session'] for r in runs})} sessions after {timeout:.0f} s, "
+                                   f"expected {sessions} sessions")
             time.sleep(0.05)  # polling the file for the condition above, bounded by the deadline
+
+
+@contextmanager
+def server_log(db: Path, tmp: Path, name: str) -> Iterator[tuple[str, TimingLog]]:
+    """A fresh app server on ``db`` that logs its runs to a file of its own in ``tmp``; (URL, its log)."""
+    from test_e2e_browser import running_app
+
+    path = tmp / f"timing-{name}.jsonl"
+    if path.exists():
+        raise FileExistsError(path)  # each server its own file: never read another server's lines
+    os.environ[TIMING_ENV] = str(path)
+    try:
+        with running_app(db) as url:
+            yield url, TimingLog(path)
+    finally:
+        os.environ.pop(TIMING_ENV, None)
 
 
 def _summary(values: list[float]) -> dict:
@@ -302,18 +334,13 @@ def edits(browser, url: str, choice: Choice, n_edits: int, log: TimingLog) -> di
 
 def bench_size(browser, db: Path, pages: list[str], sessions: list[int], n_edits: int, tmp: Path,
                returning: bool) -> dict:
-    from test_e2e_browser import running_app
-
     choice = choose_form(db)
-    log_path = tmp / "timing.jsonl"
-    os.environ[TIMING_ENV] = str(log_path)
     result: dict = {"form": asdict(choice), "pages": {}}
     for key in pages:
         spec = PAGES[key]
         query = f"?{urlencode(choice.params())}" if spec.deep_link else ""
         page_result: dict = {}
-        with running_app(db) as url:
-            log = TimingLog(log_path)
+        with server_log(db, tmp, key) as (url, log):
             address = f"{url}/{spec.path}{query}"
             page_result["cold_1"] = open_together(browser, address, spec, 1, log)
             page_result["warm_1"] = open_together(browser, address, spec, 1, log)
@@ -325,9 +352,9 @@ def bench_size(browser, db: Path, pages: list[str], sessions: list[int], n_edits
             if key == "whatif" and n_edits:
                 page_result["edit"] = edits(browser, address, choice, n_edits, log)
         if sessions:
-            with running_app(db) as url:  # a fresh server: N leaders open the page before anyone warmed it
+            with server_log(db, tmp, f"{key}-restart") as (url, log):  # N leaders open the page before anyone warmed it
                 page_result[f"cold_{max(sessions)}"] = open_together(
-                    browser, f"{url}/{spec.path}{query}", spec, max(sessions), TimingLog(log_path))
+                    browser, f"{url}/{spec.path}{query}", spec, max(sessions), log)
         result["pages"][key] = page_result
         _print_page(spec, page_result)
     return result
@@ -415,10 +442,9 @@ def main(argv: list[str] | None = None) -> int:
             for size in sizes:
                 db, built = bench_run.stored_db(args.out, size, args.seed, args.workers)
                 print(f"\n== {size:,} forms ({db.name}{f', built in {built:.0f} s' if built else ''})", flush=True)
-                tmp = args.out / "browser-tmp"
-                tmp.mkdir(exist_ok=True)
-                results["sizes"][str(size)] = bench_size(browser, db, pages, sessions, args.edits, tmp,
-                                                         not args.no_returning)
+                with tempfile.TemporaryDirectory(prefix="perfboard-bench-") as tmp:  # this run's own timing files
+                    results["sizes"][str(size)] = bench_size(browser, db, pages, sessions, args.edits, Path(tmp),
+                                                             not args.no_returning)
         finally:
             browser.close()
     results["meta"]["load_after"] = os.getloadavg()

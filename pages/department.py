@@ -26,27 +26,55 @@ def _department_label(name: str) -> str:
     return name or vocab.NO_DEPARTMENT
 
 
+def _ignored(key: str, label: str, options: list, show) -> list[str]:
+    """The address's values for filter ``key`` that are not among its choices, as "年度“2099年”".
+
+    Why: a filter bound to the address drops such a value silently (a mistyped or outdated link);
+    the page says which it left out.
+    """
+    valid = {str(show(o)) for o in options}
+    return [f"{label}“{md_escape(v)}”" for v in st.query_params.get_all(key) if v not in valid]
+
+
 def filters() -> Filters:
     """Year / 主管部门 / 实施单位 / grade; each narrower list follows the ones before it.
 
     Forms without a year have their own choice (未填年度), and the default view (the newest
     year) says how many of them it leaves out; a blank 主管部门 is listed as 未填主管部门.
+    The four live in the page's address (?dept_year=2021年&dept_unit=…: bind="query-params",
+    which leaves defaults out), so a view can be bookmarked or sent; values the address names
+    that are no choice are left out with a note.
     """
     years: list[object] = sorted((y for y in common.choices("year") if y is not None), reverse=True)
     n_without = common.count_forms(Filters(year=[None]))
-    c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
-    choice = c1.selectbox("年度", [ALL_YEARS, *years, *([vocab.NO_YEAR] if n_without else [])], index=1,
-                          format_func=lambda y: y if isinstance(y, str) else common.year_label(y), key="dept_year")
-    year = _year_choice(choice)
+
+    def year_text(y: object) -> str:
+        return y if isinstance(y, str) else common.year_label(y)
+
+    ignored: list[str] = []
+    with common.filter_area():
+        c1, c2, c3, c4 = st.columns([1, 2, 2, 1])
+        year_options = [ALL_YEARS, *years, *([vocab.NO_YEAR] if n_without else [])]
+        ignored += _ignored("dept_year", "年度", year_options, year_text)
+        choice = c1.selectbox("年度", year_options, index=1, format_func=year_text, key="dept_year",
+                              bind="query-params")
+        year = _year_choice(choice)
+        department_options = sorted(common.choices("department", Filters(year=year)), key=lambda d: (not d, d))
+        ignored += _ignored("dept_department", "主管部门", department_options, _department_label)
+        departments = c2.multiselect("主管部门", department_options, format_func=_department_label,
+                                     key="dept_department", placeholder="全部主管部门", select_all=False,
+                                     bind="query-params")
+        unit_options = common.choices("unit", Filters(year=year, department=departments or None))
+        ignored += _ignored("dept_unit", "实施单位", unit_options, str)
+        units = c3.multiselect("实施单位", unit_options, key="dept_unit", placeholder="全部实施单位", select_all=False,
+                               bind="query-params")
+        ignored += _ignored("dept_grade", "等级", list(views.GRADES), str)
+        grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级",
+                                select_all=False, bind="query-params")
+    if ignored:
+        st.warning(f"链接中的筛选条件{'、'.join(ignored)}不在可选范围内（可能输错了，或数据已变），已忽略。")
     if n_without and isinstance(year, int):
         st.info(f"另有 {n_without} 张自评表未填年度，不在所选年度中：在“年度”中选择“{vocab.NO_YEAR}”或“{ALL_YEARS}”查看。")
-    departments = c2.multiselect("主管部门", sorted(common.choices("department", Filters(year=year)),
-                                                key=lambda d: (not d, d)),
-                                 format_func=_department_label, key="dept_department", placeholder="全部主管部门",
-                                 select_all=False)
-    units = c3.multiselect("实施单位", common.choices("unit", Filters(year=year, department=departments or None)),
-                           key="dept_unit", placeholder="全部实施单位", select_all=False)
-    grades = c4.multiselect("等级", list(views.GRADES), key="dept_grade", placeholder="全部等级", select_all=False)
     return Filters(year=year, department=departments or None, unit=units or None, grade=grades or None)
 
 

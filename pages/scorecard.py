@@ -81,7 +81,7 @@ def history(store, card: Scorecard, version_id: int) -> None:
     viewed = table[table["version_id"] == version_id].iloc[0]  # named by its version number, as the table does
     state = "已删除" if viewed["deleted"] else ("当前版本" if viewed["is_current"] else "历史版本")
     st.caption(f"共 {len(table)} 个版本；正在查看版本 {int(viewed['version_no'])}（{state}）。"
-               "删除与恢复版本请到“数据管理”页面。")
+               + common.go_to(common.MANAGE_PAGE, "删除或恢复版本"))
     if len(table) > 1:
         ids = {int(no): int(vid) for no, vid in zip(table["version_no"], table["version_id"], strict=True)}
         compare(ids, int(viewed["version_no"]), version_id)

@@ -131,7 +131,8 @@ if imported:
 
 upload_round = st.session_state.get(ROUND_KEY, 0)
 pick_round = st.session_state.get(PICK_ROUND_KEY, 0)
-uploads = st.file_uploader("选择或拖入自评表文件", type=["xlsx", "xlsm", "xls", "ods"], accept_multiple_files=True,
+# no type=: the browser would refuse other files with an English message; the reader refuses them in Chinese
+uploads = st.file_uploader("选择或拖入自评表文件", accept_multiple_files=True,
                            key=f"uploader_{upload_round}")
 if not uploads:
     st.session_state.pop(PREVIEWS_KEY, None)

@@ -25,6 +25,7 @@ def test_browser_bench_runs_tiny_and_reports_every_figure(tmp_path: Path) -> Non
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert not (out / "browser-tmp").exists()  # the servers' timing files live in the run's own temporary folder
     assert "| forms | page | run |" in proc.stdout and "edit → new total" in proc.stdout
 
     results = json.loads((out / "browser-latest.json").read_text(encoding="utf-8"))

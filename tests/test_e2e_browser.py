@@ -61,10 +61,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
 
 @contextmanager
 def running_app(db: Path) -> Iterator[str]:
-    """`streamlit run app.py` on a free localhost port with database ``db``; yields its URL."""
+    """The app as `make run` starts it (ui/serve.py: `streamlit run app.py`) on a free localhost port with
+    database ``db``; yields its URL."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",  # as `make run` starts it
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, "PERFBOARD_DB": str(db)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,

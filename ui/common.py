@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from perfcore import fmt, markup, vocab
 from perfcore.accounts import Account, Permission
@@ -87,6 +88,16 @@ def allowed(permission: Permission) -> bool:
     return mode() == LOCAL or (current is not None and current.can(permission))
 
 
+def go_to(page: str, action: str) -> str:
+    """A sentence sending this visitor to ``page`` (MANAGE_PAGE, …) to ``action`` ("重新评分"), or, when
+    the role may not open that page, saying who can (a viewer is never sent to a page they cannot open)."""
+    title, need = next((title, need) for path, title, _, _, need in PAGES if path == page)
+    if allowed(need):
+        return f"请到“{title}”页{action}。"
+    who = "管理员" if need is Permission.MANAGE else "有上传权限的同事或管理员"
+    return f"如需{action}，请联系{who}（您的账号不能使用“{title}”页）。"
+
+
 def operator() -> str:
     """Who the audit trail names: the signed-in account, else the name typed (spaces trimmed, "" for none)."""
     current = account()
@@ -102,12 +113,58 @@ def _start() -> None:
         auth.sign_in_page()
         return
     first = next(path for path, *_, need in PAGES if allowed(need))
-    st.switch_page(first, query_params=st.query_params.to_dict())
+    try:
+        st.switch_page(first, query_params=st.query_params.to_dict())
+    except StreamlitAPIException:  # a parameter bound to a widget (部门总览's filters) cannot be passed on
+        st.switch_page(first, query_params={})
 
 
-def app_pages() -> list[st.Page]:
+NOT_FOUND_TITLE = "找不到页面"
+NOT_FOUND_KEY = "_not_found_address"  # the unknown address this session opened (its 找不到页面 page's address)
+
+
+def asked_address() -> str:
+    """The address the browser opened, as Streamlit resolves pages by it ("abc" for /abc), or "" for
+    the root and for a run asked by page (a menu click, a rerun).
+
+    Streamlit offers no public reading of it; this reads its page manager, and gives "" when a
+    Streamlit version has none (then an unknown address shows Streamlit's own dialog again: the
+    browser test of an unknown address says so).
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    if manager is None or getattr(manager, "intended_page_script_hash", None):
+        return ""
+    return str(getattr(manager, "intended_page_name", None) or "").strip("/")
+
+
+def _not_found() -> None:
+    """An address no page has (a mistyped or old link): said in Chinese, with the way on.
+
+    Why a page and not Streamlit's fallback: for an unknown address Streamlit runs the default
+    page under an English "Page not found … Running the app's main page." dialog.
+    """
+    st.session_state[PAGE_KEY] = NOT_FOUND_TITLE
+    st.title(NOT_FOUND_TITLE)
+    st.warning(f"本看板没有地址为“/{md_escape(st.session_state.get(NOT_FOUND_KEY, ''))}”的页面：链接可能输错了，或者来自旧版本。"
+               + ("请先登录，再从左侧菜单选择页面。" if mode() == ANONYMOUS else "请从左侧菜单选择要打开的页面。"))
+    if mode() == ANONYMOUS:
+        from ui import auth
+
+        auth.sign_in_page()
+        return
+    first = next(((path, title, icon) for path, title, icon, _, need in PAGES if allowed(need)), None)
+    if first is not None:
+        st.page_link(first[0], label=f"打开{first[1]}", icon=first[2])
+
+
+def app_pages(other_addresses: Iterable[str] = ()) -> list[st.Page]:
     """The five pages, in menu order, each at the address of its file (/upload, /scorecard, ...);
     the menu shows those the role may use (an anonymous visitor: only 登录).
+
+    An address no page has gets a hidden page of its own that says so in Chinese (_not_found);
+    ``other_addresses`` are those of pages app.py registers beside these (the first-run /setup).
 
     Why the hidden start page: Streamlit serves the default page at "/" only, so with the
     upload page as default a bookmarked /upload was "Page not found"; the root now switches
@@ -121,6 +178,17 @@ def app_pages() -> list[st.Page]:
     pages += [st.Page(path, title=title, icon=icon, url_path=url,
                       visibility="visible" if allowed(need) and not anonymous else "hidden")
               for path, title, icon, url, need in PAGES]
+    # the addresses from PAGES, not the Page objects: a worker process re-runs app.py without Streamlit,
+    # where a Page has no url_path
+    asked, known = asked_address(), {url for _, _, _, url, _ in PAGES} | set(other_addresses)
+    if asked and "/" not in asked and asked not in known:
+        st.session_state[NOT_FOUND_KEY] = asked
+    # registered again on every run of the session: a rerun (a widget, the sign-in cookie) asks for the
+    # page by its hash, not its address, and the page's hash is its address's
+    missing = st.session_state.get(NOT_FOUND_KEY)
+    if missing and missing not in known:
+        pages.append(st.Page(_not_found, title=NOT_FOUND_TITLE, icon=":material/help:", url_path=missing,
+                             visibility="hidden"))
     return pages
 
 
@@ -209,8 +277,13 @@ def timed_run(page: Any) -> Iterator[None]:
         ctx = st.runtime.scriptrunner.get_script_run_ctx()
         line = {"page": getattr(page, "title", None), "seconds": round(time.perf_counter() - start, 4), "outcome": outcome,
                 "session": ctx.session_id if ctx else None, "end": time.time()}
-        with open(path, "a", encoding="utf-8") as out:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        # one write of the whole line to a file opened for appending: a reader (bench/browser.py) sees
+        # whole lines only, and the first line creates the file, so the file's existence is the signal
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+        finally:
+            os.close(fd)
 
 
 # --- the store and cached reads ------------------------------------------------------
@@ -382,14 +455,14 @@ def stale_scores_notice(version_id: int | None = None) -> None:
         by = "旧版评分规则" + (f"或其他评分规则（{'、'.join(others)}）" if others else "")
         st.warning(f"**得分需要重新计算**：{n} 张当前自评表的规则得分、等级和审核意见是按{by}保存的，"
                    "本页的平均分、等级统计和扣分可能与项目评分卡（按现行规则即时计算）不一致。"
-                   "请到“数据管理”页重新评分。")
+                   + go_to(MANAGE_PAGE, "重新评分"))
     else:
         policy, version = _scored_by(data_key(), int(version_id))
         if (policy, version) == (APP_POLICY.name, rules_version(APP_POLICY)):
             return
         by = "旧版评分规则" if policy in (None, APP_POLICY.name) else f"评分规则“{policy_label(policy)}”"
         st.warning(f"**得分需要重新计算**：数据库中本版本的得分是按{by}保存的，部门总览中本项目的得分和等级"
-                   "可能与本页（按现行规则即时计算）不一致。请到“数据管理”页重新评分。")
+                   "可能与本页（按现行规则即时计算）不一致。" + go_to(MANAGE_PAGE, "重新评分"))
     if allowed(Permission.MANAGE):
         st.page_link(MANAGE_PAGE, label="去数据管理页重新评分", icon=":material/refresh:")
 
@@ -481,8 +554,9 @@ def report_download(place: Any, name: str, kind: str, build: Callable[[], bytes]
 
 # Streamlit built-ins without Chinese text (1.67 offers no option for these): the element
 # toolbar of charts and tables (Show data / Download as PNG / Copy Vega-Lite spec / Search /
-# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts are
-# replaced with Chinese ones. The main menu is off in .streamlit/config.toml (toolbarMode).
+# Fullscreen) is hidden; the file uploader's Upload / Drag and drop / 20MB per file texts and the
+# keyboard's "Skip to main content" link are replaced with Chinese ones. The main menu is off in
+# .streamlit/config.toml (toolbarMode).
 _CHINESE_ONLY_CSS = """
 <style>
 [data-testid="stElementToolbar"] { display: none !important; }
@@ -496,6 +570,8 @@ _CHINESE_ONLY_CSS = """
   display: none;
 }
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]::after { content: "选择文件"; }
+a[data-testid="stSkipToContent"] { font-size: 0; }
+a[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
 </style>
 """
 
@@ -506,7 +582,8 @@ def chinese_only() -> None:
 
 
 def sidebar() -> None:
-    """The global 元/万元 switch (its value lives in session state for every page) and who is signed in.
+    """The global 元/万元 switch (its value lives in session state for every page, and in the address
+    as ?money_unit=万元 so a view can be bookmarked or sent) and who is signed in.
 
     The database file is not named here (a leader has no use for a server path; 数据管理 shows it).
     """
@@ -517,8 +594,50 @@ def sidebar() -> None:
         auth.sidebar_status()
         if mode() == ANONYMOUS:
             return
-        st.segmented_control("金额单位", list(fmt.MONEY_UNITS), default="元", required=True,
-                             key=MONEY_UNIT_KEY, help="所有页面的金额按此单位显示")
+        bad = _money_from_address()
+        st.session_state.setdefault(MONEY_UNIT_KEY, "元")
+        unit = st.segmented_control("金额单位", list(fmt.MONEY_UNITS), required=True, key=MONEY_UNIT_KEY,
+                                    help="所有页面的金额按此单位显示")
+        if bad is not None and (unit or "元") == "元":  # a unit chosen meanwhile replaces the wrong one
+            st.warning(f"链接中的金额单位“{md_escape(bad)}”无效（可选：{'、'.join(fmt.MONEY_UNITS)}），已按元显示。")
+        _money_to_address(unit or "元")
+
+
+MONEY_LINK_KEY = "_money_link"  # the 金额单位 as the sidebar last wrote it to the address
+
+
+def _money_from_address() -> str | None:
+    """A 金额单位 the address names (a link, a bookmark, back / forward) and the sidebar did not write:
+    chosen before the switch is drawn. Returns the value when it is no unit (the caller says so).
+
+    Why not bind="query-params": a bound parameter on every page makes st.switch_page raise
+    ("Cannot clear query parameters") whenever the address carries it.
+    """
+    asked = st.query_params.get(MONEY_UNIT_KEY)
+    if asked is None or asked == st.session_state.get(MONEY_LINK_KEY):
+        return None
+    if asked not in fmt.MONEY_UNITS:  # kept in the address (and the note on the page) until a unit is chosen
+        return asked
+    st.session_state[MONEY_UNIT_KEY] = asked
+    return None
+
+
+def _money_to_address(unit: str) -> None:
+    """The address names the unit shown (元, the default, is left out), so a view can be sent as it is."""
+    if unit == "元":
+        if st.query_params.get(MONEY_UNIT_KEY) in fmt.MONEY_UNITS:
+            del st.query_params[MONEY_UNIT_KEY]
+    elif st.query_params.get(MONEY_UNIT_KEY) != unit:
+        st.query_params[MONEY_UNIT_KEY] = unit
+    st.session_state[MONEY_LINK_KEY] = unit
+
+
+FILTERS_KEY = "pb-filters"  # a page's filter row: its container's CSS class st-key-pb-filters (ui/static.py)
+
+
+def filter_area() -> Any:
+    """The container of a page's filters: on a phone they sit two to a row (ui/static.CSS), not one a screen."""
+    return st.container(key=FILTERS_KEY)
 
 
 def money_unit() -> str:
@@ -531,8 +650,9 @@ def empty_state(what: str) -> None:
     """An empty database: say what to do and link to the upload page."""
     current = account()
     where = "您的单位范围内" if current is not None and not current.effective_scope.everything else "数据库里"
-    st.info(f"{where}还没有自评表，{what}需要先导入数据。")
-    if allowed(Permission.UPLOAD):
+    uploads = allowed(Permission.UPLOAD)
+    st.info(f"{where}还没有自评表，{what}需要先导入数据。" + ("" if uploads else go_to(UPLOAD_PAGE, "导入自评表")))
+    if uploads:
         st.page_link(UPLOAD_PAGE, label="去上传与校验页面导入自评表", icon=":material/upload_file:")
 
 

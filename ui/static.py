@@ -17,21 +17,55 @@ import streamlit as st
 from perfcore import markup
 from perfcore.exports import charts_svg
 
-# Streamlit's look for the drawn parts: its font sizes, grey header, thin rules.
+# Streamlit's look for the drawn parts: its font sizes, grey header, thin rules. Tables fit their box:
+# headers wrap between words (年初预算数 / （元）), names keep a readable width (never a character or
+# two a line), figures never wrap; a table that still cannot fit scrolls sideways inside its box, with
+# a shade at the edge that has more columns behind it and a line saying so (shown only while the box
+# can scroll: a scroll-driven animation; browsers without them get the shades only). On a phone
+# (≤ 640 px) charts keep their drawn size (text ≥ 10 px) and scroll sideways too, and a page's
+# filters (common.filter_area) and its figure tiles sit two to a row, not one a screen.
 CSS = """
 <style>
-div.pb-table { overflow-x: auto; margin-bottom: 0.5rem; }
+div.pb-table { overflow-x: auto; margin-bottom: 0.5rem; scroll-timeline: --pb-x x;
+  background: linear-gradient(to right, #fff 30%, rgba(255, 255, 255, 0)) left / 2rem 100% no-repeat local,
+    linear-gradient(to left, #fff 30%, rgba(255, 255, 255, 0)) right / 2rem 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(49, 51, 63, 0.22), transparent) left / 0.8rem 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(49, 51, 63, 0.22), transparent) right / 0.8rem 100% no-repeat scroll; }
 div.pb-table.pb-scroll { max-height: 32rem; overflow-y: auto; }
 div.pb-table table { border-collapse: collapse; width: 100%; font-size: 0.875rem; line-height: 1.4; }
 div.pb-table th, div.pb-table td { border-bottom: 1px solid rgba(49, 51, 63, 0.1); padding: 0.3rem 0.5rem;
   text-align: left; vertical-align: top; white-space: pre-wrap; overflow-wrap: anywhere; }
-div.pb-table thead th { background: #f0f2f6; font-weight: 600; white-space: nowrap; position: sticky; top: 0; }
-div.pb-table td.n, div.pb-table th.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+div.pb-table td:not(.n):not(.c) { min-width: 6em; }
+div.pb-table thead th { background: #f0f2f6; font-weight: 600; white-space: normal; word-break: keep-all;
+  overflow-wrap: normal; position: sticky; top: 0; z-index: 1; }
+div.pb-table td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+div.pb-table th.n { text-align: right; }
 div.pb-table td.c, div.pb-table th.c { text-align: center; white-space: nowrap; }
 div.pb-table tr.lost td { background: #fdecea; }
 div.pb-table a { white-space: nowrap; }
+div.pb-table .pb-hint { height: 0; overflow: hidden; position: sticky; left: 0; font-size: 0.8rem;
+  color: rgba(49, 51, 63, 0.6); }
+@supports (animation-timeline: scroll()) {
+  div.pb-table .pb-hint { animation: pb-can-scroll linear both; animation-timeline: --pb-x; }
+}
+@keyframes pb-can-scroll { from, to { height: 1.5em; } }
+@media (max-width: 640px) {
+  [data-testid="stImageContainer"] { overflow-x: auto; justify-content: flex-start; }
+  [data-testid="stImageContainer"] img { width: max-content !important; max-width: none !important; flex: none; }
+  .st-key-pb-filters [data-testid="stHorizontalBlock"],
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
+    flex-flow: row wrap; gap: 0.5rem; }
+  .st-key-pb-filters [data-testid="stColumn"],
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) > [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important; }
+  [data-testid="stMetric"] { padding: 0.6rem 0.7rem; }
+  [data-testid="stMetricValue"] { font-size: 1.15rem; }
+  [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * { white-space: normal !important;
+    overflow: visible !important; text-overflow: clip !important; }
+}
 </style>
 """
+SCROLL_HINT = "← 表格较宽，左右滑动可查看全部列 →"
 
 
 def styles() -> None:
@@ -58,7 +92,8 @@ def table(place: Any, columns: Sequence[markup.Column], rows: Iterable[Sequence[
           lost: Iterable[bool] | None = None, empty: str = "无", scroll: bool = False) -> None:
     """An escaped HTML table (perfcore.markup, the reports' table); ``scroll``: a tall one scrolls under its header."""
     css = "pb-table pb-scroll" if scroll else "pb-table"
-    place.html(f'<div class="{css}">{markup.table(columns, rows, lost=lost, empty=empty)}</div>')
+    place.html(f'<div class="{css}"><div class="pb-hint">{SCROLL_HINT}</div>'
+               f'{markup.table(columns, rows, lost=lost, empty=empty)}</div>')
 
 
 class Later:
