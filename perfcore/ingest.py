@@ -52,7 +52,7 @@ from perfcore.errors import ReadError
 from perfcore.guard.limits import DEFAULT_LIMITS, megabytes
 from perfcore.guard.messages import refuse
 from perfcore.policy import Policy, get_policy
-from perfcore.reader import WorkbookResult, read_workbook
+from perfcore.reader import WorkbookResult, explain, read_workbook
 from perfcore.reader.workbook import load_source
 from perfcore.records import FormRecord, Key, form_record
 from perfcore.scoring import score_form
@@ -251,9 +251,15 @@ def _prepare_in_worker(item: Item, policy: Policy) -> FilePreview:
         return _prepare(item, policy)
 
 
-def _read_in_worker(source: str | os.PathLike[str], include_hidden: bool) -> WorkbookResult:
+def _read_in_worker(source: str | os.PathLike[str], include_hidden: bool,
+                    explaining: bool = False) -> tuple[WorkbookResult, list[explain.Decision]]:
+    """The result, and the reader's decisions when the caller collects them (``parse --explain``):
+    they are made in this process, so they travel back with the result."""
     with _deadline():
-        return read_workbook(source, include_hidden=include_hidden)
+        if not explaining:
+            return read_workbook(source, include_hidden=include_hidden), []
+        with explain.collect() as decisions:
+            return read_workbook(source, include_hidden=include_hidden), decisions
 
 
 class _deadline:
@@ -454,7 +460,9 @@ def read_in_worker(source: str | os.PathLike[str], *, include_hidden: bool = Fal
     limits = DEFAULT_LIMITS
     try:
         with _new_executor(1, _method()) as one:
-            return one.submit(_read_in_worker, source, include_hidden).result()
+            result, decisions = one.submit(_read_in_worker, source, include_hidden, explain.active()).result()
+            explain.record(decisions)
+            return result
     except (BrokenProcessPool, CancelledError):
         return WorkbookResult(name, error=refuse("worker_limit", name, memory=megabytes(limits.worker_memory_bytes),
                                                  seconds=limits.worker_seconds))
