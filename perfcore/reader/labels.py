@@ -61,6 +61,7 @@ LEVEL1_NAMES = tuple(_DATA["levels"]["level1"])
 LEVEL1_EVALUATION = _set("levels", "level1_evaluation")
 HEADER_TOTALS = _set("indicators", "header_total")
 EXECUTION_NAMES = _set("indicators", "execution_names")
+DETAIL_PREFIXES = tuple(_DATA["indicators"]["detail_prefixes"])
 LEVEL2_STEMS = _set("levels", "level2_stems")
 LABEL_FRAGMENTS = _set("levels", "fragments")
 INSTRUCTIONS = tuple(_DATA["template"]["instructions"])
@@ -223,6 +224,11 @@ def fund_kind(key: str) -> str | None:
 
 def is_note_label(key: str) -> bool:
     return any(word in key for word in NOTE_WORDS)
+
+
+def is_detail(key: str) -> bool:
+    """A breakdown row of the indicator above (``其中桃树种植面积``, ``含羊养殖数量``)."""
+    return key.startswith(DETAIL_PREFIXES) and len(key) > 2
 
 
 def is_placeholder(key: str) -> bool:
