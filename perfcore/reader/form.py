@@ -29,6 +29,7 @@ from .labels import (
     fund_kind,
     is_funds_anchor,
     is_instruction,
+    is_declaration,
     is_title,
     points_of,
     role_name,
@@ -46,6 +47,14 @@ _BLANK_RUN = 2          # blank rows tolerated inside the funds block (spacers)
 _FUND_ROWS_CHECKED = 6  # rows below a funds header whose content confirms an amount column
 
 
+def _declaration(grid: Grid, row: int, form: Form) -> None:
+    """A 绩效目标申报表 read as a form says what it is: targets only, nothing to score yet."""
+    col = _title_col(grid, row)
+    if is_declaration(grid.key(row, col)):
+        form.doubts.append(f"{grid.ref(row, col)}“{grid.text(row, col)}”是绩效目标申报表，不是自评表："
+                           "只有年度指标值，没有实际完成值、分值和得分；请上传该项目的绩效自评表")
+
+
 def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None) -> Form:
     """Read one form; what cannot be found stays empty and gets a Chinese note. A layout staff
     taught for this sheet (``taught``) overrides the header row, columns and cells it names."""
@@ -55,6 +64,7 @@ def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None)
     where = f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表"
     if block.title is not None:
         form.layout["标题"] = grid.ref(block.title, _title_col(grid, block.title))
+        _declaration(grid, block.title, form)
     _read_header(grid, rows, form, where)
     form.year = _year(grid, block, file, form)
     if form.year is None:

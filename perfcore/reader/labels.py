@@ -32,6 +32,7 @@ def _columns(section: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
 
 TITLE_ENDINGS = tuple(_DATA["title"]["endings"])
 TITLE_EXACT = _set("title", "exact")
+DECLARATION_ENDINGS = tuple(_DATA["title"]["declaration_endings"])
 
 _HEADER = _DATA["header"]
 # Header label key → Form field (project / department / unit).
@@ -92,7 +93,12 @@ def says_wan(text: str) -> bool:
 
 def is_title(key: str) -> bool:
     """项目支出绩效自评表, 2020年度项目支出绩效自评表, 公开08表…专项资金绩效目标自评表 ..."""
-    return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS))
+    return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS) or key.endswith(DECLARATION_ENDINGS))
+
+
+def is_declaration(key: str) -> bool:
+    """绩效目标申报表 / 绩效目标表: the targets declared before the year, not a self-evaluation."""
+    return key.endswith(DECLARATION_ENDINGS)
 
 
 @lru_cache(maxsize=1 << 14)
