@@ -41,7 +41,7 @@ from .labels import (
     role_of,
 )
 
-_OPERATORS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "﹦", "≧", "≦"})
+_OPERATORS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "﹦", "≧", "≦", "═"})  # ═: a font's stand-in for =
 _UPPER_HEADER = 2  # labels an upper header row must name (年度指标值, 实际完成值, 分值 ...)
 _CHECKED_ROLES = ("name", "target", "actual", "weight", "score")  # two columns may not claim these
 _POINTS_SLACK = 0.5  # weights may miss the printed points by rounding only
