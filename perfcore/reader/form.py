@@ -31,6 +31,7 @@ from .labels import (
     is_funds_anchor,
     is_instruction,
     is_title,
+    is_whole_spending,
     points_of,
     role_name,
     role_of,
@@ -47,12 +48,17 @@ _BLANK_RUN = 2          # blank rows tolerated inside the funds block (spacers)
 _FUND_ROWS_CHECKED = 6  # rows below a funds header whose content confirms an amount column
 
 
-def _declaration(grid: Grid, row: int, form: Form) -> None:
-    """A 绩效目标申报表 read as a form says what it is: targets only, nothing to score yet."""
+def _other_kind(grid: Grid, row: int, form: Form) -> None:
+    """A form of the family that is not a project self-evaluation says what it is, first:
+    a 绩效目标申报表 (targets only) or a 部门整体支出 evaluation (criteria, no targets)."""
     col = _title_col(grid, row)
-    if is_declaration(grid.key(row, col)):
-        form.doubts.append(f"{grid.ref(row, col)}“{grid.text(row, col)}”是绩效目标申报表，不是自评表："
+    key, where = grid.key(row, col), f"{grid.ref(row, col)}“{grid.text(row, col)}”"
+    if is_declaration(key):
+        form.doubts.append(f"{where}是绩效目标申报表，不是自评表："
                            "只有年度指标值，没有实际完成值、分值和得分；请上传该项目的绩效自评表")
+    elif is_whole_spending(key):
+        form.doubts.append(f"{where}是部门整体支出绩效评价表，不是项目支出自评表：按评分标准打分，"
+                           "没有年度指标值和实际完成值，规则无法计分，自评得分照录")
 
 
 def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None) -> Form:
@@ -64,7 +70,7 @@ def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None)
     where = f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表"
     if block.title is not None:
         form.layout["标题"] = grid.ref(block.title, _title_col(grid, block.title))
-        _declaration(grid, block.title, form)
+        _other_kind(grid, block.title, form)
     _read_header(grid, rows, form, where)
     form.year = _year(grid, block, file, form)
     if form.year is None:

@@ -159,7 +159,7 @@ class _Levels:
         key1, key2 = grid.key(row, cols.get("level1")), grid.key(row, cols.get("level2"))
         new1 = new2 = ""
         if key1 and key1 not in LABEL_FRAGMENTS:
-            level1 = level1_of(key1)
+            level1 = level1_of(key1) or self._printed_level1(grid, row, cols, key1)
             if level1 and not (level1 == "成本指标" and not key2):
                 new1 = level1
                 points = points_of(grid.text(row, cols["level1"]))
@@ -181,6 +181,15 @@ class _Levels:
             self.level2 = new2
             if not new1 and not (self.level1 and fits(self.level1, new2)):
                 self.level1 = implied_level1(new2) or self.level1
+
+
+    @staticmethod
+    def _printed_level1(grid: Grid, row: int, cols: dict[str, int], key: str) -> str | None:
+        """An unknown label with its points in the level-1 column (规划(15分), 执行(35分) of a
+        部门整体支出 form) is a level 1 as printed; a level-2 label there is not."""
+        if implied_level1(key) or points_of(grid.text(row, cols["level1"])) is None:
+            return None
+        return level2_name(key) or None
 
 
 def _target(grid: Grid, row: int, cols: dict[str, int]) -> Text:

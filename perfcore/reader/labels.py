@@ -33,6 +33,7 @@ def _columns(section: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
 TITLE_ENDINGS = tuple(_DATA["title"]["endings"])
 TITLE_EXACT = _set("title", "exact")
 DECLARATION_ENDINGS = tuple(_DATA["title"]["declaration_endings"])
+WHOLE_MARKERS = tuple(_DATA["title"]["whole_markers"])
 
 _HEADER = _DATA["header"]
 # Header label key → Form field (project / department / unit).
@@ -99,6 +100,11 @@ def is_title(key: str) -> bool:
 def is_declaration(key: str) -> bool:
     """绩效目标申报表 / 绩效目标表: the targets declared before the year, not a self-evaluation."""
     return key.endswith(DECLARATION_ENDINGS)
+
+
+def is_whole_spending(key: str) -> bool:
+    """部门整体支出绩效评价自评表: a department's whole spending, scored against criteria, not a project."""
+    return any(marker in key for marker in WHOLE_MARKERS)
 
 
 @lru_cache(maxsize=1 << 14)
