@@ -232,6 +232,9 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
             row += 1
             continue
         kind = fund_kind(key) if key not in SECTION_LABELS else None
+        if kind is None and row == header_row + 1 and not form.funds and \
+                (label_col is None or grid.num(row, label_col).value is not None):
+            kind, label_col = _unlabelled_total(grid, row, amounts, form), None
         if kind is None:
             break
         blanks, last = 0, row
@@ -251,6 +254,15 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
             _read_execution(grid, row, cols, anchor, form)
         row += 1
     return range(anchor[0], last + 1)
+
+
+def _unlabelled_total(grid: Grid, row: int, amounts: list[int], form: Form) -> str | None:
+    """The one amounts row under a header of sources (中央 / 本级 / 合计 / 执行数), printed with no
+    row label: the project's total, noted."""
+    if not any(grid.text(row, col) for col in amounts):
+        return None
+    form.notes.append(f"项目资金表 {grid.ref(row, min(amounts))} 所在行没有行名（年度资金总额），按资金总额读取")
+    return "total"
 
 
 def _read_execution(grid: Grid, row: int, cols: dict[str, int], anchor: tuple[int, int], form: Form) -> None:
