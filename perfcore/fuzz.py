@@ -5,7 +5,8 @@ near-synonyms (``预算数(A)``, ``全年实际值(B)``, ``参考分值``), colu
 two-row headers, level labels merged or not, amounts as numbers or as text with units
 (``150万``), 元 or 万元, the total in a 总分 row or in the header, budget execution in the
 funds block or as an indicator row, outline rows (``一、产出指标`` with a subtotal, then
-``1、…``). ``variant(seed)`` picks one such template, ``write_variant(form, variant)`` writes
+``1、…``), ``其中…`` breakdown rows under an indicator (its parts, no 分值 / 得分).
+``variant(seed)`` picks one such template, ``write_variant(form, variant)`` writes
 the form in it, and ``reading(form)`` is what every variant must read to (tests/test_reader_fuzz.py).
 A variant is a pure function of its seed, so a failure replays:
 ``python -m perfcore.fuzz SEED out.xlsx`` writes the failing workbook.
@@ -37,6 +38,7 @@ class FuzzIndicator:
     actual: str
     weight: float
     score: float
+    detail: bool = False  # a 其中… breakdown row of the indicator above: no weight, no score printed
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ class Variant:
     outline: bool = False
     level_points: bool = False  # 产出指标(50分): the weights under it must add to its points
     split_target: bool = False  # 指标性质 / 指标值 / 度量单位 in three columns
+    breakdown: bool = False  # 其中… rows under the first indicator: its parts, never indicators
 
     def describe(self) -> str:
         knobs = {k: v for k, v in self.__dict__.items() if k not in ("seed", "labels")}
@@ -163,6 +166,7 @@ def variant(seed: int) -> Variant:
         amounts=rng.choice(["number", "number", "text_unit", "text_plain", "fullwidth"]),
         total_in_header=rng.random() < 0.3, execution_row=rng.random() < 0.3, outline=outline,
         level_points=rng.random() < 0.4, split_target=rng.random() < 0.25,
+        breakdown=not outline and rng.random() < 0.3,
     )
 
 
@@ -255,7 +259,20 @@ def _indicator_rows(form: FuzzForm, v: Variant) -> list[FuzzIndicator]:
     if v.execution_row:  # 预算执行率 as an ordinary row: the funds block prints no weight
         rows.insert(0, FuzzIndicator("产出指标", "资金管理", "预算执行率", "=100%",
                                      f"{form.rate * 100:g}%", form.execution_weight, form.execution_score))
+    if v.breakdown:  # the first indicator's parts (城区 / 乡镇 halves) right below it
+        at = 1 if v.execution_row else 0
+        rows[at + 1:at + 1] = _breakdown(rows[at])
     return rows
+
+
+def _half(text: str) -> str:
+    op, value, unit = _split_target(text)
+    return f"{op}{_figure(float(value) / 2)}{unit}" if value[:1].isdigit() else text
+
+
+def _breakdown(ind: FuzzIndicator) -> list[FuzzIndicator]:
+    return [FuzzIndicator(ind.level1, ind.level2, f"其中{part}{ind.name}", _half(ind.target), _half(ind.actual), 0.0, 0.0,
+                          detail=True) for part in ("城区", "乡镇")]
 
 
 def _write_indicators(ws: Worksheet, form: FuzzForm, v: Variant, row: int) -> None:
@@ -317,8 +334,9 @@ def _write_row(ws: Worksheet, row: int, ind: FuzzIndicator, v: Variant, name_col
     else:
         _put(ws, row, value_cols["target"], ind.target)
     _put(ws, row, value_cols["actual"], ind.actual)
-    _put(ws, row, value_cols["weight"], ind.weight)
-    _put(ws, row, value_cols["score"], ind.score)
+    if not ind.detail:
+        _put(ws, row, value_cols["weight"], ind.weight)
+        _put(ws, row, value_cols["score"], ind.score)
 
 
 _SPLIT = re.compile(r"^([≥≤=<>]?)(\d+(?:\.\d+)?)(.*)$")

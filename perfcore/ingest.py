@@ -53,7 +53,7 @@ from perfcore.guard.limits import DEFAULT_LIMITS, megabytes
 from perfcore.guard.messages import refuse
 from perfcore.layouts import Layout, read_with_grids, taught_for
 from perfcore.policy import Policy, get_policy
-from perfcore.reader import WorkbookResult, read_workbook
+from perfcore.reader import WorkbookResult, explain, read_workbook
 from perfcore.reader.grid import Grid
 from perfcore.reader.workbook import load_source
 from perfcore.records import FormRecord, Key, form_record
@@ -257,9 +257,15 @@ def _prepare_in_worker(item: Item, policy: Policy, layouts: Sequence[Layout] = (
 
 
 def _read_in_worker(source: str | os.PathLike[str], include_hidden: bool,
-                    layouts: Sequence[Layout] = ()) -> WorkbookResult:
+                    explaining: bool = False, layouts: Sequence[Layout] = ()) -> tuple[WorkbookResult, list[explain.Decision]]:
+    """The result, and the reader's decisions when the caller collects them (``parse --explain``):
+    they are made in this process, so they travel back with the result. ``layouts``: ``parse --db``."""
     with _deadline():
-        return read_workbook(source, include_hidden=include_hidden, taught=taught_for(layouts))
+        taught = taught_for(layouts)
+        if not explaining:
+            return read_workbook(source, include_hidden=include_hidden, taught=taught), []
+        with explain.collect() as decisions:
+            return read_workbook(source, include_hidden=include_hidden, taught=taught), decisions
 
 
 def _sheets_in_worker(item: Item) -> tuple[WorkbookResult, dict[str, Grid]]:
@@ -473,7 +479,10 @@ def read_in_worker(source: str | os.PathLike[str], *, include_hidden: bool = Fal
     limits = DEFAULT_LIMITS
     try:
         with _new_executor(1, _method()) as one:
-            return one.submit(_read_in_worker, source, include_hidden, tuple(layouts)).result()
+            result, decisions = one.submit(_read_in_worker, source, include_hidden, explain.active(),
+                                           tuple(layouts)).result()
+            explain.record(decisions)
+            return result
     except (BrokenProcessPool, CancelledError):
         return WorkbookResult(name, error=refuse("worker_limit", name, memory=megabytes(limits.worker_memory_bytes),
                                                  seconds=limits.worker_seconds))

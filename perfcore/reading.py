@@ -58,7 +58,7 @@ def reading_report(form: Form, execution: ExecutionScore, indicators: list[Indic
     report = ReadingReport(blocks=dict(form.layout))
     unscorable = _why_unscorable(form)
     if unscorable:
-        report.state, report.missing = UNSCORABLE, unscorable
+        report.state, report.missing = UNSCORABLE, [*form.doubts, *unscorable]
         return report
     report.missing.extend(form.doubts)
     points = _points_problem(form, execution)

@@ -23,11 +23,13 @@ Kind = Literal["quantitative", "qualitative", "missing", "unparseable"]
 FORWARD_OPS = frozenset({">=", ">", "="})
 REVERSE_OPS = frozenset({"<=", "<"})
 
-# Symbol spellings (after NFKC, which already maps ＞ ＜ ＝ ﹦ ﹥ ﹤ to ASCII) → canonical operator.
+# Symbol spellings (after NFKC, which already maps ＞ ＜ ＝ ﹦ ﹥ ﹤ to ASCII) → canonical operator;
+# look-alikes a font substitutes (═ for =) included.
 _SYMBOLS: tuple[tuple[str, str], ...] = (
     (">=", ">="), ("=>", ">="), ("≥", ">="), ("≧", ">="), ("⩾", ">="), ("≮", ">="),
     ("<=", "<="), ("=<", "<="), ("≤", "<="), ("≦", "<="), ("⩽", "<="), ("≯", "<="),
     ("==", "="), (">", ">"), ("<", "<"), ("=", "="),
+    ("═", "="),  # the box-drawing double line a font substitutes for = (Yunnan forms exported to PDF/HTML)
 )
 # Word spellings in front of the number; longest first so 大于等于 wins over 大于.
 _PREFIX_WORDS: tuple[tuple[str, str], ...] = (

@@ -157,3 +157,46 @@ def test_the_first_admin_is_created_in_the_browser_and_then_creates_an_account(f
     sign_out = page.locator('[data-testid="stSidebar"]').get_by_role("button", name="退出登录")
     sign_out.click()
     page.get_by_role("heading", name=SIGN_IN).wait_for()
+
+
+GUESSING_TABS = 12  # the browser sessions of issue 19 whose guesses were counted as 2 failures
+
+
+def test_wrong_passwords_from_many_tabs_at_once_are_each_counted_and_the_lock_holds(chromium_browser, tmp_path) -> None:
+    """Issue 19 as the tester did it: 12 browser sessions send a wrong password for the only admin at
+    once. Each is refused with the one answer, every guess is counted up to the lock (the count was
+    read and written without one transaction), and then the right password does not get in."""
+    db = tmp_path / "guessed.duckdb"
+    seed(db)
+    with Store(db) as store:
+        store.add_account("管理员", "admin", password=PASSWORD, by="测试")
+    contexts = [chromium_browser.new_context(viewport=e2e.VIEWPORT, locale="zh-CN") for _ in range(GUESSING_TABS + 1)]
+    try:
+        with running_app(db) as url:
+            pages = []
+            for context in contexts:
+                context.set_default_timeout(e2e.WAIT_MS)
+                page = context.new_page()
+                _open(page, f"{url}/", SIGN_IN)
+                pages.append(page)
+            guessers, last = pages[:-1], pages[-1]
+            for i, page in enumerate(guessers):
+                page.get_by_label("账号").fill("管理员")
+                page.get_by_label("密码").fill(f"猜的密码-{i}")
+            for page in guessers:  # the clicks go out together; each run signs in on the server's threads
+                page.get_by_role("button", name="登录").click(no_wait_after=True)
+            for page in guessers:
+                page.get_by_text("账号或密码不正确。").wait_for()
+            _sign_in(last)  # the right password, after the lock
+            last.get_by_text("账号或密码不正确。").wait_for()
+            assert "已登录" not in last.locator("body").inner_text()
+    finally:
+        for context in contexts:
+            context.close()
+    with Store(db) as store:
+        failed = list(store.audit_table(action="sign_in_failed")["detail"])
+        assert len(failed) == GUESSING_TABS + 1
+        assert sum("密码错误" in d for d in failed) == 5  # PERFBOARD_MAX_FAILURES' default: every guess to the lock
+        assert len(store.audit_table(action="lock")) == 1 and len(store.audit_table(action="sign_in")) == 0
+        (admin,) = store.accounts()
+        assert admin["locked"] and admin["failed"] == 5

@@ -40,8 +40,9 @@ def test_a_found_form_reads_its_header_funds_and_total(name):
     assert (form.year, form.project.value, form.department.value, form.unit.value) == \
         (exp["year"], exp["project"], exp["department"], exp["unit"])
     total = form.fund("total")
+    budget, executed = (total.budget.value, total.executed.value) if total else (None, None)
     assert form.money_unit == exp["money_unit"]
-    assert _close(total.budget.value, exp["budget"]) and _close(total.executed.value, exp["executed"])
+    assert _close(budget, exp["budget"]) and _close(executed, exp["executed"])
     assert _close(form.execution.weight.value, exp["execution_weight"])
     assert _close(form.total_declared.value, exp["total_declared"])
 
@@ -63,6 +64,23 @@ def test_a_found_form_gets_its_state_and_says_what_is_missing(name):
     missing = "\n".join(card.reading.missing)
     for words in exp["missing_contains"]:
         assert words in missing, f"{words!r} not in\n{missing}"
+    notes = "\n".join(card.form.notes)
+    for words in exp.get("notes_contain", []):
+        assert words in notes, f"{words!r} not in\n{notes}"
+
+
+def test_a_breakdown_row_that_carries_its_own_weight_stays_an_indicator(tmp_path):
+    """其中… rows are details only while they print no 分值 and no 得分: one with a weight is scored."""
+    import openpyxl
+    book = openpyxl.load_workbook(FIXTURES / "f4_anhui_xiaoxian_2023_zhongyang.xlsx")
+    sheet = book.active
+    sheet["E13"], sheet["H13"] = 2, 2
+    book.save(tmp_path / "f4.xlsx")
+    form = read_workbook(tmp_path / "f4.xlsx").forms[0]
+    names = [i.name for i in form.indicators]
+    assert names[:2] == ["★补助各类瓜果蔬菜种植面积", "其中桃树种植面积"] and len(names) == 9
+    assert form.indicators[1].weight.value == 2
+    assert "下的 3 行“其中…”（自评表!D14–D16）是它的明细" in "\n".join(form.notes)
 
 
 def test_the_generator_is_the_source_of_the_committed_workbooks(tmp_path):

@@ -41,7 +41,7 @@ def test_the_variants_cover_every_knob():
     """The seeds above exercise each template feature, in both settings, so none goes untested."""
     variants = [variant(seed) for seed in SEEDS]
     for knob in ("two_row_header", "wan", "total_in_header", "execution_row", "outline", "level_points",
-                 "split_target"):
+                 "split_target", "breakdown"):
         assert {getattr(v, knob) for v in variants} == {True, False}, knob
     assert {v.levels for v in variants} == {"merged", "first", "repeated"}
     assert {v.amounts for v in variants} == {"number", "text_unit", "text_plain", "fullwidth"}
@@ -85,3 +85,12 @@ def test_a_variant_whose_weights_add_to_150_is_never_graded(seed):
     card = score_form(result.forms[0])
     assert card.reading.state == "需核实" and card.grade is None, variant(seed).describe()
     assert any("分值合计 150" in m and "满分 100" in m for m in card.reading.missing), card.reading.missing
+
+
+def test_breakdown_rows_are_the_first_indicators_parts_not_indicators():
+    """其中… rows (no 分值, no 得分) under an indicator: read as its details, noted, never scored."""
+    seed = next(s for s in SEEDS if variant(s).breakdown)
+    form, _, read = _read(seed)
+    assert [ind.name for ind in read.indicators if ind.name != "预算执行率"] == [i.name for i in form.indicators]
+    first = form.indicators[0].name
+    assert any(f"“{first}”" in note and "2 行“其中…”" in note and "不单独计分" in note for note in read.notes), read.notes

@@ -279,3 +279,25 @@ def test_an_expired_session_signs_nobody_in(tmp_path: Path) -> None:
         assert store.session_account("forged") is None and store.session_account("") is None
         with pytest.raises(StoreError, match="已存在"):
             store.add_account("王五", "viewer", password=PASSWORD)
+
+
+def test_a_version_outside_the_scope_reads_as_one_that_does_not_exist(two_units: Store) -> None:
+    """Issue 19: the store told “no such id” apart from “not in your scope” for versions too. Every
+    call that takes a version id gives a scoped account one answer for another unit's version and
+    for an id that does not exist, naming neither the form nor its unit."""
+    b_id = ids(two_units, "单位B")[0]
+    missing = max(ids(two_units, "单位A") + [b_id]) + 100
+    scoped = two_units.as_user(uploader_a())
+    calls = (scoped.load_form, scoped.version_info, scoped.indicator_scores, scoped.fund_lines,
+             scoped.findings, scoped.scenarios, lambda v: scoped.save_scenario(v, "方案", [], True))
+    for call in calls:
+        answers = []
+        for version_id in (b_id, missing):
+            with pytest.raises(PermissionDenied) as err:
+                call(version_id)
+            answers.append(str(err.value).replace(str(version_id), "N"))
+        assert answers[0] == answers[1], answers
+        assert "单位B" not in answers[0] and "项目丙" not in answers[0] and "不存在，或不在账号" in answers[0]
+    assert two_units.version_info(b_id)["unit"] == "单位B"  # still there for the full scope
+    with pytest.raises(StoreError, match=f"没有编号为 {missing} 的表单版本"):
+        two_units.load_form(missing)

@@ -59,6 +59,13 @@ def active() -> bool:
     return _TRACE.get() is not None
 
 
+def record(decisions: list[Decision]) -> None:
+    """Add decisions made elsewhere (a worker process that read the file) to what is collected here."""
+    trace = _TRACE.get()
+    if trace is not None:
+        trace.extend(decisions)
+
+
 def begin_form(file: str, sheet: str, first_row: int) -> None:
     """The decisions that follow belong to this form (its ``Form.source``)."""
     if _TRACE.get() is not None:

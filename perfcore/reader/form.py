@@ -27,9 +27,11 @@ from .labels import (
     SECTION_LABELS,
     classify,
     fund_kind,
+    is_declaration,
     is_funds_anchor,
     is_instruction,
     is_title,
+    is_whole_spending,
     points_of,
     role_name,
     role_of,
@@ -46,6 +48,19 @@ _BLANK_RUN = 2          # blank rows tolerated inside the funds block (spacers)
 _FUND_ROWS_CHECKED = 6  # rows below a funds header whose content confirms an amount column
 
 
+def _other_kind(grid: Grid, row: int, form: Form) -> None:
+    """A form of the family that is not a project self-evaluation says what it is, first:
+    a 绩效目标申报表 (targets only) or a 部门整体支出 evaluation (criteria, no targets)."""
+    col = _title_col(grid, row)
+    key, where = grid.key(row, col), f"{grid.ref(row, col)}“{grid.text(row, col)}”"
+    if is_declaration(key):
+        form.doubts.append(f"{where}是绩效目标申报表，不是自评表："
+                           "只有年度指标值，没有实际完成值、分值和得分；请上传该项目的绩效自评表")
+    elif is_whole_spending(key):
+        form.doubts.append(f"{where}是部门整体支出绩效评价表，不是项目支出自评表：按评分标准打分，"
+                           "没有年度指标值和实际完成值，规则无法计分，自评得分照录")
+
+
 def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None) -> Form:
     """Read one form; what cannot be found stays empty and gets a Chinese note. A layout staff
     taught for this sheet (``taught``) overrides the header row, columns and cells it names."""
@@ -55,6 +70,7 @@ def read_form(grid: Grid, block: Block, file: str, taught: Taught | None = None)
     where = f"工作表“{grid.sheet}”第 {block.start + 1} 行起的表"
     if block.title is not None:
         form.layout["标题"] = grid.ref(block.title, _title_col(grid, block.title))
+        _other_kind(grid, block.title, form)
     _read_header(grid, rows, form, where)
     form.year = _year(grid, block, file, form)
     if form.year is None:
@@ -216,6 +232,9 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
             row += 1
             continue
         kind = fund_kind(key) if key not in SECTION_LABELS else None
+        if kind is None and row == header_row + 1 and not form.funds and \
+                (label_col is None or grid.num(row, label_col).value is not None):
+            kind, label_col = _unlabelled_total(grid, row, amounts, form), None
         if kind is None:
             break
         blanks, last = 0, row
@@ -235,6 +254,15 @@ def _read_funds(grid: Grid, rows: range, form: Form, where: str) -> range:
             _read_execution(grid, row, cols, anchor, form)
         row += 1
     return range(anchor[0], last + 1)
+
+
+def _unlabelled_total(grid: Grid, row: int, amounts: list[int], form: Form) -> str | None:
+    """The one amounts row under a header of sources (中央 / 本级 / 合计 / 执行数), printed with no
+    row label: the project's total, noted."""
+    if not any(grid.text(row, col) for col in amounts):
+        return None
+    form.notes.append(f"项目资金表 {grid.ref(row, min(amounts))} 所在行没有行名（年度资金总额），按资金总额读取")
+    return "total"
 
 
 def _read_execution(grid: Grid, row: int, cols: dict[str, int], anchor: tuple[int, int], form: Form) -> None:

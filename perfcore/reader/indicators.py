@@ -27,6 +27,7 @@ from .labels import (
     fits,
     implied_level1,
     indicator_name,
+    is_detail,
     is_execution_name,
     is_instruction,
     is_note_label,
@@ -40,7 +41,7 @@ from .labels import (
     role_of,
 )
 
-_OPERATORS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "﹦", "≧", "≦"})
+_OPERATORS = frozenset({">=", "<=", "=", ">", "<", "≥", "≤", "﹦", "≧", "≦", "═"})  # ═: a font's stand-in for =
 _UPPER_HEADER = 2  # labels an upper header row must name (年度指标值, 实际完成值, 分值 ...)
 _CHECKED_ROLES = ("name", "target", "actual", "weight", "score")  # two columns may not claim these
 _POINTS_SLACK = 0.5  # weights may miss the printed points by rounding only
@@ -158,7 +159,7 @@ class _Levels:
         key1, key2 = grid.key(row, cols.get("level1")), grid.key(row, cols.get("level2"))
         new1 = new2 = ""
         if key1 and key1 not in LABEL_FRAGMENTS:
-            level1 = level1_of(key1)
+            level1 = level1_of(key1) or self._printed_level1(grid, row, cols, key1)
             if level1 and not (level1 == "成本指标" and not key2):
                 new1 = level1
                 points = points_of(grid.text(row, cols["level1"]))
@@ -180,6 +181,15 @@ class _Levels:
             self.level2 = new2
             if not new1 and not (self.level1 and fits(self.level1, new2)):
                 self.level1 = implied_level1(new2) or self.level1
+
+
+    @staticmethod
+    def _printed_level1(grid: Grid, row: int, cols: dict[str, int], key: str) -> str | None:
+        """An unknown label with its points in the level-1 column (规划(15分), 执行(35分) of a
+        部门整体支出 form) is a level 1 as printed; a level-2 label there is not."""
+        if implied_level1(key) or points_of(grid.text(row, cols["level1"])) is None:
+            return None
+        return level2_name(key) or None
 
 
 def _target(grid: Grid, row: int, cols: dict[str, int]) -> Text:
@@ -310,6 +320,23 @@ def _outline(grid: Grid, row: int, cols: dict[str, int], levels: _Levels) -> boo
     return False
 
 
+def _is_detail_row(grid: Grid, row: int, cols: dict[str, int], key: str, form: Form) -> bool:
+    """A ``其中…`` row with no weight and no score under an indicator that has a weight: a breakdown
+    of that indicator (its parts' 指标值 / 实际值), not an indicator to score."""
+    if not is_detail(key) or not form.indicators or form.indicators[-1].weight.value is None:
+        return False
+    return all(is_blank(grid.text(row, cols.get(name))) for name in ("weight", "score"))
+
+
+def _note_details(details: dict[int, list[str]], form: Form) -> None:
+    for index, cells in details.items():
+        parent = form.indicators[index]
+        last = cells[-1].rpartition("!")[2]
+        where = cells[0] if len(cells) == 1 else f"{cells[0]}–{last}"
+        form.notes.append(f"指标“{parent.name}”（{parent.cell}）下的 {len(cells)} 行“其中…”（{where}）是它的明细，"
+                          "不单独计分")
+
+
 def _check_points(levels: _Levels, form: Form) -> None:
     """The weights under a level 1 must add to the points printed with it (``产出指标(50分)``)."""
     for level1, (points, ref) in levels.points.items():
@@ -348,6 +375,7 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
     name_col = cols["name"]
     name_headers = grid.matching(is_name_header, labels=True)
     lead = ""
+    details: dict[int, list[str]] = {}  # indicator index → cells of its 其中… breakdown rows
     for row in range(table.data, end):
         if _is_total(grid, row, name_col):
             form.total_weight = grid.num(row, cols.get("weight"), derived=True)
@@ -368,6 +396,9 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
         name = indicator_name(grid.text(row, name_col))
         if is_blank(name) or _is_empty_row(grid, row, cols):
             continue
+        if _is_detail_row(grid, row, cols, key, form):
+            details.setdefault(len(form.indicators) - 1, []).append(grid.ref(row, name_col))
+            continue
         note = grid.text_cell(row, cols.get("note"))
         form.indicators.append(
             Indicator(
@@ -383,5 +414,6 @@ def read_indicators(grid: Grid, table: Table | None, end: int, form: Form, where
                 row=row + 1,
             )
         )
+    _note_details(details, form)
     _check_points(levels, form)
     _execution_rows(form)

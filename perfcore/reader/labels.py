@@ -32,6 +32,8 @@ def _columns(section: str, names: tuple[str, ...]) -> dict[str, frozenset[str]]:
 
 TITLE_ENDINGS = tuple(_DATA["title"]["endings"])
 TITLE_EXACT = _set("title", "exact")
+DECLARATION_ENDINGS = tuple(_DATA["title"]["declaration_endings"])
+WHOLE_MARKERS = tuple(_DATA["title"]["whole_markers"])
 
 _HEADER = _DATA["header"]
 # Header label key → Form field (project / department / unit).
@@ -61,6 +63,7 @@ LEVEL1_NAMES = tuple(_DATA["levels"]["level1"])
 LEVEL1_EVALUATION = _set("levels", "level1_evaluation")
 HEADER_TOTALS = _set("indicators", "header_total")
 EXECUTION_NAMES = _set("indicators", "execution_names")
+DETAIL_PREFIXES = tuple(_DATA["indicators"]["detail_prefixes"])
 LEVEL2_STEMS = _set("levels", "level2_stems")
 LABEL_FRAGMENTS = _set("levels", "fragments")
 INSTRUCTIONS = tuple(_DATA["template"]["instructions"])
@@ -91,7 +94,17 @@ def says_wan(text: str) -> bool:
 
 def is_title(key: str) -> bool:
     """项目支出绩效自评表, 2020年度项目支出绩效自评表, 公开08表…专项资金绩效目标自评表 ..."""
-    return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS))
+    return len(key) <= 60 and (key in TITLE_EXACT or key.endswith(TITLE_ENDINGS) or key.endswith(DECLARATION_ENDINGS))
+
+
+def is_declaration(key: str) -> bool:
+    """绩效目标申报表 / 绩效目标表: the targets declared before the year, not a self-evaluation."""
+    return key.endswith(DECLARATION_ENDINGS)
+
+
+def is_whole_spending(key: str) -> bool:
+    """部门整体支出绩效评价自评表: a department's whole spending, scored against criteria, not a project."""
+    return any(marker in key for marker in WHOLE_MARKERS)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -223,6 +236,11 @@ def fund_kind(key: str) -> str | None:
 
 def is_note_label(key: str) -> bool:
     return any(word in key for word in NOTE_WORDS)
+
+
+def is_detail(key: str) -> bool:
+    """A breakdown row of the indicator above (``其中桃树种植面积``, ``含羊养殖数量``)."""
+    return key.startswith(DETAIL_PREFIXES) and len(key) > 2
 
 
 def is_placeholder(key: str) -> bool:
