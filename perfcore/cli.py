@@ -220,18 +220,6 @@ def _read(paths: Sequence[str], include_hidden: bool = False, db: str | None = N
     return [read_in_worker(path, include_hidden=include_hidden, layouts=layouts) for path in expand_paths(paths)]
 
 
-def _explain_decisions(paths: Sequence[str], include_hidden: bool, results: Sequence[Any]) -> list[Any]:
-    """The reader's header decisions for ``--explain``, collected in this process (a worker's die with it).
-    Only files the confined worker read without error are read again here, so a hostile one never is."""
-    from perfcore.reader import explain, read_workbook
-
-    with explain.collect() as decisions:
-        for path, result in zip(expand_paths(paths), results, strict=True):
-            if result.error is None:
-                read_workbook(path, include_hidden=include_hidden)
-    return decisions
-
-
 def _errors(results: Sequence[Any]) -> list[ReadError]:
     return [r.error for r in results if r.error is not None]
 
@@ -259,8 +247,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from perfcore.reader import explain
     from perfcore.serialize import form_to_dict
 
-    results = _read(args.paths, args.include_hidden, args.db)
-    decisions = _explain_decisions(args.paths, args.include_hidden, results) if args.explain else []
+    with explain.collect() as decisions:  # the confined worker sends its decisions back (ingest.read_in_worker)
+        results = _read(args.paths, args.include_hidden, args.db)
     errors = _errors(results)
     cards = _score(results, None) if args.explain else []
 
