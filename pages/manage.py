@@ -8,14 +8,14 @@ from perfcore.accounts import Permission
 from perfcore.errors import StoreError
 from perfcore.scoring import rules_version
 from perfcore.views import md_escape
-from perfcore.vocab import ACCOUNT_ACTION_LABELS
-from ui import accounts_admin, common
+from perfcore.vocab import ACCOUNT_ACTION_LABELS, LAYOUT_ACTION_LABELS
+from ui import accounts_admin, common, teach
 
 NOTICE_KEY = "manage_notice"
 # The write waiting for its confirmation: {"action": delete / restore / rescore, "version": id, "picker": key}.
 CONFIRM_KEY = "mg_confirming"
 # audit actions perfcore.views does not name
-MORE_ACTION_LABELS = {"rescore": "重新评分", **ACCOUNT_ACTION_LABELS}
+MORE_ACTION_LABELS = {"rescore": "重新评分", **ACCOUNT_ACTION_LABELS, **LAYOUT_ACTION_LABELS}
 NO_OPERATOR = "请先在本页上方填写操作人：删除、恢复和重新评分都记入操作日志，须写明由谁操作。"
 ALL = "（全部）"
 
@@ -172,7 +172,7 @@ if common.account() is None:
                   help="删除、恢复和重新评分须填写操作人，并在确认后才执行")
 else:
     st.caption(f"操作人：{md_escape(operator())}（已登录账号，记入操作日志）")
-imports, versions, scores, people, audit = st.tabs(["导入记录", "删除与恢复", "重新评分", "账号管理", "操作日志"])
+imports, versions, scores, people, audit, taught = st.tabs(["导入记录", "删除与恢复", "重新评分", "账号管理", "操作日志", "对照"])
 
 with imports:
     st.caption(f"数据库文件：{md_escape(common.db_path())}")  # for administrators; not in the sidebar
@@ -204,3 +204,6 @@ with people:
 
 with audit:
     audit_section(store, log)
+
+with taught:
+    teach.admin_section(store)

@@ -13,7 +13,7 @@ from perfcore.ingest import FilePreview, FormPreview
 from perfcore.report import reading_text, total_text
 from perfcore.views import md_escape
 from perfcore.writer import write_template
-from ui import common
+from ui import common, teach
 
 ROUND_KEY = "upload_round"         # bumping it gives a fresh (empty) uploader after an import
 PICK_ROUND_KEY = "pick_round"      # bumping it alone gives fresh ticks, the files kept (after a refusal)
@@ -66,7 +66,7 @@ def read_uploads(uploads: list) -> list[FilePreview]:
             bar.progress(done / total, text=f"已读取 {done}/{total}：{md_escape(name)}")
 
         previews = ingest.preview_files([(u.name, u.getvalue()) for u in new], pool=common.import_pool(),
-                                        progress=moved)
+                                        progress=moved, layouts=common.get_store().reading_layouts())
         bar.empty()
         known.update(zip((u.file_id for u in new), previews))
     current = {u.file_id for u in uploads}
@@ -122,6 +122,7 @@ right.download_button("下载空白自评表模板", data=template_bytes(), file
                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       icon=":material/download:")
 
+teach.notice()
 summary, imported = st.session_state.pop(SUMMARY_KEY, ([], False))
 for ok, line in summary:
     (st.success if ok else st.error)(md_escape(line))
@@ -215,5 +216,7 @@ if int(row["_form"]) < 0:
     st.error(md_escape(str(shown.error)))
     for note in shown.notes:
         st.caption(md_escape(note))
+    teach.offer(store, uploads[int(row["_file"])], shown, None, PREVIEWS_KEY)
 else:
-    show_form(shown, next(f for f in shown.forms if f.index == int(row["_form"])), row["状态"])
+    show_form(shown, form := next(f for f in shown.forms if f.index == int(row["_form"])), row["状态"])
+    teach.offer(store, uploads[int(row["_file"])], shown, form, PREVIEWS_KEY)

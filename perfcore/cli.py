@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     def db(p: argparse.ArgumentParser) -> None:
         p.add_argument("--db", metavar="FILE", help="数据库文件（默认：环境变量 PERFBOARD_DB 或 data/perfboard.duckdb）")
 
+    def taught(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", metavar="FILE",
+                       help="按这个数据库里保存的对照（工作人员在看板中教过的表格布局）读取；不给则不用对照")
+
     p = sub.add_parser("parse", help="读取自评表并输出识别结果", description="读取自评表并输出识别结果。")
     paths(p)
     p.add_argument("--json", action="store_true", help='输出 JSON：{"forms": [...], "errors": [...]}')
@@ -62,11 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="逐表说明读取情况：找到了哪些部分、在哪个单元格、缺少什么，每个表头候选标签所给角色及原因"
                         "（JSON 中为 reading 与 explain）")
     p.add_argument("--include-hidden", action="store_true", help="也读取隐藏的工作表")
+    taught(p)
 
     p = sub.add_parser("score", help="按规则重新评分", description="按评分规则重新计算每项得分并给出审核意见。")
     paths(p)
     p.add_argument("--json", action="store_true", help="输出 JSON（识别结果加得分、说明、等级和审核意见）")
     policy(p)
+    taught(p)
 
     p = sub.add_parser("check", help="审核自评表，输出审核报告", description="审核自评表；发现“错误”级问题时退出码为 1。")
     paths(p)
@@ -195,10 +201,23 @@ def _operator(args: argparse.Namespace) -> str:
     return args.user if args.user is not None else os_user()
 
 
-def _read(paths: Sequence[str], include_hidden: bool = False) -> list[Any]:
+def _layouts(db: str | None) -> list[Any]:
+    """The mappings staff taught, from ``--db`` (opened read-only: reading never writes); none without it."""
+    if not db:
+        return []
+    from perfcore.store import Store, StoreError
+
+    if not Path(db).is_file():
+        raise StoreError(f"数据库文件“{db}”不存在。")
+    with Store(Path(db), read_only=True) as store:
+        return store.reading_layouts()
+
+
+def _read(paths: Sequence[str], include_hidden: bool = False, db: str | None = None) -> list[Any]:
     from perfcore.ingest import read_in_worker  # a confined process per file: a hostile one cannot kill this one
 
-    return [read_in_worker(path, include_hidden=include_hidden) for path in expand_paths(paths)]
+    layouts = _layouts(db)
+    return [read_in_worker(path, include_hidden=include_hidden, layouts=layouts) for path in expand_paths(paths)]
 
 
 def _errors(results: Sequence[Any]) -> list[ReadError]:
@@ -229,7 +248,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from perfcore.serialize import form_to_dict
 
     with explain.collect() as decisions:  # the confined worker sends its decisions back (ingest.read_in_worker)
-        results = _read(args.paths, args.include_hidden)
+        results = _read(args.paths, args.include_hidden, args.db)
     errors = _errors(results)
     cards = _score(results, None) if args.explain else []
 
@@ -287,7 +306,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from perfcore.report import total_text
     from perfcore.serialize import scorecard_to_dict
 
-    results = _read(args.paths)
+    results = _read(args.paths, db=args.db)
     cards = _score(results, args.policy)
     errors = _errors(results)
     if args.json:

@@ -51,8 +51,10 @@ from typing import TYPE_CHECKING, Any
 from perfcore.errors import ReadError
 from perfcore.guard.limits import DEFAULT_LIMITS, megabytes
 from perfcore.guard.messages import refuse
+from perfcore.layouts import Layout, read_with_grids, taught_for
 from perfcore.policy import Policy, get_policy
 from perfcore.reader import WorkbookResult, explain, read_workbook
+from perfcore.reader.grid import Grid
 from perfcore.reader.workbook import load_source
 from perfcore.records import FormRecord, Key, form_record
 from perfcore.scoring import score_form
@@ -149,6 +151,7 @@ class FilePreview:
     notes: list[str] = field(default_factory=list)
     error: ReadError | None = None
     forms: list[FormPreview] = field(default_factory=list)
+    taught: dict[str, int] = field(default_factory=dict)  # sheet → id of the stored mapping (对照) it was read with
 
 
 @dataclass
@@ -218,17 +221,19 @@ def _form_preview(index: int, card: Scorecard, record: FormRecord) -> FormPrevie
 
 
 
-def _prepare(item: Item, policy: Policy) -> FilePreview:
+def _prepare(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> FilePreview:
     """Read, check and score one file (never raises for bad input); its bytes are loaded once
-    (size-checked) and hashed here, so only plain rows leave the process."""
+    (size-checked) and hashed here, so only plain rows leave the process. A sheet of a template
+    staff taught (``layouts``, the store's active mappings) is read with that mapping."""
     source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
     try:
         name, data = load_source(source, filename)
     except ReadError as error:
         return FilePreview(name=error.file, error=error)
-    result = read_workbook(data, name)
+    used: dict[str, int] = {}
+    result = read_workbook(data, name, taught=taught_for(layouts, used))
     done = FilePreview(name=result.file or name, sha256=hashlib.sha256(data).hexdigest(),
-                       n_read=len(result.forms), notes=list(result.notes))
+                       n_read=len(result.forms), notes=list(result.notes), taught=used)
     if result.error is not None:
         done.error = result.error
         return done
@@ -244,22 +249,33 @@ def _prepare(item: Item, policy: Policy) -> FilePreview:
     return done
 
 
-def _prepare_in_worker(item: Item, policy: Policy) -> FilePreview:
+def _prepare_in_worker(item: Item, policy: Policy, layouts: Sequence[Layout] = ()) -> FilePreview:
     """``_prepare`` as a worker process runs it, under the per-file deadline (its own name, so
     that a test can make a worker fail while ``_prepare`` stays real)."""
     with _deadline():
-        return _prepare(item, policy)
+        return _prepare(item, policy, layouts)
 
 
 def _read_in_worker(source: str | os.PathLike[str], include_hidden: bool,
-                    explaining: bool = False) -> tuple[WorkbookResult, list[explain.Decision]]:
+                    explaining: bool = False, layouts: Sequence[Layout] = ()) -> tuple[WorkbookResult, list[explain.Decision]]:
     """The result, and the reader's decisions when the caller collects them (``parse --explain``):
-    they are made in this process, so they travel back with the result."""
+    they are made in this process, so they travel back with the result. ``layouts``: ``parse --db``."""
     with _deadline():
+        taught = taught_for(layouts)
         if not explaining:
-            return read_workbook(source, include_hidden=include_hidden), []
+            return read_workbook(source, include_hidden=include_hidden, taught=taught), []
         with explain.collect() as decisions:
-            return read_workbook(source, include_hidden=include_hidden), decisions
+            return read_workbook(source, include_hidden=include_hidden, taught=taught), decisions
+
+
+def _sheets_in_worker(item: Item) -> tuple[WorkbookResult, dict[str, Grid]]:
+    with _deadline():
+        source, filename = (item[1], item[0]) if isinstance(item, tuple) else (item, None)
+        try:
+            name, data = load_source(source, filename)
+        except ReadError as error:
+            return WorkbookResult(error.file, error=error), {}
+        return read_with_grids(data, name)
 
 
 class _deadline:
@@ -356,8 +372,8 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _in_process(items: Sequence[Item], policy: Policy) -> Iterator[FilePreview]:
-    return (_prepare(item, policy) for item in items)
+def _in_process(items: Sequence[Item], policy: Policy, layouts: Sequence[Layout] = ()) -> Iterator[FilePreview]:
+    return (_prepare(item, policy, layouts) for item in items)
 
 
 def _item_name(item: Item) -> str:
@@ -387,12 +403,12 @@ def _refused(item: Item, code: str, **values: object) -> FilePreview:
     return FilePreview(name=name, error=refuse(code, name, "", "", **values))
 
 
-def _alone(item: Item, policy: Policy, method: str) -> FilePreview:
+def _alone(item: Item, policy: Policy, method: str, layouts: Sequence[Layout] = ()) -> FilePreview:
     """One file read again in a worker of its own: a file that kills this one too is refused."""
     limits = DEFAULT_LIMITS
     try:
         with _new_executor(1, method) as one:
-            return one.submit(_prepare_in_worker, item, policy).result()
+            return one.submit(_prepare_in_worker, item, policy, layouts).result()
     except (BrokenProcessPool, CancelledError):
         log.warning("a file was refused: its worker process died (resource limits)")
         return _refused(item, "worker_limit", memory=megabytes(limits.worker_memory_bytes),
@@ -411,7 +427,8 @@ def _answer(future: Future[FilePreview] | None) -> FilePreview | None:
         return None
 
 
-def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None) -> Iterator[FilePreview]:
+def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool | None,
+              layouts: Sequence[Layout] = ()) -> Iterator[FilePreview]:
     """Each file previewed, in input order, one file per task in confined worker processes:
     the app's ``pool``, else a pool forked for this call. The files a dead worker leaves
     unanswered are each read again alone (``_alone``)."""
@@ -428,14 +445,14 @@ def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool 
             yield from (_refused(item, "worker_unavailable", detail="进程无法启动") for item in items)
         else:  # a short-lived process on a platform without processes: only itself at stake
             log.warning("reading %d files in this process", len(items))
-            yield from _in_process(items, policy)
+            yield from _in_process(items, policy, layouts)
         return
     broken = False
     try:
         futures: list[Future[FilePreview]] = []
         try:
             for item in items:
-                futures.append(executor.submit(_prepare_in_worker, item, policy))
+                futures.append(executor.submit(_prepare_in_worker, item, policy, layouts))
         except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another session's preview
             pass
         for i, item in enumerate(items):
@@ -446,28 +463,52 @@ def _previews(items: list[Item], policy: Policy, workers: int, pool: WorkerPool 
                     log.warning("import worker died; reading each unanswered file alone in a new worker")
                     if pool is not None:
                         pool.discard(executor)
-                preview = _alone(item, policy, method)
+                preview = _alone(item, policy, method, layouts)
             yield preview
     finally:  # also on Ctrl-C or an error while storing: drop the files not started yet
         if pool is None:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def read_in_worker(source: str | os.PathLike[str], *, include_hidden: bool = False) -> WorkbookResult:
+def read_in_worker(source: str | os.PathLike[str], *, include_hidden: bool = False,
+                   layouts: Sequence[Layout] = ()) -> WorkbookResult:
     """``read_workbook`` of one path in a confined worker process of its own (the command line's
-    ``parse`` / ``score``): a file that exceeds the limits is refused, the caller lives on."""
+    ``parse`` / ``score``): a file that exceeds the limits is refused, the caller lives on.
+    ``layouts``: the mappings staff taught (``parse --db``)."""
     name = os.path.basename(os.fspath(source))
     limits = DEFAULT_LIMITS
     try:
         with _new_executor(1, _method()) as one:
-            result, decisions = one.submit(_read_in_worker, source, include_hidden, explain.active()).result()
+            result, decisions = one.submit(_read_in_worker, source, include_hidden, explain.active(),
+                                           tuple(layouts)).result()
             explain.record(decisions)
             return result
     except (BrokenProcessPool, CancelledError):
         return WorkbookResult(name, error=refuse("worker_limit", name, memory=megabytes(limits.worker_memory_bytes),
                                                  seconds=limits.worker_seconds))
     except (OSError, NotImplementedError, ValueError, RuntimeError):
-        return read_workbook(source, include_hidden=include_hidden)  # no processes here: read in this one
+        return read_workbook(source, include_hidden=include_hidden,  # no processes here: read in this one
+                             taught=taught_for(layouts))
+
+
+def read_sheets(item: Item, pool: WorkerPool) -> tuple[WorkbookResult, dict[str, Grid]]:
+    """One upload read as the import reads it (no mapping) with the grid of each sheet, in one of
+    the app's confined workers (the 对照 form shows the sheet as the reader saw it)."""
+    executor = pool.executor()
+    if executor is None:
+        return _refused_result(item, "worker_unavailable", detail="进程无法启动"), {}
+    try:
+        return executor.submit(_sheets_in_worker, item).result()
+    except (BrokenProcessPool, CancelledError, RuntimeError):
+        pool.discard(executor)
+        limits = DEFAULT_LIMITS
+        return _refused_result(item, "worker_limit", memory=megabytes(limits.worker_memory_bytes),
+                               seconds=limits.worker_seconds), {}
+
+
+def _refused_result(item: Item, code: str, **values: object) -> WorkbookResult:
+    name = _item_name(item)
+    return WorkbookResult(name, error=refuse(code, name, "", "", **values))
 
 
 def preview_files(
@@ -477,8 +518,10 @@ def preview_files(
     workers: int = 1,
     pool: WorkerPool | None = None,
     progress: Progress | None = None,
+    layouts: Sequence[Layout] = (),
 ) -> list[FilePreview]:
     """Read, check and score files (paths or ``(name, bytes)``) without storing anything.
+    ``layouts``: the mappings staff taught (``Store.reading_layouts()``), plain data for the workers.
 
     In ``pool``'s workers (the app) or up to ``workers`` forked processes (a short-lived
     process), one confined worker process per file at a time; progress(done, total, name) after each file, in input order.
@@ -486,7 +529,7 @@ def preview_files(
     items = list(items)
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = []
-    for n, preview in enumerate(_previews(items, rules, workers, pool), 1):
+    for n, preview in enumerate(_previews(items, rules, workers, pool, layouts), 1):
         out.append(preview)
         if progress:
             progress(n, len(items), preview.name)
@@ -556,13 +599,15 @@ def ingest_files(
     """Import files (paths or ``(name, bytes)``) into ``store``: preview and store every form.
 
     Reads and scores in up to ``workers`` forked, confined processes while this one stores
-    (the command line uses every core); progress(done, total, name) per file.
+    (the command line uses every core); progress(done, total, name) per file. Sheets of a
+    template staff taught are read with the store's mapping (``Store.reading_layouts``).
     """
     items = list(items)
+    layouts = store.reading_layouts()
     rules = policy if isinstance(policy, Policy) else get_policy(policy)
     out = IngestResult()
     writer = _Writer(store, user)
-    for n, preview in enumerate(_previews(items, rules, workers, None), 1):
+    for n, preview in enumerate(_previews(items, rules, workers, None, layouts), 1):
         out.files.append(writer.add(preview))
         if progress:
             progress(n, len(items), preview.name)

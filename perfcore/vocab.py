@@ -51,3 +51,5 @@ LOCKED_MESSAGE = (
 ACCOUNT_ACTION_LABELS: dict[str, str] = {
     "sign_in": "登录", "sign_in_failed": "登录失败", "lock": "锁定账号", "sign_out": "退出登录", "account": "账号变更",
 }
+# Audit actions of the layouts staff taught (perfcore.store.layouts).
+LAYOUT_ACTION_LABELS: dict[str, str] = {"layout_save": "保存对照", "layout_undo": "撤销对照", "layout_delete": "删除对照"}

@@ -107,10 +107,10 @@ def test_worker_processes_store_exactly_what_one_process_stores(tmp_path: Path) 
         assert two.load_form(int(two.forms_table()["version_id"].iloc[0])).source.file.startswith("unit")
 
 
-def _die_on_unit03(item, policy):
+def _die_on_unit03(item, policy, layouts=()):
     if str(item).endswith("unit03.xlsx"):
         os._exit(9)  # a worker killed mid-import (out of memory, a crash in a native reader)
-    return ingest._prepare(item, policy)
+    return ingest._prepare(item, policy, layouts)
 
 
 def test_a_dead_worker_costs_only_its_own_file(

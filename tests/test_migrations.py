@@ -16,7 +16,8 @@ from perfcore.store.queries import DEDUCTION_GROUPS, SUMMARY_GROUPS
 from tests.test_store import form, full
 
 V1_TABLES = ("meta", "imports", "form_versions", "fund_lines", "indicators", "findings", "audit", "scenarios")
-STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version", "0004_accounts", "0005_canonical_content_hash"]
+STEPS = ["0001_initial", "0002_reading_state", "0003_rules_version", "0004_accounts", "0005_canonical_content_hash",
+         "0006_layouts"]
 
 
 def snapshot(path: Path, tables: tuple[str, ...] = V1_TABLES) -> dict[str, list[tuple]]:

@@ -19,7 +19,7 @@ from .grid import Grid
 from .indicators import Table, header_columns
 from .labels import role_name
 
-__all__ = ["Taught", "TaughtFor", "apply_cells", "apply_table", "sheet_labels"]
+__all__ = ["Taught", "TaughtFor", "apply_cells", "apply_table", "cell_index", "column_index", "sheet_labels"]
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _LABEL_ROWS = 60  # rows whose labels identify a template (title, header, funds and table header)
@@ -42,16 +42,16 @@ class Taught:
 TaughtFor = Callable[[Grid], "Taught | None"]
 
 
-def _column(letters: str) -> int:
+def column_index(letters: str) -> int:
     col = 0
     for char in letters.upper():
         col = col * 26 + ord(char) - 64
     return col - 1
 
 
-def _cell(a1: str) -> tuple[int, int] | None:
+def cell_index(a1: str) -> tuple[int, int] | None:
     found = _A1.match(a1.strip().upper())
-    return (int(found[2]) - 1, _column(found[1])) if found else None
+    return (int(found[2]) - 1, column_index(found[1])) if found else None
 
 
 def apply_table(grid: Grid, located: Table | None, taught: Taught) -> Table | None:
@@ -68,7 +68,7 @@ def apply_table(grid: Grid, located: Table | None, taught: Taught) -> Table | No
         cols, data, start, row = dict(located.cols), located.data, located.start, located.name_row
     else:
         return None
-    cols.update({role: _column(letters) for role, letters in taught.columns.items()})
+    cols.update({role: column_index(letters) for role, letters in taught.columns.items()})
     if "name" not in cols:
         return located
     return Table(start, row, cols, data)
@@ -77,7 +77,7 @@ def apply_table(grid: Grid, located: Table | None, taught: Taught) -> Table | No
 def apply_cells(grid: Grid, form: Form, taught: Taught) -> None:
     """Budget, spent and total from the taught cells (amounts in the form's money unit)."""
     scale = 10000.0 if form.money_unit == "万元" else 1.0
-    wanted = {name: _cell(a1) for name, a1 in taught.cells.items()}
+    wanted = {name: cell_index(a1) for name, a1 in taught.cells.items()}
     if wanted.get("budget") or wanted.get("executed"):
         total = form.fund("total")
         if total is None:

@@ -13,6 +13,7 @@ The only SQL in perfboard lives in this package, one job per module:
 | ``queries`` | reads for the pages: forms, department aggregates, deductions, findings, history, audit |
 | ``rescore`` | stored scores that follow the rules: which are stale, recompute all in one transaction |
 | ``scenarios`` | what-if scenarios kept per version |
+| ``layouts`` | layouts staff taught (对照) per department: save, undo, delete (audited), the reader's list |
 | ``backup`` | Parquet backup and restore, the file copy before an upgrade |
 | ``audit`` | the audit-trail entries the writes add in their own transaction |
 | ``access`` | the signed-in account's role and unit scope, applied to every read and write |

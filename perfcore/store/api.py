@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfcore.accounts import Account, Permission, Scope, SignInRules
+from perfcore.layouts import Layout
 from perfcore.model import Form, Scorecard
 from perfcore.policy import DEFAULT_POLICY, Policy
-from perfcore.store import access, accounts, audit, backup, imports, migrations, queries, rescore, scenarios, versions
+from perfcore.reader import Taught
+from perfcore.store import access, accounts, audit, backup, imports, layouts, migrations, queries, rescore, scenarios, versions
 from perfcore.store.connection import Database
 from perfcore.store.imports import ImportFile, ImportReport
 from perfcore.store.queries import Filters, ProjectPage
@@ -294,3 +296,32 @@ class Store:
 
     def sign_out(self, token: str) -> None:
         accounts.sign_out(self._db, token)
+
+    # --- layouts staff taught (对照) -----------------------------------------------------------
+
+    def save_layout(self, *, department: str, unit: str = "", labels: frozenset[str],
+                    anchors: dict[str, tuple[str, str]], taught: Taught, file_name: str, sheet: str,
+                    user: str = "") -> int:
+        """Keep a mapping for a department within the scope (see perfcore.store.layouts.save); its id."""
+        return layouts.save(self._db, department=department, unit=unit, labels=labels, anchors=anchors,
+                            taught=taught, file_name=file_name, sheet=sheet, user=user)
+
+    def reading_layouts(self) -> list[Layout]:
+        """The active mappings this store's uploads are read with (plain data for the import service)."""
+        return layouts.reading(self._db)
+
+    def layout(self, layout_id: int) -> dict[str, Any]:
+        """One mapping: id, department, labels, anchors, taught, file_name, sheet, user, created_at, active."""
+        return layouts.get(self._db, layout_id)
+
+    def layouts(self) -> list[dict[str, Any]]:
+        """Every mapping, newest first (administrators)."""
+        return layouts.listing(self._db)
+
+    def undo_layout(self, layout_id: int, *, user: str = "") -> bool:
+        """Stop reading later uploads with a mapping (False if it already was); audited."""
+        return layouts.deactivate(self._db, layout_id, user)
+
+    def delete_layout(self, layout_id: int, *, user: str = "") -> None:
+        """Remove a mapping (administrators); audited."""
+        layouts.delete(self._db, layout_id, user)

@@ -83,6 +83,16 @@ MIGRATIONS: tuple[Step, ...] = (
         "content hashes of what a form says, canonical (a re-save printing 100% as 100.00% is no new version)",
         _canonical_hashes,
     ),
+    Step(
+        "0006_layouts",
+        (
+            "CREATE TABLE IF NOT EXISTS layouts (id BIGINT PRIMARY KEY, department VARCHAR NOT NULL, "
+            "labels VARCHAR[] NOT NULL, anchors_json VARCHAR NOT NULL, taught_json VARCHAR NOT NULL, "
+            "file_name VARCHAR NOT NULL, sheet VARCHAR NOT NULL, user_name VARCHAR NOT NULL, "
+            "created_at TIMESTAMP NOT NULL, active BOOLEAN NOT NULL, ended_at TIMESTAMP, ended_by VARCHAR)",
+        ),
+        "layouts staff taught (对照) per department: header row, columns and cells of a template the reader cannot place",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -32,6 +32,8 @@ Tables (``form_versions``: one row per stored version of a form; the others hang
     accounts      (name, role, departments, units, password_hash,   -- step 4; argon2id hashes only
                    disabled, failed, locked_until, created_at, updated_at)
     sessions      (token_hash, account, created_at, expires_at)    -- step 4; SHA-256 of the cookie's token
+    layouts       (id, department, labels, anchors_json, taught_json,   -- step 0006: layouts staff taught (对照)
+                   file_name, sheet, user_name, created_at, active, ended_at, ended_by)
 
 The types are DuckDB's; they are also PostgreSQL's except VARCHAR (TEXT there, same
 meaning) and DOUBLE (DOUBLE PRECISION), which a second backend maps in its DDL.
@@ -169,6 +171,20 @@ TABLES: dict[str, Columns] = {
         ("account", "VARCHAR", "NOT NULL"),
         ("created_at", "TIMESTAMP", "NOT NULL"),
         ("expires_at", "TIMESTAMP", "NOT NULL"),
+    ),
+    "layouts": (  # migration step 0006_layouts: perfcore.store.layouts
+        ("id", "BIGINT", "PRIMARY KEY"),
+        ("department", "VARCHAR", "NOT NULL"),      # '' = every department
+        ("labels", "VARCHAR[]", "NOT NULL"),        # perfcore.layouts.signature, sorted
+        ("anchors_json", "VARCHAR", "NOT NULL"),    # role → [A1 cell, label key]
+        ("taught_json", "VARCHAR", "NOT NULL"),     # perfcore.reader.Taught as JSON
+        ("file_name", "VARCHAR", "NOT NULL"),
+        ("sheet", "VARCHAR", "NOT NULL"),
+        ("user_name", "VARCHAR", "NOT NULL"),
+        ("created_at", "TIMESTAMP", "NOT NULL"),
+        ("active", "BOOLEAN", "NOT NULL"),
+        ("ended_at", "TIMESTAMP", ""),
+        ("ended_by", "VARCHAR", ""),
     ),
 }
 
